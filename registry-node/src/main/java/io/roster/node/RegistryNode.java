@@ -1,0 +1,214 @@
+package io.roster.node;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.roster.node.api.BearerTokenInterceptor;
+import io.roster.node.api.ClusterGrpcService;
+import io.roster.node.api.DiscoveryGrpcService;
+import io.roster.node.api.OpenStreams;
+import io.roster.node.api.RegistryGrpcService;
+import io.roster.node.cluster.ClusterClock;
+import io.roster.node.cluster.ClusterMembership;
+import io.roster.node.cluster.HazelcastConfigFactory;
+import io.roster.node.config.NodeConfig;
+import io.roster.node.store.hazelcast.HazelcastRegistryStore;
+import io.roster.node.view.LocalView;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.grpcio.server.GrpcIoServer;
+import io.vertx.grpcio.server.GrpcIoServiceBridge;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One registry node: an embedded Hazelcast member holding the registry, a local view of it, and the
+ * gRPC API served on Vert.x. {@link #start} returns once the node has joined, read the registry and
+ * listens; {@link #stop} leaves gracefully.
+ *
+ * <p>Threading: start and stop are called from one thread (main, or a test), never an event loop.
+ */
+public final class RegistryNode implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(RegistryNode.class);
+
+  private final NodeConfig config;
+  private final OpenStreams openStreams = new OpenStreams();
+  private final HealthStatusManager health = new HealthStatusManager();
+  private HazelcastInstance hazelcast;
+  private HazelcastRegistryStore store;
+  private LocalView view;
+  private Vertx vertx;
+  private HttpServer server;
+  private volatile boolean stopped;
+
+  public RegistryNode(NodeConfig config) {
+    this.config = config;
+  }
+
+  public static RegistryNode start(NodeConfig config) {
+    RegistryNode node = new RegistryNode(config);
+    try {
+      node.doStart();
+    } catch (RuntimeException e) {
+      node.stop();
+      throw e;
+    }
+    return node;
+  }
+
+  private void doStart() {
+    long started = System.nanoTime();
+    hazelcast = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.create(config));
+    ClusterMembership membership =
+        new ClusterMembership(hazelcast, config.cluster().expectedSize());
+    store = new HazelcastRegistryStore(hazelcast, new ClusterClock(hazelcast.getCluster()));
+    view = new LocalView(store);
+    await(view.start().toCompletableFuture(), "reading the registry");
+    // Events can be lost when a member dies mid-change: compare revisions whenever membership
+    // moves, and periodically in case anything else slipped.
+    membership.onChange(this::resyncQuietly);
+
+    vertx = Vertx.vertx();
+    vertx.setPeriodic(config.viewResyncIntervalMillis(), id -> resyncQuietly());
+
+    GrpcIoServer grpc = GrpcIoServer.server(vertx);
+    BearerTokenInterceptor tokens = new BearerTokenInterceptor();
+    for (BindableService service :
+        List.of(
+            new RegistryGrpcService(store, config.leases(), openStreams),
+            new DiscoveryGrpcService(view),
+            new ClusterGrpcService(config.cluster().name(), membership, view),
+            health.getHealthService(),
+            ProtoReflectionServiceV1.newInstance())) {
+      GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(service, tokens)).bind(grpc);
+    }
+    server = vertx.createHttpServer(httpOptions()).requestHandler(grpc);
+    await(
+        server
+            .listen(config.api().port(), config.api().host())
+            .toCompletionStage()
+            .toCompletableFuture(),
+        "opening the API port " + config.api().host() + ":" + config.api().port());
+    health.setStatus("", ServingStatus.SERVING);
+    log.info(
+        "node {} serving on {} (cluster \"{}\", member {}:{}, {} members) after {} ms",
+        config.nodeName(),
+        config.api().advertisedAddress(),
+        config.cluster().name(),
+        config.cluster().host(),
+        config.cluster().port(),
+        hazelcast.getCluster().getMembers().size(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+  }
+
+  private HttpServerOptions httpOptions() {
+    HttpServerOptions options = new HttpServerOptions();
+    NodeConfig.Tls tls = config.api().tls();
+    if (tls.enabled()) {
+      options
+          .setSsl(true)
+          .setUseAlpn(true)
+          .setKeyCertOptions(
+              new PemKeyCertOptions()
+                  .setCertPath(tls.certChainFile().toString())
+                  .setKeyPath(tls.privateKeyFile().toString()));
+    }
+    return options;
+  }
+
+  /** The port the API listens on (useful when configured as 0 in tests). */
+  public int apiPort() {
+    return server.actualPort();
+  }
+
+  public HazelcastInstance hazelcast() {
+    return hazelcast;
+  }
+
+  public LocalView view() {
+    return view;
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  /**
+   * Leaves the cluster gracefully: stops saying SERVING, ends every open stream with UNAVAILABLE so
+   * clients move to another node, closes the API port, then hands this member's partitions to the
+   * others (Hazelcast graceful shutdown) so nothing is lost.
+   */
+  public synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    log.info("node {} leaving the cluster", config.nodeName());
+    health.enterTerminalState();
+    openStreams.closeAll(
+        Status.UNAVAILABLE.withDescription(
+            "node " + config.nodeName() + " is shutting down: reconnect to another node"));
+    if (server != null) {
+      awaitQuietly(server.close().toCompletionStage().toCompletableFuture(), "closing the API");
+    }
+    if (store != null) {
+      store.close();
+    }
+    if (hazelcast != null) {
+      hazelcast.shutdown();
+    }
+    if (vertx != null) {
+      awaitQuietly(vertx.close().toCompletionStage().toCompletableFuture(), "stopping Vert.x");
+    }
+    log.info("node {} stopped", config.nodeName());
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private void resyncQuietly() {
+    if (stopped) {
+      return;
+    }
+    view.resync()
+        .exceptionally(
+            failure -> {
+              log.debug("view resync failed, next one retries: {}", failure.toString());
+              return null;
+            });
+  }
+
+  private <T> T await(java.util.concurrent.CompletableFuture<T> future, String what) {
+    try {
+      return future.get(config.shutdownGraceMillis() + 60_000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while " + what, e);
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "node " + config.nodeName() + " failed " + what + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void awaitQuietly(java.util.concurrent.CompletableFuture<?> future, String what) {
+    try {
+      future.get(config.shutdownGraceMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.warn("{} did not finish cleanly: {}", what, e.toString());
+    }
+  }
+}

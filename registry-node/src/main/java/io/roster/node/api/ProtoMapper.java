@@ -1,0 +1,179 @@
+package io.roster.node.api;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.Timestamp;
+import io.roster.node.domain.InstanceKey;
+import io.roster.node.domain.InstanceRecord;
+import io.roster.node.domain.InstanceSpec;
+import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.InstanceValidator;
+import io.roster.node.domain.InvalidArgumentException;
+import io.roster.node.domain.ServiceKey;
+import io.roster.v1.HealthCondition;
+import io.roster.v1.HealthState;
+import io.roster.v1.Instance;
+import java.util.Map;
+
+/**
+ * Translates between the wire types of {@code roster.v1} and the domain, validating every field on
+ * the way in. Field names in error messages are the proto field paths a caller sent.
+ */
+final class ProtoMapper {
+
+  static final String LEASE_CONDITION = "lease";
+  private static final int MAX_LEASE_ID_BYTES = 512;
+
+  private ProtoMapper() {}
+
+  static InstanceSpec toSpec(Instance instance) {
+    String namespace = InstanceValidator.namespace("instance.namespace", instance.getNamespace());
+    String service = InstanceValidator.service("instance.service", instance.getService());
+    String host = InstanceValidator.host("instance.host", instance.getHost());
+    int port = InstanceValidator.port("instance.port", Integer.toUnsignedLong(instance.getPort()));
+    String instanceId =
+        instance.getInstanceId().isEmpty()
+            ? InstanceValidator.defaultInstanceId(host, port)
+            : InstanceValidator.instanceId("instance.instance_id", instance.getInstanceId());
+    int weight =
+        instance.hasWeight()
+            ? InstanceValidator.weight(
+                "instance.weight", Integer.toUnsignedLong(instance.getWeight()))
+            : InstanceSpec.DEFAULT_WEIGHT;
+    return new InstanceSpec(
+        new InstanceKey(namespace, service, instanceId),
+        host,
+        port,
+        InstanceValidator.namedPorts("instance.ports", instance.getPortsMap()),
+        weight,
+        InstanceValidator.zone("instance.zone", instance.getZone()),
+        InstanceValidator.version("instance.version", instance.getVersion()),
+        InstanceValidator.metadata("instance.metadata", instance.getMetadataMap()),
+        registerStatus(instance.getStatus()));
+  }
+
+  static InstanceKey toKey(String field, io.roster.v1.InstanceKey key) {
+    return new InstanceKey(
+        InstanceValidator.namespace(field + ".namespace", key.getNamespace()),
+        InstanceValidator.service(field + ".service", key.getService()),
+        InstanceValidator.instanceId(field + ".instance_id", key.getInstanceId()));
+  }
+
+  static ServiceKey toServiceKey(
+      String namespaceField, String namespace, String serviceField, String service) {
+    return new ServiceKey(
+        InstanceValidator.namespace(namespaceField, namespace),
+        InstanceValidator.service(serviceField, service));
+  }
+
+  /** Lease ids name their instance: {@code namespace/service/instance_id}. */
+  static InstanceKey parseLeaseId(String field, String leaseId) {
+    if (leaseId.isEmpty()) {
+      throw new InvalidArgumentException(field, "is required (the lease_id Register returned)");
+    }
+    if (leaseId.length() > MAX_LEASE_ID_BYTES) {
+      throw new InvalidArgumentException(field, "is longer than " + MAX_LEASE_ID_BYTES + " bytes");
+    }
+    int first = leaseId.indexOf('/');
+    int second = first < 0 ? -1 : leaseId.indexOf('/', first + 1);
+    if (first <= 0 || second <= first + 1 || second == leaseId.length() - 1) {
+      throw new InvalidArgumentException(
+          field, "is not a lease id Register returned: \"" + shorten(leaseId) + "\"");
+    }
+    try {
+      return new InstanceKey(
+          InstanceValidator.namespace(field, leaseId.substring(0, first)),
+          InstanceValidator.service(field, leaseId.substring(first + 1, second)),
+          InstanceValidator.instanceId(field, leaseId.substring(second + 1)));
+    } catch (InvalidArgumentException e) {
+      throw new InvalidArgumentException(
+          field, "is not a lease id Register returned: \"" + shorten(leaseId) + "\"");
+    }
+  }
+
+  static InstanceStatus toStatus(String field, io.roster.v1.InstanceStatus status) {
+    return switch (status) {
+      case INSTANCE_STATUS_UP -> InstanceStatus.UP;
+      case INSTANCE_STATUS_DRAINING -> InstanceStatus.DRAINING;
+      case INSTANCE_STATUS_OUT_OF_SERVICE -> InstanceStatus.OUT_OF_SERVICE;
+      default ->
+          throw new InvalidArgumentException(
+              field, "must be one of INSTANCE_STATUS_UP, _DRAINING or _OUT_OF_SERVICE");
+    };
+  }
+
+  static io.roster.v1.InstanceStatus toProto(InstanceStatus status) {
+    return switch (status) {
+      case UP -> io.roster.v1.InstanceStatus.INSTANCE_STATUS_UP;
+      case DRAINING -> io.roster.v1.InstanceStatus.INSTANCE_STATUS_DRAINING;
+      case OUT_OF_SERVICE -> io.roster.v1.InstanceStatus.INSTANCE_STATUS_OUT_OF_SERVICE;
+    };
+  }
+
+  static Instance toProto(InstanceRecord record) {
+    InstanceSpec spec = record.spec();
+    HealthState health =
+        record.healthy() ? HealthState.HEALTH_STATE_HEALTHY : HealthState.HEALTH_STATE_UNHEALTHY;
+    return Instance.newBuilder()
+        .setNamespace(spec.key().namespace())
+        .setService(spec.key().service())
+        .setInstanceId(spec.key().instanceId())
+        .setHost(spec.host())
+        .setPort(spec.port())
+        .putAllPorts(spec.ports())
+        .setWeight(spec.weight())
+        .setZone(spec.zone())
+        .setVersion(spec.version())
+        .putAllMetadata(spec.metadata())
+        .setStatus(toProto(record.status()))
+        .setHealth(health)
+        .addConditions(
+            HealthCondition.newBuilder()
+                .setType(LEASE_CONDITION)
+                .setState(health)
+                .setReason(record.lease().reason())
+                .setMessage(record.lease().message())
+                .setLastTransitionTime(timestamp(record.lease().sinceMillis())))
+        .setEpoch(record.epoch())
+        .setRevision(record.revision())
+        .setRegisteredAt(timestamp(record.registeredAtMillis()))
+        .build();
+  }
+
+  static long toMillis(String field, Duration duration) {
+    if (duration.getSeconds() < 0 || duration.getNanos() < 0) {
+      throw new InvalidArgumentException(field, "must not be negative");
+    }
+    if (duration.getSeconds() > 365L * 24 * 3600) {
+      throw new InvalidArgumentException(field, "must be at most a year");
+    }
+    return duration.getSeconds() * 1000 + duration.getNanos() / 1_000_000;
+  }
+
+  static Duration duration(long millis) {
+    return Duration.newBuilder()
+        .setSeconds(millis / 1000)
+        .setNanos((int) (millis % 1000) * 1_000_000)
+        .build();
+  }
+
+  static Timestamp timestamp(long millis) {
+    return Timestamp.newBuilder()
+        .setSeconds(Math.floorDiv(millis, 1000))
+        .setNanos(Math.floorMod(millis, 1000) * 1_000_000)
+        .build();
+  }
+
+  static Map<String, String> selector(Map<String, String> selector) {
+    return InstanceValidator.selector("metadata_selector", selector);
+  }
+
+  private static InstanceStatus registerStatus(io.roster.v1.InstanceStatus status) {
+    return status == io.roster.v1.InstanceStatus.INSTANCE_STATUS_UNSPECIFIED
+        ? InstanceStatus.UP
+        : toStatus("instance.status", status);
+  }
+
+  private static String shorten(String value) {
+    return value.length() > 80 ? value.substring(0, 80) + "..." : value;
+  }
+}

@@ -1,0 +1,65 @@
+package io.roster.node.api;
+
+import io.grpc.stub.StreamObserver;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Answers calls on the Vert.x context that received them. Store calls complete on Hazelcast
+ * threads; every write to a call's stream goes back to the call's own event loop, so writes to one
+ * stream never race and no lock is needed.
+ */
+final class Replies {
+
+  private Replies() {}
+
+  /**
+   * Runs {@code call} (which may throw on bad input) and answers with its mapped result, or with
+   * the status its failure maps to.
+   */
+  static <T, R> void unary(
+      String method,
+      StreamObserver<R> observer,
+      Supplier<CompletionStage<T>> call,
+      Function<T, R> toResponse) {
+    Context context = Vertx.currentContext();
+    CompletionStage<T> stage;
+    try {
+      stage = call.get();
+    } catch (RuntimeException e) {
+      observer.onError(GrpcErrors.toStatus(method, e));
+      return;
+    }
+    stage.whenComplete(
+        (result, failure) ->
+            onContext(
+                context,
+                () -> {
+                  if (failure != null) {
+                    observer.onError(GrpcErrors.toStatus(method, failure));
+                    return;
+                  }
+                  R response;
+                  try {
+                    response = toResponse.apply(result);
+                  } catch (RuntimeException e) {
+                    observer.onError(GrpcErrors.toStatus(method, e));
+                    return;
+                  }
+                  observer.onNext(response);
+                  observer.onCompleted();
+                }));
+  }
+
+  /** Runs {@code action} on {@code context}, or here when the call came from outside Vert.x. */
+  static void onContext(Context context, Runnable action) {
+    if (context == null) {
+      action.run();
+    } else {
+      context.runOnContext(ignored -> action.run());
+    }
+  }
+}

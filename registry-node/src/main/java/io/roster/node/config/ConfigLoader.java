@@ -1,0 +1,246 @@
+package io.roster.node.config;
+
+import io.roster.node.domain.LeasePolicy;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Reads a node's configuration, each source overriding the one before: the profile's defaults, a
+ * properties file, the environment, then command-line flags. The one place configuration is read.
+ *
+ * <ul>
+ *   <li>Flags: {@code --api.port=7102}; {@code --profile=local} picks the profile and {@code
+ *       --config=FILE} the file.
+ *   <li>Environment: the key upper-cased with '.' and '-' as '_' and a {@code ROSTER_} prefix:
+ *       {@code ROSTER_API_PORT=7102}, {@code ROSTER_PROFILE}, {@code ROSTER_CONFIG}.
+ *   <li>File: Java properties with the same keys as the flags.
+ * </ul>
+ *
+ * An unknown key anywhere is an error, so a typo never silently falls back to a default.
+ */
+public final class ConfigLoader {
+
+  private ConfigLoader() {}
+
+  public static NodeConfig load(String[] args, Map<String, String> environment) {
+    Map<String, String> flags = parseFlags(args);
+    String profileName =
+        flags.getOrDefault("profile", environment.getOrDefault("ROSTER_PROFILE", "lan"));
+    Profile profile;
+    try {
+      profile = Profile.valueOf(profileName.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("profile: must be one of lan, local; got \"" + profileName + "\"");
+    }
+    Map<String, String> values = new LinkedHashMap<>(profile.defaults());
+
+    String file = flags.getOrDefault("config", environment.getOrDefault("ROSTER_CONFIG", ""));
+    if (!file.isEmpty()) {
+      readFile(Path.of(file)).forEach((key, value) -> put(values, key, value, "file " + file));
+    }
+    for (String key : List.copyOf(values.keySet())) {
+      String fromEnv = environment.get(environmentName(key));
+      if (fromEnv != null) {
+        values.put(key, fromEnv);
+      }
+    }
+    flags.forEach(
+        (key, value) -> {
+          if (!key.equals("profile") && !key.equals("config")) {
+            put(values, key, value, "flag --" + key);
+          }
+        });
+    return build(values);
+  }
+
+  /** {@code api.port} is read from {@code ROSTER_API_PORT}. */
+  public static String environmentName(String key) {
+    return "ROSTER_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  private static NodeConfig build(Map<String, String> values) {
+    Reading in = new Reading(values);
+    String clusterHost = in.string("cluster.host");
+    int clusterPort = in.port("cluster.port");
+    String apiHost = in.string("api.host");
+    int apiPort = in.port("api.port");
+    String advertised = in.string("api.advertised-host");
+    if (advertised.isEmpty()) {
+      advertised = apiHost.equals("0.0.0.0") || apiHost.equals("::") ? clusterHost : apiHost;
+    }
+    boolean tlsOn = in.bool("api.tls.enabled");
+    NodeConfig.Tls tls = NodeConfig.Tls.off();
+    if (tlsOn) {
+      tls =
+          new NodeConfig.Tls(
+              true,
+              in.existingFile("api.tls.cert-chain-file"),
+              in.existingFile("api.tls.private-key-file"));
+    }
+    List<String> members = new ArrayList<>();
+    for (String member : in.string("cluster.members").split(",")) {
+      if (!member.isBlank()) {
+        members.add(in.address("cluster.members", member.trim()));
+      }
+    }
+    if (members.isEmpty()) {
+      members.add(clusterHost + ":" + clusterPort);
+    }
+    int size = in.intIn("cluster.size", 1, 99);
+    int heartbeat = in.intIn("cluster.heartbeat-interval-s", 1, 60);
+    int maxNoHeartbeat = in.intIn("cluster.max-no-heartbeat-s", 2, 600);
+    if (maxNoHeartbeat <= heartbeat) {
+      throw new ConfigException(
+          "cluster.max-no-heartbeat-s ("
+              + maxNoHeartbeat
+              + ") must be longer than cluster.heartbeat-interval-s ("
+              + heartbeat
+              + ")");
+    }
+    NodeConfig.Cluster cluster =
+        new NodeConfig.Cluster(
+            in.string("cluster.name"),
+            clusterHost,
+            clusterPort,
+            members,
+            size,
+            in.intIn("cluster.backup-count", 0, 6),
+            heartbeat,
+            maxNoHeartbeat,
+            in.intIn("cluster.join-wait-s", 0, 300));
+    LeasePolicy leases;
+    try {
+      leases =
+          new LeasePolicy(
+              in.longIn("lease.default-ttl-ms", 1, Long.MAX_VALUE),
+              in.longIn("lease.min-ttl-ms", 1, Long.MAX_VALUE),
+              in.longIn("lease.max-ttl-ms", 1, Long.MAX_VALUE));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("lease.*: " + e.getMessage());
+    }
+    String name = in.string("node.name");
+    if (name.isEmpty()) {
+      name = advertised + ":" + apiPort;
+    }
+    return new NodeConfig(
+        name,
+        new NodeConfig.Api(apiHost, apiPort, advertised, tls),
+        cluster,
+        leases,
+        in.longIn("view.resync-interval-ms", 100, 3_600_000),
+        in.longIn("node.shutdown-grace-ms", 0, 600_000));
+  }
+
+  private static Map<String, String> parseFlags(String[] args) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (String arg : args) {
+      if (!arg.startsWith("--") || !arg.contains("=")) {
+        throw new ConfigException(
+            "flags take the form --key=value (for example --api.port=7101), got \"" + arg + "\"");
+      }
+      int eq = arg.indexOf('=');
+      flags.put(arg.substring(2, eq), arg.substring(eq + 1));
+    }
+    return flags;
+  }
+
+  private static Map<String, String> readFile(Path file) {
+    Properties properties = new Properties();
+    try (Reader reader = Files.newBufferedReader(file)) {
+      properties.load(reader);
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage());
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    properties.stringPropertyNames().forEach(key -> values.put(key, properties.getProperty(key)));
+    return values;
+  }
+
+  private static void put(Map<String, String> values, String key, String value, String source) {
+    if (!values.containsKey(key)) {
+      throw new ConfigException(
+          "unknown configuration key \""
+              + key
+              + "\" in "
+              + source
+              + "; known keys: "
+              + String.join(", ", values.keySet()));
+    }
+    values.put(key, value.trim());
+  }
+
+  /** Typed reads with messages that name the key. */
+  private record Reading(Map<String, String> values) {
+
+    String string(String key) {
+      return values.get(key);
+    }
+
+    boolean bool(String key) {
+      String value = values.get(key);
+      if (!value.equals("true") && !value.equals("false")) {
+        throw new ConfigException(key + ": must be true or false, got \"" + value + "\"");
+      }
+      return Boolean.parseBoolean(value);
+    }
+
+    int port(String key) {
+      return intIn(key, 1, 65_535);
+    }
+
+    int intIn(String key, int min, int max) {
+      return (int) longIn(key, min, max);
+    }
+
+    long longIn(String key, long min, long max) {
+      String value = values.get(key);
+      long parsed;
+      try {
+        parsed = Long.parseLong(value);
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key + ": must be a whole number, got \"" + value + "\"");
+      }
+      if (parsed < min || parsed > max) {
+        throw new ConfigException(
+            key + ": must be between " + min + " and " + max + ", got " + parsed);
+      }
+      return parsed;
+    }
+
+    String address(String key, String address) {
+      int colon = address.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new ConfigException(key + ": addresses take the form host:port, got " + address);
+      }
+      try {
+        int port = Integer.parseInt(address.substring(colon + 1));
+        if (port < 1 || port > 65_535) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key + ": bad port in " + address);
+      }
+      return address;
+    }
+
+    Path existingFile(String key) {
+      String value = values.get(key);
+      if (value.isEmpty()) {
+        throw new ConfigException(key + ": required when api.tls.enabled=true");
+      }
+      Path path = Path.of(value);
+      if (!Files.isReadable(path)) {
+        throw new ConfigException(key + ": cannot read " + path);
+      }
+      return path;
+    }
+  }
+}

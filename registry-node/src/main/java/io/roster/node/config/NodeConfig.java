@@ -1,0 +1,95 @@
+package io.roster.node.config;
+
+import io.roster.node.domain.LeasePolicy;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything a registry node is configured with: typed, immutable, validated once by {@link
+ * ConfigLoader}. Each default is documented at its key in {@link Profile} and in
+ * docs/operations.md.
+ *
+ * @param nodeName name of this node in logs and status (key {@code node.name})
+ * @param api where clients call this node
+ * @param cluster how this node finds and watches the others
+ * @param leases lease time-to-live bounds
+ * @param viewResyncIntervalMillis how often the local view compares every revision with the store
+ *     (key {@code view.resync-interval-ms})
+ * @param shutdownGraceMillis longest wait for a graceful stop before giving up (key {@code
+ *     node.shutdown-grace-ms})
+ */
+public record NodeConfig(
+    String nodeName,
+    Api api,
+    Cluster cluster,
+    LeasePolicy leases,
+    long viewResyncIntervalMillis,
+    long shutdownGraceMillis) {
+
+  /**
+   * The client-facing gRPC (and HTTP) port.
+   *
+   * @param host address to listen on (key {@code api.host})
+   * @param port port to listen on (key {@code api.port})
+   * @param advertisedHost host clients are told to use for this node (key {@code
+   *     api.advertised-host}); defaults to {@code host}, or the cluster host when listening on all
+   *     addresses
+   * @param tls TLS on the API port; off unless a certificate is given
+   */
+  public record Api(String host, int port, String advertisedHost, Tls tls) {
+    public String advertisedAddress() {
+      return advertisedHost + ":" + port;
+    }
+  }
+
+  /**
+   * TLS for the API port (keys {@code api.tls.*}).
+   *
+   * @param enabled whether the API port speaks TLS only (key {@code api.tls.enabled})
+   * @param certChainFile PEM certificate chain (key {@code api.tls.cert-chain-file})
+   * @param privateKeyFile PEM private key (key {@code api.tls.private-key-file})
+   */
+  public record Tls(boolean enabled, Path certChainFile, Path privateKeyFile) {
+    public static Tls off() {
+      return new Tls(false, null, null);
+    }
+  }
+
+  /**
+   * Membership of the embedded Hazelcast member.
+   *
+   * @param name only nodes with the same cluster name join each other (key {@code cluster.name})
+   * @param host address the member binds and is reached on (key {@code cluster.host})
+   * @param port member port (key {@code cluster.port})
+   * @param members seed addresses "host:port" tried when joining (key {@code cluster.members})
+   * @param expectedSize number of nodes the cluster is meant to have, for quorum (key {@code
+   *     cluster.size})
+   * @param backupCount synchronous backups of every entry (key {@code cluster.backup-count})
+   * @param heartbeatIntervalSeconds member-to-member heartbeat period (key {@code
+   *     cluster.heartbeat-interval-s})
+   * @param maxNoHeartbeatSeconds silence after which a member is declared dead (key {@code
+   *     cluster.max-no-heartbeat-s})
+   * @param joinWaitSeconds wait for other members before forming a cluster (key {@code
+   *     cluster.join-wait-s})
+   */
+  public record Cluster(
+      String name,
+      String host,
+      int port,
+      List<String> members,
+      int expectedSize,
+      int backupCount,
+      int heartbeatIntervalSeconds,
+      int maxNoHeartbeatSeconds,
+      int joinWaitSeconds) {
+
+    public Cluster {
+      members = List.copyOf(members);
+    }
+
+    /** The number of members that make a majority of {@link #expectedSize}. */
+    public int quorumSize() {
+      return expectedSize / 2 + 1;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.roster.node.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Named sets of defaults. Every key a node reads is listed here with its default; anything given in
+ * a file, the environment or a flag overrides it.
+ */
+public enum Profile {
+  /**
+   * For real networks: listen on every address and give the network time before declaring a member
+   * dead (a member silent for 20 s; GC pauses and packet loss should not split the cluster).
+   */
+  LAN(
+      Map.ofEntries(
+          Map.entry("api.host", "0.0.0.0"),
+          Map.entry("cluster.host", "127.0.0.1"),
+          Map.entry("cluster.heartbeat-interval-s", "2"),
+          Map.entry("cluster.max-no-heartbeat-s", "20"),
+          Map.entry("cluster.join-wait-s", "5"))),
+
+  /**
+   * Three nodes on one machine (deploy/local): loopback only, and a silent member declared dead
+   * after 10 s. A killed member is noticed at once anyway (its connections are refused); 10 s is
+   * for a hung one. Shorter (5 s) made two healthy members on a loaded 2-core machine suspect each
+   * other and split.
+   */
+  LOCAL(
+      Map.ofEntries(
+          Map.entry("api.host", "127.0.0.1"),
+          Map.entry("cluster.host", "127.0.0.1"),
+          Map.entry("cluster.members", "127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703"),
+          Map.entry("cluster.heartbeat-interval-s", "1"),
+          Map.entry("cluster.max-no-heartbeat-s", "10"),
+          Map.entry("cluster.join-wait-s", "2")));
+
+  /** Defaults every profile shares. */
+  static final Map<String, String> COMMON =
+      Map.ofEntries(
+          Map.entry("node.name", ""),
+          Map.entry("node.shutdown-grace-ms", "15000"),
+          Map.entry("api.port", "7101"),
+          Map.entry("api.advertised-host", ""),
+          Map.entry("api.tls.enabled", "false"),
+          Map.entry("api.tls.cert-chain-file", ""),
+          Map.entry("api.tls.private-key-file", ""),
+          Map.entry("cluster.name", "roster"),
+          Map.entry("cluster.port", "5701"),
+          Map.entry("cluster.members", ""),
+          Map.entry("cluster.size", "3"),
+          Map.entry("cluster.backup-count", "1"),
+          Map.entry("lease.default-ttl-ms", "10000"),
+          Map.entry("lease.min-ttl-ms", "1000"),
+          Map.entry("lease.max-ttl-ms", "3600000"),
+          Map.entry("view.resync-interval-ms", "5000"));
+
+  private final Map<String, String> overrides;
+
+  Profile(Map<String, String> overrides) {
+    this.overrides = overrides;
+  }
+
+  /** Every key with this profile's default. */
+  public Map<String, String> defaults() {
+    Map<String, String> all = new LinkedHashMap<>(COMMON);
+    all.putAll(overrides);
+    return all;
+  }
+}

@@ -1,0 +1,23 @@
+package io.roster.node.domain;
+
+/**
+ * The registry's view of an instance's heartbeats: the "lease" health condition.
+ *
+ * @param healthy whether heartbeats arrive in time
+ * @param reason machine-readable cause, e.g. {@code HeartbeatsOk}
+ * @param message human-readable detail
+ * @param sinceMillis when {@code healthy} last changed, in clock milliseconds
+ */
+public record LeaseCondition(boolean healthy, String reason, String message, long sinceMillis) {
+
+  public static final String REASON_OK = "HeartbeatsOk";
+  public static final String REASON_STOPPED = "HeartbeatsStopped";
+
+  public static LeaseCondition ok(long nowMillis) {
+    return new LeaseCondition(true, REASON_OK, "lease renewed in time", nowMillis);
+  }
+
+  public static LeaseCondition expired(long nowMillis, String message) {
+    return new LeaseCondition(false, REASON_STOPPED, message, nowMillis);
+  }
+}

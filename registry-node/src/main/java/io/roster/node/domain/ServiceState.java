@@ -1,0 +1,186 @@
+package io.roster.node.domain;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * The authoritative state of one service: its instances, its revision and its recent removals.
+ *
+ * <p>Every change moves the revision by one, so revisions order a service's changes and a follower
+ * can ask for exactly what it missed ({@link #changesSince}). Removals are remembered for the last
+ * {@link #MAX_REMOVALS_RETAINED} of them; a follower further behind gets a snapshot instead.
+ *
+ * <p>Not thread-safe: the store serializes calls per service (a Hazelcast partition thread, or a
+ * lock in the in-memory store). Time comes in as arguments, so the logic is deterministic: a backup
+ * replica applying the same call reaches the same state.
+ */
+public final class ServiceState {
+
+  /** Removals kept per service for deltas; older followers get a snapshot. */
+  public static final int MAX_REMOVALS_RETAINED = 1024;
+
+  private final ServiceKey key;
+  private long revision;
+  private final TreeMap<String, InstanceRecord> instances;
+  private final ArrayDeque<Removal> removals;
+
+  /** Highest revision whose removal was forgotten; deltas from before it are impossible. */
+  private long compactedRevision;
+
+  public ServiceState(ServiceKey key) {
+    this(key, 0, List.of(), List.of(), 0);
+  }
+
+  /** Rebuilds a state, e.g. after deserialization. */
+  public ServiceState(
+      ServiceKey key,
+      long revision,
+      Collection<InstanceRecord> instances,
+      Collection<Removal> removals,
+      long compactedRevision) {
+    this.key = key;
+    this.revision = revision;
+    this.instances = new TreeMap<>();
+    for (InstanceRecord record : instances) {
+      this.instances.put(record.instanceId(), record);
+    }
+    this.removals = new ArrayDeque<>(removals);
+    this.compactedRevision = compactedRevision;
+  }
+
+  public ServiceKey key() {
+    return key;
+  }
+
+  public long revision() {
+    return revision;
+  }
+
+  public Collection<InstanceRecord> instances() {
+    return instances.values();
+  }
+
+  public Collection<Removal> removals() {
+    return removals;
+  }
+
+  public long compactedRevision() {
+    return compactedRevision;
+  }
+
+  public boolean isEmpty() {
+    return instances.isEmpty();
+  }
+
+  public InstanceRecord get(String instanceId) {
+    return instances.get(instanceId);
+  }
+
+  /**
+   * Registers an instance or registers it again. The new epoch is the new revision: it is higher
+   * than every epoch the instance had before, even across a removal, so a process that was replaced
+   * can never renew or remove its successor's registration.
+   */
+  public InstanceRecord register(InstanceSpec spec, long nowMillis) {
+    long next = ++revision;
+    InstanceRecord record =
+        new InstanceRecord(
+            spec, spec.initialStatus(), LeaseCondition.ok(nowMillis), next, next, nowMillis);
+    instances.put(spec.key().instanceId(), record);
+    return record;
+  }
+
+  /** Removes an instance; {@code epoch} 0 removes whatever epoch is current. */
+  public MutationResult deregister(String instanceId, long epoch) {
+    InstanceRecord current = instances.get(instanceId);
+    MutationResult refused = checkEpoch(current, epoch);
+    if (refused != null) {
+      return refused;
+    }
+    long next = ++revision;
+    instances.remove(instanceId);
+    removals.addLast(new Removal(next, current));
+    while (removals.size() > MAX_REMOVALS_RETAINED) {
+      compactedRevision = removals.removeFirst().revision();
+    }
+    return new MutationResult(MutationResult.Outcome.APPLIED, next, current.epoch());
+  }
+
+  /** Sets whether an instance takes work; {@code epoch} 0 matches any epoch. */
+  public MutationResult setStatus(String instanceId, InstanceStatus status, long epoch) {
+    InstanceRecord current = instances.get(instanceId);
+    MutationResult refused = checkEpoch(current, epoch);
+    if (refused != null) {
+      return refused;
+    }
+    if (current.status() == status) {
+      return new MutationResult(MutationResult.Outcome.UNCHANGED, revision, current.epoch());
+    }
+    long next = ++revision;
+    instances.put(instanceId, current.withStatus(status, next));
+    return new MutationResult(MutationResult.Outcome.APPLIED, next, current.epoch());
+  }
+
+  /** Records the registry's view of an instance's heartbeats; a no-op when nothing changes. */
+  public MutationResult setLease(String instanceId, long epoch, LeaseCondition lease) {
+    InstanceRecord current = instances.get(instanceId);
+    MutationResult refused = checkEpoch(current, epoch);
+    if (refused != null) {
+      return refused;
+    }
+    if (current.lease().healthy() == lease.healthy()) {
+      return new MutationResult(MutationResult.Outcome.UNCHANGED, revision, current.epoch());
+    }
+    long next = ++revision;
+    instances.put(instanceId, current.withLease(lease, next));
+    return new MutationResult(MutationResult.Outcome.APPLIED, next, current.epoch());
+  }
+
+  /**
+   * What changed after {@code sinceRevision}: the instances changed since, and the removals since,
+   * each ordered by revision. A full snapshot when the removals needed are forgotten, or when the
+   * caller claims a revision this service never reached (its view came from a lost state).
+   */
+  public ServiceDelta changesSince(long sinceRevision) {
+    if (sinceRevision == 0 || sinceRevision < compactedRevision || sinceRevision > revision) {
+      return snapshot();
+    }
+    List<InstanceRecord> upserts = new ArrayList<>();
+    for (InstanceRecord record : instances.values()) {
+      if (record.revision() > sinceRevision) {
+        upserts.add(record);
+      }
+    }
+    upserts.sort(Comparator.comparingLong(InstanceRecord::revision));
+    List<Removal> removed = new ArrayList<>();
+    for (Removal removal : removals) {
+      if (removal.revision() > sinceRevision) {
+        removed.add(removal);
+      }
+    }
+    return new ServiceDelta(key, revision, false, upserts, removed);
+  }
+
+  public ServiceDelta snapshot() {
+    return new ServiceDelta(key, revision, true, new ArrayList<>(instances.values()), List.of());
+  }
+
+  /** A copy that shares no mutable structure with this state. */
+  public ServiceState copy() {
+    return new ServiceState(key, revision, instances.values(), removals, compactedRevision);
+  }
+
+  private MutationResult checkEpoch(InstanceRecord current, long epoch) {
+    if (current == null) {
+      return new MutationResult(MutationResult.Outcome.NOT_FOUND, revision, 0);
+    }
+    if (epoch != 0 && epoch != current.epoch()) {
+      return new MutationResult(MutationResult.Outcome.STALE_EPOCH, revision, current.epoch());
+    }
+    return null;
+  }
+}

@@ -1,0 +1,168 @@
+package io.roster.node.store;
+
+import io.roster.node.domain.InstanceKey;
+import io.roster.node.domain.InstanceSpec;
+import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.LeaseTable;
+import io.roster.node.domain.MutationResult;
+import io.roster.node.domain.Registered;
+import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.ServiceDelta;
+import io.roster.node.domain.ServiceKey;
+import io.roster.node.domain.ServiceState;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A store in one process's memory: for tests of everything above the store, and the reference the
+ * Hazelcast store is checked against (both pass {@code RegistryStoreContract}).
+ *
+ * <p>Threading: one lock guards all state; stages complete and listeners run on a private
+ * single-thread executor, as the Hazelcast store's complete on its own threads.
+ */
+public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable {
+
+  private final Clock clock;
+  private final Object lock = new Object();
+
+  /** Guarded by {@link #lock}. */
+  private final Map<ServiceKey, ServiceState> services = new HashMap<>();
+
+  /** Guarded by {@link #lock}. */
+  private final Map<ServiceKey, LeaseTable> leases = new HashMap<>();
+
+  private final List<Consumer<ServiceKey>> listeners = new CopyOnWriteArrayList<>();
+  private final ExecutorService callbacks =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "in-memory-store");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  public InMemoryRegistryStore(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public CompletionStage<Registered> register(InstanceSpec spec, long ttlMillis) {
+    ServiceKey key = spec.key().serviceKey();
+    return changing(
+        key,
+        () -> {
+          long now = clock.millis();
+          var record = services.computeIfAbsent(key, ServiceState::new).register(spec, now);
+          leases
+              .computeIfAbsent(key, k -> new LeaseTable())
+              .grant(spec.key().instanceId(), record.epoch(), ttlMillis, now);
+          return new Registered(record, ttlMillis);
+        });
+  }
+
+  @Override
+  public CompletionStage<MutationResult> deregister(InstanceKey key, long epoch) {
+    return changing(
+        key.serviceKey(),
+        () -> {
+          ServiceState state = services.get(key.serviceKey());
+          if (state == null) {
+            return new MutationResult(MutationResult.Outcome.NOT_FOUND, 0, 0);
+          }
+          MutationResult result = state.deregister(key.instanceId(), epoch);
+          LeaseTable table = leases.get(key.serviceKey());
+          if (result.outcome() == MutationResult.Outcome.APPLIED && table != null) {
+            table.revoke(key.instanceId(), 0);
+          }
+          return result;
+        });
+  }
+
+  @Override
+  public CompletionStage<MutationResult> setStatus(
+      InstanceKey key, InstanceStatus status, long epoch) {
+    return changing(
+        key.serviceKey(),
+        () -> {
+          ServiceState state = services.get(key.serviceKey());
+          return state == null
+              ? new MutationResult(MutationResult.Outcome.NOT_FOUND, 0, 0)
+              : state.setStatus(key.instanceId(), status, epoch);
+        });
+  }
+
+  @Override
+  public CompletionStage<RenewResult> renew(InstanceKey key, long epoch) {
+    return reading(
+        () -> {
+          LeaseTable table = leases.get(key.serviceKey());
+          return table == null
+              ? RenewResult.notFound()
+              : table.renew(key.instanceId(), epoch, clock.millis());
+        });
+  }
+
+  @Override
+  public CompletionStage<ServiceDelta> changesSince(ServiceKey key, long revision) {
+    return reading(
+        () -> {
+          ServiceState state = services.get(key);
+          return state == null ? new ServiceState(key).snapshot() : state.changesSince(revision);
+        });
+  }
+
+  @Override
+  public CompletionStage<Map<ServiceKey, Long>> revisions() {
+    return reading(
+        () -> {
+          Map<ServiceKey, Long> revisions = new HashMap<>();
+          services.forEach((key, state) -> revisions.put(key, state.revision()));
+          return revisions;
+        });
+  }
+
+  @Override
+  public void onServiceChanged(Consumer<ServiceKey> listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void close() {
+    callbacks.shutdownNow();
+  }
+
+  private <T> CompletionStage<T> reading(Supplier<T> action) {
+    T result;
+    synchronized (lock) {
+      result = action.get();
+    }
+    return CompletableFuture.supplyAsync(() -> result, callbacks);
+  }
+
+  private <T> CompletionStage<T> changing(ServiceKey key, Supplier<T> action) {
+    T result;
+    long before;
+    long after;
+    synchronized (lock) {
+      ServiceState state = services.get(key);
+      before = state == null ? 0 : state.revision();
+      result = action.get();
+      state = services.get(key);
+      after = state == null ? 0 : state.revision();
+    }
+    Executor executor = callbacks;
+    if (after != before) {
+      executor.execute(() -> listeners.forEach(listener -> listener.accept(key)));
+    }
+    return CompletableFuture.supplyAsync(() -> result, executor);
+  }
+}

@@ -1,0 +1,50 @@
+package io.roster.node.store;
+
+import io.roster.node.domain.InstanceKey;
+import io.roster.node.domain.InstanceSpec;
+import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.MutationResult;
+import io.roster.node.domain.Registered;
+import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.ServiceDelta;
+import io.roster.node.domain.ServiceKey;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+/**
+ * Where the registry's instances and leases live. Every change to one service is applied in one
+ * place, in order, and moves that service's revision; followers learn of changes through {@link
+ * #onServiceChanged} and fetch what they missed with {@link #changesSince}.
+ *
+ * <p>Threading: every method may be called from any thread and never blocks; the stages complete on
+ * the store's own threads (never a caller's event loop), so callers hop back to theirs. Listeners
+ * are called on the store's threads, must not block, and may be called more than once for one
+ * change (the revision in {@link #changesSince} makes that harmless).
+ */
+public interface RegistryStore {
+
+  /** Registers an instance, or registers it again with a higher epoch, and grants its lease. */
+  CompletionStage<Registered> register(InstanceSpec spec, long ttlMillis);
+
+  /** Removes an instance and ends its lease; {@code epoch} 0 matches any epoch. */
+  CompletionStage<MutationResult> deregister(InstanceKey key, long epoch);
+
+  /** Sets whether an instance takes work; {@code epoch} 0 matches any epoch. */
+  CompletionStage<MutationResult> setStatus(InstanceKey key, InstanceStatus status, long epoch);
+
+  /** Extends a lease by its TTL from now; {@code epoch} 0 skips the epoch check. */
+  CompletionStage<RenewResult> renew(InstanceKey key, long epoch);
+
+  /** What changed in a service after a revision (a snapshot for 0 or when history is gone). */
+  CompletionStage<ServiceDelta> changesSince(ServiceKey key, long revision);
+
+  /** The current revision of every service the store holds. */
+  CompletionStage<Map<ServiceKey, Long>> revisions();
+
+  /**
+   * Calls the listener with the service's key whenever a service changes, wherever the change was
+   * made. Delivery is best effort; followers also compare {@link #revisions()} now and then.
+   */
+  void onServiceChanged(Consumer<ServiceKey> listener);
+}

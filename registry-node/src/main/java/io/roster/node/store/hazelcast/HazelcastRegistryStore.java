@@ -1,0 +1,208 @@
+package io.roster.node.store.hazelcast;
+
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.MapEvent;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryMergedListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.map.listener.MapClearedListener;
+import io.roster.node.domain.InstanceKey;
+import io.roster.node.domain.InstanceRecord;
+import io.roster.node.domain.InstanceSpec;
+import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.LeaseCondition;
+import io.roster.node.domain.LeaseTable;
+import io.roster.node.domain.MutationResult;
+import io.roster.node.domain.Registered;
+import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.ServiceDelta;
+import io.roster.node.domain.ServiceKey;
+import io.roster.node.domain.ServiceState;
+import io.roster.node.store.RegistryStore;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+/**
+ * The registry in Hazelcast: one entry per service in {@value #SERVICES_MAP} (its instances,
+ * revision and recent removals) and one per service in {@value #LEASES_MAP} (its leases). Both maps
+ * key by {@code namespace/service}, so a service and its leases share a partition, and every change
+ * runs as an entry processor on the partition's owner: ordered per service without locks, and
+ * copied to the backup replica before the caller is answered.
+ *
+ * <p>Threading: calls never block; stages complete on Hazelcast threads. Change notifications are
+ * key-only entry events, so a change costs each follower one small event, and the follower then
+ * reads just the difference ({@link ReadChanges}).
+ */
+public final class HazelcastRegistryStore implements RegistryStore, AutoCloseable {
+
+  public static final String SERVICES_MAP = "roster-services";
+  public static final String LEASES_MAP = "roster-leases";
+
+  private static final MutationResult.Outcome[] MUTATION_OUTCOMES = MutationResult.Outcome.values();
+  private static final RenewResult.Outcome[] RENEW_OUTCOMES = RenewResult.Outcome.values();
+
+  private final IMap<String, ServiceState> services;
+  private final IMap<String, LeaseTable> leases;
+  private final Clock clock;
+
+  /** Runs the one blocking call, the revision sweep over all entries, off callers' threads. */
+  private final ExecutorService sweeps =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "roster-revision-sweep");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  /**
+   * @param clock the cluster's clock (see {@code ClusterClock}): lease expiry written by one member
+   *     is compared with time on another
+   */
+  public HazelcastRegistryStore(HazelcastInstance hazelcast, Clock clock) {
+    this.services = hazelcast.getMap(SERVICES_MAP);
+    this.leases = hazelcast.getMap(LEASES_MAP);
+    this.clock = clock;
+  }
+
+  @Override
+  public CompletionStage<Registered> register(InstanceSpec spec, long ttlMillis) {
+    String key = spec.key().serviceKey().asString();
+    long now = clock.millis();
+    // The instance first, then its lease: if this node dies in between, the instance is listed
+    // without a lease, which the leader treats as expired; a lease without an instance would keep
+    // a process heartbeating into nothing.
+    return services
+        .submitToKey(key, new RegisterInstance(spec, now))
+        .thenCompose(
+            revision ->
+                leases
+                    .submitToKey(
+                        key, new GrantLease(spec.key().instanceId(), revision, ttlMillis, now))
+                    .thenApply(
+                        granted -> {
+                          var record =
+                              new InstanceRecord(
+                                  spec,
+                                  spec.initialStatus(),
+                                  LeaseCondition.ok(now),
+                                  revision,
+                                  revision,
+                                  now);
+                          return new Registered(record, ttlMillis);
+                        }));
+  }
+
+  @Override
+  public CompletionStage<MutationResult> deregister(InstanceKey key, long epoch) {
+    String serviceKey = key.serviceKey().asString();
+    return services
+        .submitToKey(serviceKey, new DeregisterInstance(key.instanceId(), epoch))
+        .thenCompose(
+            raw -> {
+              MutationResult result = mutation(raw);
+              if (result.outcome() != MutationResult.Outcome.APPLIED) {
+                return CompletableFuture.completedFuture(result);
+              }
+              return leases
+                  .submitToKey(serviceKey, new RevokeLease(key.instanceId(), result.currentEpoch()))
+                  .thenApply(revoked -> result);
+            });
+  }
+
+  @Override
+  public CompletionStage<MutationResult> setStatus(
+      InstanceKey key, InstanceStatus status, long epoch) {
+    return services
+        .submitToKey(
+            key.serviceKey().asString(), new SetInstanceStatus(key.instanceId(), status, epoch))
+        .thenApply(HazelcastRegistryStore::mutation);
+  }
+
+  @Override
+  public CompletionStage<RenewResult> renew(InstanceKey key, long epoch) {
+    return leases
+        .submitToKey(
+            key.serviceKey().asString(), new RenewLease(key.instanceId(), epoch, clock.millis()))
+        .thenApply(raw -> new RenewResult(RENEW_OUTCOMES[(int) raw[0]], raw[1], raw[2]));
+  }
+
+  @Override
+  public CompletionStage<ServiceDelta> changesSince(ServiceKey key, long revision) {
+    return services.submitToKey(key.asString(), new ReadChanges(revision));
+  }
+
+  @Override
+  public CompletionStage<Map<ServiceKey, Long>> revisions() {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          Map<String, Long> raw = services.executeOnEntries(new ReadRevision());
+          Map<ServiceKey, Long> revisions = new HashMap<>(raw.size() * 2);
+          raw.forEach((key, revision) -> revisions.put(ServiceKey.parse(key), revision));
+          return revisions;
+        },
+        sweeps);
+  }
+
+  @Override
+  public void onServiceChanged(Consumer<ServiceKey> listener) {
+    services.addEntryListener(new ChangeListener(listener), false);
+  }
+
+  @Override
+  public void close() {
+    sweeps.shutdownNow();
+  }
+
+  private static MutationResult mutation(long[] raw) {
+    return new MutationResult(MUTATION_OUTCOMES[(int) raw[0]], raw[1], raw[2]);
+  }
+
+  /** Turns every kind of entry event into "this service changed". */
+  private static final class ChangeListener
+      implements EntryAddedListener<String, ServiceState>,
+          EntryUpdatedListener<String, ServiceState>,
+          EntryRemovedListener<String, ServiceState>,
+          EntryMergedListener<String, ServiceState>,
+          MapClearedListener {
+
+    private final Consumer<ServiceKey> listener;
+
+    ChangeListener(Consumer<ServiceKey> listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void entryAdded(EntryEvent<String, ServiceState> event) {
+      listener.accept(ServiceKey.parse(event.getKey()));
+    }
+
+    @Override
+    public void entryUpdated(EntryEvent<String, ServiceState> event) {
+      listener.accept(ServiceKey.parse(event.getKey()));
+    }
+
+    @Override
+    public void entryRemoved(EntryEvent<String, ServiceState> event) {
+      listener.accept(ServiceKey.parse(event.getKey()));
+    }
+
+    @Override
+    public void entryMerged(EntryEvent<String, ServiceState> event) {
+      listener.accept(ServiceKey.parse(event.getKey()));
+    }
+
+    @Override
+    public void mapCleared(MapEvent event) {
+      // Never done by the registry; followers catch up at their next revision check.
+    }
+  }
+}

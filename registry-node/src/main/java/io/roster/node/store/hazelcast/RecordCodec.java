@@ -1,0 +1,221 @@
+package io.roster.node.store.hazelcast;
+
+import io.roster.node.domain.InstanceKey;
+import io.roster.node.domain.InstanceRecord;
+import io.roster.node.domain.InstanceSpec;
+import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.Lease;
+import io.roster.node.domain.LeaseCondition;
+import io.roster.node.domain.LeaseTable;
+import io.roster.node.domain.Removal;
+import io.roster.node.domain.ServiceDelta;
+import io.roster.node.domain.ServiceKey;
+import io.roster.node.domain.ServiceState;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The binary form of the registry's state, as it travels between members (backups, migrations,
+ * deltas). The service key is written once per state, not once per instance.
+ *
+ * <p>Format changes must stay readable by the previous release during a rolling upgrade: add fields
+ * only at the end of a structure and bump {@link #FORMAT}.
+ */
+final class RecordCodec {
+
+  /** Format version written first in every top-level structure. */
+  static final int FORMAT = 1;
+
+  private static final InstanceStatus[] STATUSES = InstanceStatus.values();
+
+  private RecordCodec() {}
+
+  static void writeState(DataOutput out, ServiceState state) throws IOException {
+    out.writeByte(FORMAT);
+    writeKey(out, state.key());
+    out.writeLong(state.revision());
+    out.writeLong(state.compactedRevision());
+    out.writeInt(state.instances().size());
+    for (InstanceRecord record : state.instances()) {
+      writeRecord(out, record);
+    }
+    out.writeInt(state.removals().size());
+    for (Removal removal : state.removals()) {
+      out.writeLong(removal.revision());
+      writeRecord(out, removal.last());
+    }
+  }
+
+  static ServiceState readState(DataInput in) throws IOException {
+    checkFormat(in.readByte());
+    ServiceKey key = readKey(in);
+    long revision = in.readLong();
+    long compacted = in.readLong();
+    List<InstanceRecord> instances = readRecords(in, key);
+    int removalCount = in.readInt();
+    List<Removal> removals = new ArrayList<>(removalCount);
+    for (int i = 0; i < removalCount; i++) {
+      long removedAt = in.readLong();
+      removals.add(new Removal(removedAt, readRecord(in, key)));
+    }
+    return new ServiceState(key, revision, instances, removals, compacted);
+  }
+
+  static void writeDelta(DataOutput out, ServiceDelta delta) throws IOException {
+    out.writeByte(FORMAT);
+    writeKey(out, delta.key());
+    out.writeLong(delta.revision());
+    out.writeBoolean(delta.snapshot());
+    out.writeInt(delta.upserts().size());
+    for (InstanceRecord record : delta.upserts()) {
+      writeRecord(out, record);
+    }
+    out.writeInt(delta.removals().size());
+    for (Removal removal : delta.removals()) {
+      out.writeLong(removal.revision());
+      writeRecord(out, removal.last());
+    }
+  }
+
+  static ServiceDelta readDelta(DataInput in) throws IOException {
+    checkFormat(in.readByte());
+    ServiceKey key = readKey(in);
+    long revision = in.readLong();
+    boolean snapshot = in.readBoolean();
+    List<InstanceRecord> upserts = readRecords(in, key);
+    int removalCount = in.readInt();
+    List<Removal> removals = new ArrayList<>(removalCount);
+    for (int i = 0; i < removalCount; i++) {
+      long removedAt = in.readLong();
+      removals.add(new Removal(removedAt, readRecord(in, key)));
+    }
+    return new ServiceDelta(key, revision, snapshot, upserts, removals);
+  }
+
+  static void writeLeases(DataOutput out, LeaseTable table) throws IOException {
+    out.writeByte(FORMAT);
+    out.writeInt(table.leases().size());
+    for (Map.Entry<String, Lease> entry : table.entries()) {
+      out.writeUTF(entry.getKey());
+      out.writeLong(entry.getValue().epoch());
+      out.writeLong(entry.getValue().ttlMillis());
+      out.writeLong(entry.getValue().expiresAtMillis());
+    }
+  }
+
+  static LeaseTable readLeases(DataInput in) throws IOException {
+    checkFormat(in.readByte());
+    int count = in.readInt();
+    Map<String, Lease> leases = new HashMap<>(count * 2);
+    for (int i = 0; i < count; i++) {
+      leases.put(in.readUTF(), new Lease(in.readLong(), in.readLong(), in.readLong()));
+    }
+    return new LeaseTable(leases);
+  }
+
+  static void writeSpec(DataOutput out, InstanceSpec spec) throws IOException {
+    writeKey(out, spec.key().serviceKey());
+    writeSpecBody(out, spec);
+  }
+
+  static InstanceSpec readSpec(DataInput in) throws IOException {
+    return readSpecBody(in, readKey(in));
+  }
+
+  static void writeKey(DataOutput out, ServiceKey key) throws IOException {
+    out.writeUTF(key.namespace());
+    out.writeUTF(key.service());
+  }
+
+  static ServiceKey readKey(DataInput in) throws IOException {
+    return new ServiceKey(in.readUTF(), in.readUTF());
+  }
+
+  private static List<InstanceRecord> readRecords(DataInput in, ServiceKey key) throws IOException {
+    int count = in.readInt();
+    List<InstanceRecord> records = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      records.add(readRecord(in, key));
+    }
+    return records;
+  }
+
+  private static void writeRecord(DataOutput out, InstanceRecord record) throws IOException {
+    writeSpecBody(out, record.spec());
+    out.writeByte(record.status().ordinal());
+    out.writeBoolean(record.lease().healthy());
+    out.writeUTF(record.lease().reason());
+    out.writeUTF(record.lease().message());
+    out.writeLong(record.lease().sinceMillis());
+    out.writeLong(record.epoch());
+    out.writeLong(record.revision());
+    out.writeLong(record.registeredAtMillis());
+  }
+
+  private static InstanceRecord readRecord(DataInput in, ServiceKey key) throws IOException {
+    InstanceSpec spec = readSpecBody(in, key);
+    InstanceStatus status = STATUSES[in.readByte()];
+    LeaseCondition lease =
+        new LeaseCondition(in.readBoolean(), in.readUTF(), in.readUTF(), in.readLong());
+    return new InstanceRecord(spec, status, lease, in.readLong(), in.readLong(), in.readLong());
+  }
+
+  private static void writeSpecBody(DataOutput out, InstanceSpec spec) throws IOException {
+    out.writeUTF(spec.key().instanceId());
+    out.writeUTF(spec.host());
+    out.writeShort(spec.port());
+    out.writeByte(spec.ports().size());
+    for (Map.Entry<String, Integer> port : spec.ports().entrySet()) {
+      out.writeUTF(port.getKey());
+      out.writeShort(port.getValue());
+    }
+    out.writeShort(spec.weight());
+    out.writeUTF(spec.zone());
+    out.writeUTF(spec.version());
+    out.writeByte(spec.metadata().size());
+    for (Map.Entry<String, String> entry : spec.metadata().entrySet()) {
+      out.writeUTF(entry.getKey());
+      out.writeUTF(entry.getValue());
+    }
+    out.writeByte(spec.initialStatus().ordinal());
+  }
+
+  private static InstanceSpec readSpecBody(DataInput in, ServiceKey key) throws IOException {
+    InstanceKey instanceKey = new InstanceKey(key.namespace(), key.service(), in.readUTF());
+    String host = in.readUTF();
+    int port = in.readUnsignedShort();
+    int portCount = in.readUnsignedByte();
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    for (int i = 0; i < portCount; i++) {
+      ports.put(in.readUTF(), in.readUnsignedShort());
+    }
+    int weight = in.readUnsignedShort();
+    String zone = in.readUTF();
+    String version = in.readUTF();
+    int metadataCount = in.readUnsignedByte();
+    Map<String, String> metadata = new LinkedHashMap<>();
+    for (int i = 0; i < metadataCount; i++) {
+      metadata.put(in.readUTF(), in.readUTF());
+    }
+    InstanceStatus initialStatus = STATUSES[in.readByte()];
+    return new InstanceSpec(
+        instanceKey, host, port, ports, weight, zone, version, metadata, initialStatus);
+  }
+
+  private static void checkFormat(byte format) throws IOException {
+    if (format != FORMAT) {
+      throw new IOException(
+          "stored registry data has format "
+              + format
+              + ", this node reads format "
+              + FORMAT
+              + ": upgrade every node to the same release");
+    }
+  }
+}
