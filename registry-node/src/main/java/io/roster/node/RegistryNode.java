@@ -7,7 +7,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.roster.node.api.BearerTokenInterceptor;
 import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.DiscoveryGrpcService;
@@ -23,6 +22,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpcio.server.GrpcIoServer;
 import io.vertx.grpcio.server.GrpcIoServiceBridge;
 import java.util.List;
@@ -88,10 +88,10 @@ public final class RegistryNode implements AutoCloseable {
             new RegistryGrpcService(store, config.leases(), openStreams),
             new DiscoveryGrpcService(view),
             new ClusterGrpcService(config.cluster().name(), membership, view),
-            health.getHealthService(),
-            ProtoReflectionServiceV1.newInstance())) {
-      GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(service, tokens)).bind(grpc);
+            health.getHealthService())) {
+      grpc.addService(GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(service, tokens)));
     }
+    grpc.addService(ReflectionService.v1());
     server = vertx.createHttpServer(httpOptions()).requestHandler(grpc);
     await(
         server

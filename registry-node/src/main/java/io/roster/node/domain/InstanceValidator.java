@@ -1,7 +1,7 @@
 package io.roster.node.domain;
 
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -86,18 +86,16 @@ public final class InstanceValidator {
         ports.size() <= MAX_NAMED_PORTS,
         field,
         "at most " + MAX_NAMED_PORTS + " named ports, got " + ports.size());
-    Map<String, Integer> checked = new LinkedHashMap<>();
+    Map<String, Integer> checked = new HashMap<>();
     for (Map.Entry<String, Integer> entry : ports.entrySet()) {
       check(
           PORT_NAME.matcher(entry.getKey()).matches(),
           field,
           "port names must be 1-15 lower-case letters, digits or '-', got "
               + quote(entry.getKey()));
-      checked.put(
-          entry.getKey(),
-          port(field + "[" + entry.getKey() + "]", Integer.toUnsignedLong(entry.getValue())));
+      checked.put(entry.getKey(), port(field + "[" + entry.getKey() + "]", entry.getValue()));
     }
-    return checked;
+    return Map.copyOf(checked);
   }
 
   public static int weight(String field, long weight) {

@@ -51,7 +51,12 @@ public final class LeaseTable {
     if (held == null) {
       return RenewResult.notFound();
     }
-    if (epoch != 0 && epoch != held.epoch()) {
+    if (epoch > held.epoch()) {
+      // A registration newer than the lease held: its grant never landed (the node that took the
+      // registration died between the two writes). Registering again repairs it.
+      return RenewResult.notFound();
+    }
+    if (epoch != 0 && epoch < held.epoch()) {
       return new RenewResult(RenewResult.Outcome.STALE_EPOCH, 0, held.epoch());
     }
     leases.put(instanceId, new Lease(held.epoch(), held.ttlMillis(), nowMillis + held.ttlMillis()));

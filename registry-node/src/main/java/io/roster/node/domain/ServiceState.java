@@ -3,6 +3,7 @@ package io.roster.node.domain;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
@@ -61,11 +62,11 @@ public final class ServiceState {
   }
 
   public Collection<InstanceRecord> instances() {
-    return instances.values();
+    return Collections.unmodifiableCollection(instances.values());
   }
 
   public Collection<Removal> removals() {
-    return removals;
+    return Collections.unmodifiableCollection(removals);
   }
 
   public long compactedRevision() {

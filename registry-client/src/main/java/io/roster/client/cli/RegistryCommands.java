@@ -1,0 +1,224 @@
+package io.roster.client.cli;
+
+import com.google.protobuf.util.Durations;
+import io.roster.v1.DeregisterRequest;
+import io.roster.v1.HeartbeatRequest;
+import io.roster.v1.Instance;
+import io.roster.v1.InstanceKey;
+import io.roster.v1.InstanceStatus;
+import io.roster.v1.RegisterRequest;
+import io.roster.v1.RegisterResponse;
+import io.roster.v1.RegistryServiceGrpc;
+import io.roster.v1.SetStatusRequest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.TypeConversionException;
+
+/** The subcommands of RegistryService: what an instance (or an operator) calls to be listed. */
+final class RegistryCommands {
+  private RegistryCommands() {}
+
+  @Command(
+      name = "register",
+      description = {
+        "Registers an instance and prints its lease (RegisterResponse).",
+        "With --keepalive, renews the lease until SIGINT/SIGTERM, then deregisters."
+      })
+  static final class Register implements Callable<Integer> {
+    @ParentCommand private RosterCli cli;
+
+    @Option(names = "--service", required = true, description = "Service name.")
+    private String service;
+
+    @Option(names = "--namespace", defaultValue = "", description = "Namespace (default: default).")
+    private String namespace;
+
+    @Option(names = "--id", defaultValue = "", description = "Instance id (default: host:port).")
+    private String instanceId;
+
+    @Option(names = "--host", required = true, description = "Host or IP callers connect to.")
+    private String host;
+
+    @Option(names = "--port", required = true, description = "Main port callers connect to.")
+    private int port;
+
+    @Option(names = "--weight", description = "Share of traffic, 0-10000 (default: 100).")
+    private Integer weight;
+
+    @Option(names = "--zone", defaultValue = "", description = "Failure domain.")
+    private String zone;
+
+    @Option(names = "--version", defaultValue = "", description = "Software version.")
+    private String version;
+
+    @Option(names = "--meta", paramLabel = "key=value", description = "Metadata; repeatable.")
+    private Map<String, String> metadata = new LinkedHashMap<>();
+
+    @Option(
+        names = "--named-port",
+        paramLabel = "name=port",
+        description = "A further port, e.g. metrics=9090; repeatable.")
+    private Map<String, Integer> namedPorts = new LinkedHashMap<>();
+
+    @Option(names = "--ttl-ms", description = "Lease time-to-live asked for (default: node's).")
+    private Long leaseTtlMillis;
+
+    @Option(names = "--keepalive", description = "Keep the lease alive until interrupted.")
+    private boolean keepAlive;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      Instance.Builder instance =
+          Instance.newBuilder()
+              .setNamespace(namespace)
+              .setService(service)
+              .setInstanceId(instanceId)
+              .setHost(host)
+              .setPort(port)
+              .setZone(zone)
+              .setVersion(version)
+              .putAllMetadata(metadata);
+      namedPorts.forEach(instance::putPorts);
+      if (weight != null) {
+        instance.setWeight(weight);
+      }
+      RegisterRequest.Builder request = RegisterRequest.newBuilder().setInstance(instance);
+      if (leaseTtlMillis != null) {
+        request.setLeaseTtl(Durations.fromMillis(leaseTtlMillis));
+      }
+      try (Targets targets = cli.connect()) {
+        RegisterResponse lease =
+            targets.call(RegistryServiceGrpc::newBlockingStub, s -> s.register(request.build()));
+        cli.print(lease);
+        if (!keepAlive) {
+          return 0;
+        }
+        return new KeepAliveSession(cli, targets, request.build()).run(lease);
+      }
+    }
+  }
+
+  @Command(name = "heartbeat", description = "Renews a lease once (HeartbeatResponse).")
+  static final class Heartbeat implements Callable<Integer> {
+    @ParentCommand private RosterCli cli;
+
+    @Option(names = "--lease", required = true, description = "Lease id from register.")
+    private String leaseId;
+
+    @Option(names = "--epoch", defaultValue = "0", description = "Epoch from register; 0: any.")
+    private long epoch;
+
+    @Override
+    public Integer call() {
+      HeartbeatRequest request =
+          HeartbeatRequest.newBuilder().setLeaseId(leaseId).setEpoch(epoch).build();
+      try (Targets targets = cli.connect()) {
+        cli.print(targets.call(RegistryServiceGrpc::newBlockingStub, s -> s.heartbeat(request)));
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "deregister", description = "Removes an instance at once (DeregisterResponse).")
+  static final class Deregister implements Callable<Integer> {
+    @ParentCommand private RosterCli cli;
+
+    @Option(names = "--service", required = true, description = "Service name.")
+    private String service;
+
+    @Option(names = "--id", required = true, description = "Instance id.")
+    private String instanceId;
+
+    @Option(names = "--namespace", defaultValue = "", description = "Namespace (default: default).")
+    private String namespace;
+
+    @Option(names = "--epoch", defaultValue = "0", description = "Only this epoch; 0: any.")
+    private long epoch;
+
+    @Override
+    public Integer call() {
+      DeregisterRequest request =
+          DeregisterRequest.newBuilder()
+              .setKey(key(namespace, service, instanceId))
+              .setEpoch(epoch)
+              .build();
+      try (Targets targets = cli.connect()) {
+        cli.print(targets.call(RegistryServiceGrpc::newBlockingStub, s -> s.deregister(request)));
+        return 0;
+      }
+    }
+  }
+
+  @Command(
+      name = "set-status",
+      description = "Sets whether an instance takes work (SetStatusResponse).")
+  static final class SetStatus implements Callable<Integer> {
+    @ParentCommand private RosterCli cli;
+
+    @Option(names = "--service", required = true, description = "Service name.")
+    private String service;
+
+    @Option(names = "--id", required = true, description = "Instance id.")
+    private String instanceId;
+
+    @Option(
+        names = "--status",
+        required = true,
+        paramLabel = "up|draining|out-of-service",
+        converter = StatusConverter.class,
+        description = "The new status.")
+    private InstanceStatus status;
+
+    @Option(names = "--namespace", defaultValue = "", description = "Namespace (default: default).")
+    private String namespace;
+
+    @Option(names = "--epoch", defaultValue = "0", description = "Only this epoch; 0: any.")
+    private long epoch;
+
+    @Override
+    public Integer call() {
+      SetStatusRequest request =
+          SetStatusRequest.newBuilder()
+              .setKey(key(namespace, service, instanceId))
+              .setStatus(status)
+              .setEpoch(epoch)
+              .build();
+      try (Targets targets = cli.connect()) {
+        cli.print(targets.call(RegistryServiceGrpc::newBlockingStub, s -> s.setStatus(request)));
+        return 0;
+      }
+    }
+  }
+
+  static InstanceKey key(String namespace, String service, String instanceId) {
+    return InstanceKey.newBuilder()
+        .setNamespace(namespace)
+        .setService(service)
+        .setInstanceId(instanceId)
+        .build();
+  }
+
+  /** Reads {@code up}, {@code draining} or {@code out-of-service}. */
+  static final class StatusConverter implements ITypeConverter<InstanceStatus> {
+    private static final Map<String, InstanceStatus> BY_NAME =
+        Map.of(
+            "up", InstanceStatus.INSTANCE_STATUS_UP,
+            "draining", InstanceStatus.INSTANCE_STATUS_DRAINING,
+            "out-of-service", InstanceStatus.INSTANCE_STATUS_OUT_OF_SERVICE);
+
+    @Override
+    public InstanceStatus convert(String value) {
+      InstanceStatus status = BY_NAME.get(value);
+      if (status == null) {
+        throw new TypeConversionException(
+            "'" + value + "' is not one of up, draining, out-of-service");
+      }
+      return status;
+    }
+  }
+}

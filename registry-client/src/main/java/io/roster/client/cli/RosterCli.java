@@ -1,0 +1,234 @@
+package io.roster.client.cli;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * {@code roster}: registers instances and queries a Roster registry from a shell.
+ *
+ * <p>Every answer is printed to stdout as one line of protobuf canonical JSON (field names in
+ * lowerCamelCase, 64-bit integers as strings, fields at their default value included). An error is
+ * printed to stderr as {@code error: <GRPC_STATUS>: <description>}, and the exit code says what
+ * kind it was: see {@link #exitCodeOf}.
+ *
+ * <p>Threading: a command runs on the thread that calls {@link #run}; only {@link StopSignal}
+ * crosses threads.
+ */
+@Command(
+    name = "roster",
+    description = "Registers instances in a Roster registry and finds them.",
+    subcommands = {
+      RegistryCommands.Register.class,
+      RegistryCommands.Heartbeat.class,
+      RegistryCommands.Deregister.class,
+      RegistryCommands.SetStatus.class,
+      DiscoveryCommands.Discover.class,
+      DiscoveryCommands.Services.class,
+      DiscoveryCommands.Watch.class,
+      ClusterCommands.Status.class
+    })
+public final class RosterCli {
+  /** Exit code of a command-line mistake (EX_USAGE of sysexits.h). */
+  static final int EXIT_USAGE = 64;
+
+  /** How long SIGINT/SIGTERM waits for a long-running command to clean up (a Deregister). */
+  private static final long SHUTDOWN_GRACE_MILLIS = 10_000;
+
+  private static final JsonFormat.Printer JSON =
+      JsonFormat.printer().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
+
+  @Spec private CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--target",
+      scope = ScopeType.INHERIT,
+      split = ",",
+      paramLabel = "host:port",
+      converter = Targets.AddressConverter.class,
+      defaultValue = "${env:ROSTER_TARGET:-127.0.0.1:7101}",
+      description = {
+        "Registry nodes, tried in order until one answers (default: $ROSTER_TARGET or"
+            + " 127.0.0.1:7101). Plaintext."
+      })
+  private List<String> targets;
+
+  @Option(
+      names = "--timeout-ms",
+      scope = ScopeType.INHERIT,
+      defaultValue = "5000",
+      paramLabel = "ms",
+      description = "Deadline of each call, in milliseconds (default: ${DEFAULT-VALUE}).")
+  private long timeoutMillis;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      scope = ScopeType.INHERIT,
+      description = "Show this help.")
+  private boolean helpRequested;
+
+  private final PrintWriter out;
+  private final PrintWriter err;
+  private final StopSignal stopSignal;
+
+  private RosterCli(PrintWriter out, PrintWriter err, StopSignal stopSignal) {
+    this.out = out;
+    this.err = err;
+    this.stopSignal = stopSignal;
+  }
+
+  /** Runs the command and exits with its code; SIGINT/SIGTERM stop a long-running command. */
+  public static void main(String[] args) {
+    StopSignal stop = new StopSignal();
+    CompletableFuture<Integer> exitCode = new CompletableFuture<>();
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> onShutdown(stop, exitCode), "roster-shutdown"));
+    int code = run(args, System.out, System.err, stop);
+    exitCode.complete(code);
+    System.exit(code);
+  }
+
+  /**
+   * On SIGINT/SIGTERM, lets a long-running command finish (register --keepalive deregisters) and
+   * exits with its code. Without this the JVM would exit at once with 130 or 143, and System.exit
+   * cannot be called from a shutdown hook: halt is the only way to choose the status here.
+   */
+  private static void onShutdown(StopSignal stop, CompletableFuture<Integer> exitCode) {
+    if (exitCode.isDone() || !stop.stop()) {
+      return; // a normal exit, or a one-shot call that nothing would wait for
+    }
+    try {
+      Runtime.getRuntime().halt(exitCode.get(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS));
+    } catch (TimeoutException | ExecutionException e) {
+      return; // the JVM exits with the signal's status
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Runs one command line.
+   *
+   * @return the exit code: 0 on success, 64 for a command-line mistake, else per {@link
+   *     #exitCodeOf}
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, out, err, new StopSignal());
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err, StopSignal stop) {
+    PrintWriter outWriter = new PrintWriter(out, true);
+    PrintWriter errWriter = new PrintWriter(err, true);
+    CommandLine commandLine = new CommandLine(new RosterCli(outWriter, errWriter, stop));
+    commandLine
+        .setOut(outWriter)
+        .setErr(errWriter)
+        .setParameterExceptionHandler(RosterCli::onUsageError)
+        .setExecutionExceptionHandler((e, failed, parseResult) -> onFailure(e, failed.getErr()));
+    try {
+      return commandLine.execute(args);
+    } finally {
+      outWriter.flush();
+      errWriter.flush();
+    }
+  }
+
+  /**
+   * The exit code for a gRPC status: 2 INVALID_ARGUMENT, 3 NOT_FOUND, 4 FAILED_PRECONDITION, 1 for
+   * any other (UNAVAILABLE when no target answered, DEADLINE_EXCEEDED, UNIMPLEMENTED, ...).
+   */
+  static int exitCodeOf(Status.Code code) {
+    switch (code) {
+      case OK:
+        return 0;
+      case INVALID_ARGUMENT:
+        return 2;
+      case NOT_FOUND:
+        return 3;
+      case FAILED_PRECONDITION:
+        return 4;
+      default:
+        return 1;
+    }
+  }
+
+  /** Prints {@code error: <GRPC_STATUS>: <description>} and returns the status's exit code. */
+  int fail(Status status) {
+    return printError(err, status);
+  }
+
+  private static int printError(PrintWriter err, Status status) {
+    err.println("error: " + status.getCode() + ": " + Targets.describe(status));
+    return exitCodeOf(status.getCode());
+  }
+
+  /** Prints one answer as a line of canonical JSON. */
+  void print(MessageOrBuilder message) {
+    try {
+      out.println(JSON.print(message));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot print " + message.getClass().getName(), e);
+    }
+  }
+
+  PrintWriter out() {
+    return out;
+  }
+
+  /** For progress notes of long-running commands (reconnects), which are not answers. */
+  PrintWriter err() {
+    return err;
+  }
+
+  StopSignal stopSignal() {
+    return stopSignal;
+  }
+
+  /** The targets given by --target, with the --timeout-ms deadline; the caller closes them. */
+  Targets connect() {
+    if (timeoutMillis <= 0) {
+      throw new ParameterException(spec.commandLine(), "--timeout-ms must be positive");
+    }
+    return new Targets(targets, timeoutMillis);
+  }
+
+  private static int onUsageError(ParameterException e, String[] args) {
+    PrintWriter err = e.getCommandLine().getErr();
+    err.println("error: " + e.getMessage());
+    UnmatchedArgumentException.printSuggestions(e, err);
+    err.println(
+        "Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+    return EXIT_USAGE;
+  }
+
+  private static int onFailure(Exception e, PrintWriter err) {
+    if (e instanceof StatusRuntimeException sre) {
+      return printError(err, sre.getStatus());
+    }
+    if (e instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+      err.println("error: interrupted");
+      return 1;
+    }
+    err.println("error: " + e); // a bug in the CLI: say where
+    e.printStackTrace(err);
+    return 1;
+  }
+}

@@ -1,0 +1,168 @@
+package io.roster.client.cli;
+
+import io.grpc.Channel;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.AbstractStub;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The registry nodes one command may call, in the order the user gave them, with one plaintext
+ * channel to each (opened on first use).
+ *
+ * <p>A node that answers UNAVAILABLE (down, unreachable, or shutting down, as the API documents) is
+ * skipped for the next one. Every other status is the cluster's answer and is returned as is: in
+ * particular DEADLINE_EXCEEDED is not retried elsewhere, since the caller's time is spent.
+ *
+ * <p>Threading: used by the command's thread only.
+ */
+final class Targets implements AutoCloseable {
+  private static final long INITIAL_BACKOFF_MILLIS = 250;
+  private static final long MAX_BACKOFF_MILLIS = 2_000;
+
+  private final List<String> addresses;
+  private final long timeoutMillis;
+  private final ManagedChannel[] channels;
+  private int current; // the target that answered last; the first one until then
+
+  Targets(List<String> addresses, long timeoutMillis) {
+    if (addresses.isEmpty()) {
+      throw new IllegalArgumentException("no target");
+    }
+    this.addresses = List.copyOf(addresses);
+    this.timeoutMillis = timeoutMillis;
+    this.channels = new ManagedChannel[addresses.size()];
+  }
+
+  int size() {
+    return addresses.size();
+  }
+
+  /** The target streams go to: the one that answered last. */
+  String address() {
+    return addresses.get(current);
+  }
+
+  Channel channel() {
+    if (channels[current] == null) {
+      channels[current] =
+          Grpc.newChannelBuilder(addresses.get(current), InsecureChannelCredentials.create())
+              .build();
+    }
+    return channels[current];
+  }
+
+  /** Moves to the next target, after the current one failed a stream. */
+  void advance() {
+    current = (current + 1) % addresses.size();
+  }
+
+  /**
+   * Makes a unary call with the {@code --timeout-ms} deadline, on the target that answered last and
+   * then on each other target in turn while they answer UNAVAILABLE.
+   *
+   * @param newStub e.g. {@code RegistryServiceGrpc::newBlockingStub}
+   * @param rpc the call, e.g. {@code stub -> stub.register(request)}
+   * @throws StatusRuntimeException the first status other than UNAVAILABLE, or UNAVAILABLE naming
+   *     every target when none answered
+   */
+  <S extends AbstractStub<S>, T> T call(Function<Channel, S> newStub, Function<S, T> rpc) {
+    List<String> failures = new ArrayList<>();
+    for (int attempt = 0; attempt < addresses.size(); attempt++) {
+      try {
+        return rpc.apply(
+            newStub.apply(channel()).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+          throw e;
+        }
+        failures.add(address() + " (" + describe(e.getStatus()) + ")");
+        advance();
+      }
+    }
+    throw noTargetAnswered(failures);
+  }
+
+  /** UNAVAILABLE, listing what each target said. */
+  static StatusRuntimeException noTargetAnswered(List<String> failures) {
+    return Status.UNAVAILABLE
+        .withDescription("no target answered: " + String.join(", ", failures))
+        .asRuntimeException();
+  }
+
+  /** The description of a status, or of its cause ("Connection refused") when it has none. */
+  static String describe(Status status) {
+    if (status.getDescription() != null && status.getCause() != null) {
+      return status.getDescription() + ": " + status.getCause().getMessage();
+    }
+    if (status.getDescription() != null) {
+      return status.getDescription();
+    }
+    if (status.getCause() != null) {
+      return String.valueOf(status.getCause().getMessage());
+    }
+    return "(no description)";
+  }
+
+  /** How long to wait before reconnecting after {@code failures} streams failed in a row (>= 1). */
+  static long backoffMillis(int failures) {
+    return Math.min(MAX_BACKOFF_MILLIS, INITIAL_BACKOFF_MILLIS << Math.min(failures - 1, 4));
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel channel : channels) {
+      if (channel != null) {
+        channel.shutdownNow();
+      }
+    }
+    for (ManagedChannel channel : channels) {
+      if (channel != null) {
+        try {
+          channel.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Checks one {@code --target} entry: {@code host:port} or {@code [ipv6]:port}. */
+  static final class AddressConverter implements ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      String host;
+      String port;
+      if (value.startsWith("[")) {
+        int end = value.indexOf("]:");
+        host = end < 0 ? "" : value.substring(1, end);
+        port = end < 0 ? "" : value.substring(end + 2);
+      } else {
+        int colon = value.lastIndexOf(':');
+        host = colon < 0 ? "" : value.substring(0, colon);
+        port = colon < 0 ? "" : value.substring(colon + 1);
+        if (host.contains(":")) {
+          host = ""; // an IPv6 literal needs brackets
+        }
+      }
+      if (host.isBlank() || !port.matches("[0-9]{1,5}") || !validPort(Integer.parseInt(port))) {
+        throw new TypeConversionException(
+            "'" + value + "' is not host:port (an IPv6 literal as [::1]:7101)");
+      }
+      return value;
+    }
+
+    private static boolean validPort(int port) {
+      return port >= 1 && port <= 65535;
+    }
+  }
+}

@@ -1,0 +1,239 @@
+package io.roster.node.api;
+
+import static io.roster.node.api.RegistryApiTest.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Duration;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.roster.node.RegistryNode;
+import io.roster.node.config.ConfigLoader;
+import io.roster.testing.FreePorts;
+import io.roster.testing.Instances;
+import io.roster.v1.DeregisterRequest;
+import io.roster.v1.DiscoverRequest;
+import io.roster.v1.DiscoveryServiceGrpc;
+import io.roster.v1.HeartbeatRequest;
+import io.roster.v1.Instance;
+import io.roster.v1.InstanceKey;
+import io.roster.v1.InstanceStatus;
+import io.roster.v1.ListServicesRequest;
+import io.roster.v1.RegisterRequest;
+import io.roster.v1.RegistryServiceGrpc;
+import io.roster.v1.SetStatusRequest;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every kind of bad input gets INVALID_ARGUMENT naming the field, writes nothing, and leaves the
+ * node serving everyone else.
+ */
+@Timeout(120)
+class InvalidInputTest {
+
+  private static RegistryNode node;
+  private static ManagedChannel channel;
+  private static RegistryServiceGrpc.RegistryServiceBlockingStub registry;
+  private static DiscoveryServiceGrpc.DiscoveryServiceBlockingStub discovery;
+
+  @BeforeAll
+  static void startNode() {
+    int clusterPort = FreePorts.next();
+    node =
+        RegistryNode.start(
+            ConfigLoader.load(
+                new String[] {
+                  "--profile=local",
+                  "--cluster.name=invalid-test-" + UUID.randomUUID().toString().substring(0, 8),
+                  "--cluster.port=" + clusterPort,
+                  "--cluster.members=127.0.0.1:" + clusterPort,
+                  "--cluster.size=1",
+                  "--cluster.join-wait-s=0",
+                  "--api.port=" + FreePorts.next(),
+                  "--node.name=invalid-test"
+                },
+                Map.of()));
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.apiPort()).usePlaintext().build();
+    registry = RegistryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES);
+    discovery =
+        DiscoveryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES);
+  }
+
+  @AfterAll
+  static void stopNode() {
+    channel.shutdownNow();
+    node.stop();
+  }
+
+  static Stream<Arguments> badInstances() {
+    return Stream.of(
+        bad("instance.service", i -> i.setService("")),
+        bad("instance.service", i -> i.setService("x".repeat(129))),
+        bad("instance.service", i -> i.setService("orders/eu")),
+        bad("instance.service", i -> i.setService("ord ers")),
+        bad("instance.namespace", i -> i.setNamespace("Prod")),
+        bad("instance.namespace", i -> i.setNamespace("prod_eu")),
+        bad("instance.namespace", i -> i.setNamespace("n".repeat(64))),
+        bad("instance.instance_id", i -> i.setInstanceId("a/b")),
+        bad("instance.instance_id", i -> i.setInstanceId("x".repeat(257))),
+        bad("instance.instance_id", i -> i.setInstanceId("caf\u00e9")),
+        bad("instance.host", i -> i.setHost("")),
+        bad("instance.host", i -> i.setHost("bad host")),
+        bad("instance.host", i -> i.setHost("h".repeat(254))),
+        bad("instance.port", i -> i.setPort(0)),
+        bad("instance.port", i -> i.setPort(65_536)),
+        bad("instance.port", i -> i.setPort(-1)),
+        bad("instance.ports", i -> i.putPorts("Metrics", 9090)),
+        bad("instance.ports[metrics]", i -> i.putPorts("metrics", 70_000)),
+        bad("instance.weight", i -> i.setWeight(10_001)),
+        bad("instance.weight", i -> i.setWeight(-5)),
+        bad("instance.zone", i -> i.setZone("eu 1")),
+        bad("instance.version", i -> i.setVersion("v\n1")),
+        bad("instance.metadata", i -> i.putMetadata("", "x")),
+        bad("instance.metadata", i -> i.putMetadata("bad key", "x")),
+        bad("instance.metadata[k]", i -> i.putMetadata("k", "v".repeat(513))),
+        bad("instance.metadata", InvalidInputTest::tooManyMetadataEntries),
+        bad("instance.metadata", InvalidInputTest::tooMuchMetadata),
+        bad("instance.status", i -> i.setStatusValue(42)));
+  }
+
+  @ParameterizedTest(name = "{0}: {2}")
+  @MethodSource("badInstances")
+  void badInstanceIsRefusedNamingTheField(
+      String field, Consumer<Instance.Builder> breakIt, String description) {
+    String service = "bad-" + UUID.randomUUID().toString().substring(0, 8);
+    Instance.Builder instance = Instances.of(service);
+    breakIt.accept(instance);
+
+    StatusRuntimeException refused =
+        assertStatus(
+            Status.Code.INVALID_ARGUMENT,
+            () -> registry.register(RegisterRequest.newBuilder().setInstance(instance).build()));
+
+    assertTrue(
+        refused.getStatus().getDescription().startsWith(field + ":"),
+        refused.getStatus().getDescription());
+    assertEquals(
+        0,
+        discovery
+            .discover(
+                DiscoverRequest.newBuilder().setService(service).setIncludeUnhealthy(true).build())
+            .getRevision(),
+        "a refused registration must write nothing");
+  }
+
+  @Test
+  void missingInstanceAndNegativeTtlAreRefused() {
+    assertField("instance", () -> registry.register(RegisterRequest.getDefaultInstance()));
+    assertField(
+        "lease_ttl",
+        () ->
+            registry.register(
+                RegisterRequest.newBuilder()
+                    .setInstance(Instances.of("svc"))
+                    .setLeaseTtl(Duration.newBuilder().setSeconds(-1))
+                    .build()));
+  }
+
+  @Test
+  void badLeaseIdsKeysAndQueriesAreRefused() {
+    assertField(
+        "lease_id", () -> registry.heartbeat(HeartbeatRequest.newBuilder().setLeaseId("").build()));
+    assertField(
+        "lease_id",
+        () -> registry.heartbeat(HeartbeatRequest.newBuilder().setLeaseId("no-slashes").build()));
+    assertField(
+        "lease_id",
+        () ->
+            registry.heartbeat(
+                HeartbeatRequest.newBuilder().setLeaseId("a/b/" + "x".repeat(600)).build()));
+    assertField(
+        "key.instance_id",
+        () ->
+            registry.deregister(
+                DeregisterRequest.newBuilder()
+                    .setKey(InstanceKey.newBuilder().setService("svc"))
+                    .build()));
+    assertField(
+        "status",
+        () ->
+            registry.setStatus(
+                SetStatusRequest.newBuilder()
+                    .setKey(InstanceKey.newBuilder().setService("svc").setInstanceId("a"))
+                    .setStatus(InstanceStatus.INSTANCE_STATUS_UNSPECIFIED)
+                    .build()));
+    assertField("service", () -> discovery.discover(DiscoverRequest.getDefaultInstance()));
+    assertField(
+        "metadata_selector",
+        () ->
+            discovery.discover(
+                DiscoverRequest.newBuilder()
+                    .setService("svc")
+                    .putMetadataSelector("a b", "c")
+                    .build()));
+    assertField(
+        "page_size",
+        () -> discovery.listServices(ListServicesRequest.newBuilder().setPageSize(1001).build()));
+    assertField(
+        "namespace",
+        () -> discovery.listServices(ListServicesRequest.newBuilder().setNamespace("A").build()));
+  }
+
+  @Test
+  void nodeKeepsServingAfterBadInput() {
+    for (int i = 0; i < 200; i++) {
+      assertStatus(
+          Status.Code.INVALID_ARGUMENT,
+          () -> registry.register(Instances.register(Instances.of("svc").setPort(0))));
+    }
+
+    assertEquals(
+        1,
+        registry
+            .register(Instances.register(Instances.of("after-" + UUID.randomUUID())))
+            .getRevision());
+  }
+
+  private static void assertField(String field, Runnable call) {
+    StatusRuntimeException refused = assertStatus(Status.Code.INVALID_ARGUMENT, call);
+    assertTrue(
+        refused.getStatus().getDescription().startsWith(field + ":"),
+        refused.getStatus().getDescription());
+  }
+
+  private static Arguments bad(String field, Consumer<Instance.Builder> breakIt) {
+    return Arguments.of(field, breakIt, describe(breakIt));
+  }
+
+  private static String describe(Consumer<Instance.Builder> breakIt) {
+    Instance.Builder probe = Instance.newBuilder();
+    breakIt.accept(probe);
+    String shown = probe.build().toString().replace('\n', ' ').trim();
+    return shown.length() > 60 ? shown.substring(0, 60) + "..." : shown;
+  }
+
+  private static void tooManyMetadataEntries(Instance.Builder instance) {
+    for (int i = 0; i < 65; i++) {
+      instance.putMetadata("k" + i, "v");
+    }
+  }
+
+  private static void tooMuchMetadata(Instance.Builder instance) {
+    for (int i = 0; i < 10; i++) {
+      instance.putMetadata("k" + i, "v".repeat(500));
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package io.roster.node.store;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.roster.node.domain.InstanceKey;
+import io.roster.node.domain.InstanceRecord;
+import io.roster.node.domain.InstanceSpec;
+import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.MutationResult;
+import io.roster.node.domain.Registered;
+import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.ServiceDelta;
+import io.roster.node.domain.ServiceKey;
+import io.roster.testing.ManualClock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link RegistryStore} must do, written once and run against each implementation. A
+ * store under test uses the {@link #clock} it is given.
+ */
+public abstract class RegistryStoreContract {
+
+  protected final ManualClock clock = new ManualClock();
+
+  /** The store under test, fresh for each test or at least empty of this test's services. */
+  protected abstract RegistryStore store();
+
+  private final String service = "svc-" + UUID.randomUUID().toString().substring(0, 8);
+  private final ServiceKey serviceKey = new ServiceKey("default", service);
+
+  @Test
+  void registerGrantsLeaseAndEpochEqualToRevision() {
+    Registered registered = get(store().register(spec("a"), 5_000));
+
+    assertEquals(1, registered.record().epoch());
+    assertEquals(1, registered.record().revision());
+    assertEquals(5_000, registered.grantedTtlMillis());
+    assertEquals(RenewResult.Outcome.RENEWED, get(store().renew(key("a"), 1)).outcome());
+  }
+
+  @Test
+  void registeringAgainRaisesEpochAndKeepsOneInstance() {
+    long first = get(store().register(spec("a"), 5_000)).record().epoch();
+    long second = get(store().register(spec("a"), 5_000)).record().epoch();
+
+    assertTrue(second > first);
+    ServiceDelta snapshot = get(store().changesSince(serviceKey, 0));
+    assertEquals(1, snapshot.upserts().size());
+    assertEquals(second, snapshot.upserts().get(0).epoch());
+  }
+
+  @Test
+  void renewalWithOldEpochIsStaleAndUnknownLeaseIsNotFound() {
+    long first = get(store().register(spec("a"), 5_000)).record().epoch();
+    long second = get(store().register(spec("a"), 5_000)).record().epoch();
+
+    RenewResult stale = get(store().renew(key("a"), first));
+    assertEquals(RenewResult.Outcome.STALE_EPOCH, stale.outcome());
+    assertEquals(second, stale.currentEpoch());
+    assertEquals(RenewResult.Outcome.NOT_FOUND, get(store().renew(key("nobody"), 0)).outcome());
+  }
+
+  @Test
+  void renewalExtendsTheLeaseFromNow() {
+    get(store().register(spec("a"), 5_000));
+    clock.advanceMillis(4_000);
+
+    RenewResult renewed = get(store().renew(key("a"), 0));
+
+    assertEquals(RenewResult.Outcome.RENEWED, renewed.outcome());
+    assertEquals(5_000, renewed.ttlMillis());
+  }
+
+  @Test
+  void deregisterRemovesInstanceAndLease() {
+    long epoch = get(store().register(spec("a"), 5_000)).record().epoch();
+
+    MutationResult removed = get(store().deregister(key("a"), epoch));
+
+    assertEquals(MutationResult.Outcome.APPLIED, removed.outcome());
+    assertTrue(get(store().changesSince(serviceKey, 0)).upserts().isEmpty());
+    assertEquals(RenewResult.Outcome.NOT_FOUND, get(store().renew(key("a"), epoch)).outcome());
+    assertEquals(MutationResult.Outcome.NOT_FOUND, get(store().deregister(key("a"), 0)).outcome());
+  }
+
+  @Test
+  void deregisterWithStaleEpochIsRefusedAndChangesNothing() {
+    long first = get(store().register(spec("a"), 5_000)).record().epoch();
+    get(store().register(spec("a"), 5_000));
+
+    MutationResult refused = get(store().deregister(key("a"), first));
+
+    assertEquals(MutationResult.Outcome.STALE_EPOCH, refused.outcome());
+    assertEquals(1, get(store().changesSince(serviceKey, 0)).upserts().size());
+  }
+
+  @Test
+  void setStatusChangesStatusOnceAndMovesRevision() {
+    get(store().register(spec("a"), 5_000));
+
+    MutationResult drained = get(store().setStatus(key("a"), InstanceStatus.DRAINING, 0));
+    MutationResult again = get(store().setStatus(key("a"), InstanceStatus.DRAINING, 0));
+
+    assertEquals(MutationResult.Outcome.APPLIED, drained.outcome());
+    assertEquals(MutationResult.Outcome.UNCHANGED, again.outcome());
+    assertEquals(drained.revision(), again.revision());
+    InstanceRecord record = get(store().changesSince(serviceKey, 0)).upserts().get(0);
+    assertEquals(InstanceStatus.DRAINING, record.status());
+    assertEquals(
+        MutationResult.Outcome.NOT_FOUND,
+        get(store().setStatus(key("nobody"), InstanceStatus.UP, 0)).outcome());
+  }
+
+  @Test
+  void changesSinceReturnsOnlyWhatFollowedTheRevision() {
+    get(store().register(spec("a"), 5_000));
+    long afterA = get(store().register(spec("b"), 5_000)).record().revision();
+    get(store().register(spec("c"), 5_000));
+    get(store().deregister(key("a"), 0));
+
+    ServiceDelta delta = get(store().changesSince(serviceKey, afterA));
+
+    assertFalse(delta.snapshot());
+    assertEquals(4, delta.revision());
+    assertEquals(1, delta.upserts().size());
+    assertEquals("c", delta.upserts().get(0).instanceId());
+    assertEquals(1, delta.removals().size());
+    assertEquals("a", delta.removals().get(0).last().instanceId());
+  }
+
+  @Test
+  void unknownServiceReadsAsEmptySnapshot() {
+    ServiceDelta delta = get(store().changesSince(new ServiceKey("default", "never-seen"), 7));
+
+    assertTrue(delta.snapshot());
+    assertEquals(0, delta.revision());
+    assertTrue(delta.upserts().isEmpty());
+  }
+
+  @Test
+  void revisionsListEveryService() {
+    get(store().register(spec("a"), 5_000));
+    get(store().register(spec("b"), 5_000));
+
+    Map<ServiceKey, Long> revisions = get(store().revisions());
+
+    assertEquals(2L, revisions.get(serviceKey));
+  }
+
+  @Test
+  void listenersHearOfChangesButNotOfRenewals() {
+    Set<ServiceKey> heard = ConcurrentHashMap.newKeySet();
+    store().onServiceChanged(heard::add);
+
+    get(store().register(spec("a"), 5_000));
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains(serviceKey));
+
+    heard.clear();
+    get(store().renew(key("a"), 0));
+    get(store().register(spec("marker"), 5_000));
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains(serviceKey));
+    // The renewal came first; had it produced an event, the marker's would not be the only one.
+    assertEquals(Set.of(serviceKey), heard);
+  }
+
+  protected InstanceSpec spec(String id) {
+    return new InstanceSpec(
+        key(id), "127.0.0.1", 8080, Map.of(), 100, "", "", Map.of(), InstanceStatus.UP);
+  }
+
+  protected InstanceKey key(String id) {
+    return new InstanceKey("default", service, id);
+  }
+
+  protected static <T> T get(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("store call failed", e);
+    }
+  }
+}

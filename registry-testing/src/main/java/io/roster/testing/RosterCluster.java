@@ -1,0 +1,200 @@
+package io.roster.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.roster.v1.ClusterServiceGrpc;
+import io.roster.v1.ClusterStatusRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Real registry nodes as processes on loopback, with a cluster name of their own so concurrent test
+ * clusters never join each other, and fast-join settings. Nodes run the registry-node jar: the
+ * {@code roster.node.jar} system property names it, else it is looked for in {@code
+ * registry-node/target} of this checkout.
+ *
+ * <pre>{@code
+ * try (RosterCluster cluster = RosterCluster.start(3)) {
+ *   var stub = RegistryServiceGrpc.newBlockingStub(cluster.node(0).channel());
+ *   ...
+ *   cluster.node(1).kill();
+ * }
+ * }</pre>
+ */
+public final class RosterCluster implements AutoCloseable {
+
+  /** Generous: three JVMs starting on a loaded 2-core CI machine. */
+  public static final Duration FORMATION_TIMEOUT = Duration.ofSeconds(90);
+
+  private final String clusterName;
+  private final List<NodeProcess> nodes;
+
+  private RosterCluster(String clusterName, List<NodeProcess> nodes) {
+    this.clusterName = clusterName;
+    this.nodes = nodes;
+  }
+
+  /** Starts {@code size} nodes with default settings and waits until they form one cluster. */
+  public static RosterCluster start(int size, String... extraFlags) {
+    RosterCluster cluster = create(size, extraFlags);
+    cluster.nodes.forEach(NodeProcess::start);
+    try {
+      cluster.awaitFormed(size);
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  /** Prepares {@code size} nodes without starting them. */
+  public static RosterCluster create(int size, String... extraFlags) {
+    String name = "it-" + UUID.randomUUID().toString().substring(0, 8);
+    Path jar = nodeJar();
+    Path logs = logDirectory(name);
+    List<Integer> clusterPorts = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      clusterPorts.add(FreePorts.next());
+    }
+    String members =
+        clusterPorts.stream().map(port -> "127.0.0.1:" + port).collect(Collectors.joining(","));
+    List<NodeProcess> nodes = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      int apiPort = FreePorts.next();
+      List<String> flags = new ArrayList<>();
+      flags.add("--profile=local");
+      flags.add("--node.name=node" + (i + 1));
+      flags.add("--cluster.name=" + name);
+      flags.add("--cluster.port=" + clusterPorts.get(i));
+      flags.add("--cluster.members=" + members);
+      flags.add("--cluster.size=" + size);
+      flags.add("--cluster.join-wait-s=1");
+      flags.add("--api.port=" + apiPort);
+      flags.addAll(List.of(extraFlags));
+      nodes.add(
+          new NodeProcess(
+              "node" + (i + 1),
+              apiPort,
+              clusterPorts.get(i),
+              NodeProcess.javaCommand(jar, flags),
+              logs.resolve("node" + (i + 1) + ".log")));
+    }
+    return new RosterCluster(name, nodes);
+  }
+
+  public String clusterName() {
+    return clusterName;
+  }
+
+  public NodeProcess node(int index) {
+    return nodes.get(index);
+  }
+
+  public List<NodeProcess> nodes() {
+    return nodes;
+  }
+
+  /** Waits until every live node serves and sees {@code members} members. */
+  public void awaitFormed(int members) {
+    for (NodeProcess node : nodes) {
+      if (node.isAlive()) {
+        awaitServing(node, members);
+      }
+    }
+  }
+
+  /** Waits until {@code node} says SERVING and sees {@code members} members. */
+  public void awaitServing(NodeProcess node, int members) {
+    await(
+            "node "
+                + node.name()
+                + " serving with "
+                + members
+                + " members (log: "
+                + node.logFile()
+                + ")")
+        .atMost(FORMATION_TIMEOUT)
+        .pollInterval(Duration.ofMillis(250))
+        .ignoreExceptions()
+        .failFast("node " + node.name() + " exited; see " + node.logFile(), () -> !node.isAlive())
+        .until(
+            () ->
+                HealthGrpc.newBlockingStub(node.channel())
+                            .withDeadlineAfter(2, TimeUnit.SECONDS)
+                            .check(HealthCheckRequest.getDefaultInstance())
+                            .getStatus()
+                        == HealthCheckResponse.ServingStatus.SERVING
+                    && ClusterServiceGrpc.newBlockingStub(node.channel())
+                            .withDeadlineAfter(2, TimeUnit.SECONDS)
+                            .clusterStatus(ClusterStatusRequest.getDefaultInstance())
+                            .getMembersCount()
+                        == members);
+  }
+
+  /** Kills every node still running and closes the channels. */
+  @Override
+  public void close() {
+    for (NodeProcess node : nodes) {
+      node.closeChannel();
+      if (node.isAlive()) {
+        node.resume();
+        node.kill();
+      }
+    }
+  }
+
+  static Path nodeJar() {
+    String configured = System.getProperty("roster.node.jar");
+    if (configured != null && !configured.isBlank()) {
+      return requireFile(Path.of(configured));
+    }
+    Path dir = Path.of("").toAbsolutePath();
+    while (dir != null) {
+      Path target = dir.resolve("registry-node").resolve("target");
+      if (Files.isDirectory(target)) {
+        try (Stream<Path> files = Files.list(target)) {
+          return files
+              .filter(path -> path.getFileName().toString().matches("registry-node-.*-all\\.jar"))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "no registry-node-*-all.jar in " + target + ": run mvn package first"));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      dir = dir.getParent();
+    }
+    throw new IllegalStateException(
+        "cannot find the registry-node jar: set -Droster.node.jar or run from the checkout");
+  }
+
+  private static Path requireFile(Path path) {
+    if (!Files.isRegularFile(path)) {
+      throw new IllegalStateException("roster.node.jar points to " + path + ", which is no file");
+    }
+    return path;
+  }
+
+  private static Path logDirectory(String clusterName) {
+    Path dir = Path.of("target", "roster-it", clusterName).toAbsolutePath();
+    try {
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+  }
+}
