@@ -1,0 +1,103 @@
+package io.roster.node.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  @Test
+  void lanProfileIsTheDefault() {
+    NodeConfig config = ConfigLoader.load(new String[0], Map.of());
+
+    assertEquals("0.0.0.0", config.api().host());
+    assertEquals(7101, config.api().port());
+    assertEquals("127.0.0.1", config.api().advertisedHost());
+    assertEquals("roster", config.cluster().name());
+    assertEquals(3, config.cluster().expectedSize());
+    assertEquals(2, config.cluster().quorumSize());
+    assertEquals(1, config.cluster().backupCount());
+    assertEquals(20, config.cluster().maxNoHeartbeatSeconds());
+    assertEquals(10_000, config.leases().defaultTtlMillis());
+    assertFalse(config.api().tls().enabled());
+  }
+
+  @Test
+  void localProfileSeedsThreeLoopbackMembers() {
+    NodeConfig config = ConfigLoader.load(new String[] {"--profile=local"}, Map.of());
+
+    assertEquals(
+        List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703"), config.cluster().members());
+    assertEquals("127.0.0.1", config.api().host());
+    assertEquals(10, config.cluster().maxNoHeartbeatSeconds());
+  }
+
+  @Test
+  void flagsBeatEnvironmentWhichBeatsFileWhichBeatsProfile(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("node.properties");
+    Files.writeString(file, "api.port=7201\ncluster.name=from-file\nlease.default-ttl-ms=20000\n");
+
+    NodeConfig config =
+        ConfigLoader.load(
+            new String[] {"--config=" + file, "--api.port=7301"},
+            Map.of("ROSTER_API_PORT", "7401", "ROSTER_CLUSTER_NAME", "from-env"));
+
+    assertEquals(7301, config.api().port());
+    assertEquals("from-env", config.cluster().name());
+    assertEquals(20_000, config.leases().defaultTtlMillis());
+  }
+
+  @Test
+  void environmentChoosesTheProfile() {
+    NodeConfig config = ConfigLoader.load(new String[0], Map.of("ROSTER_PROFILE", "local"));
+
+    assertEquals(3, config.cluster().members().size());
+  }
+
+  @Test
+  void unknownKeysAreErrorsNamingTheKey() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.load(new String[] {"--api.prot=1"}, Map.of()));
+
+    assertTrue(e.getMessage().contains("\"api.prot\""), e.getMessage());
+  }
+
+  @Test
+  void badValuesAreErrorsNamingTheKeyAndTheRule() {
+    assertMessage("api.port: must be between 1 and 65535, got 0", "--api.port=0");
+    assertMessage("cluster.size: must be a whole number, got \"three\"", "--cluster.size=three");
+    assertMessage("profile: must be one of lan, local", "--profile=wan");
+    assertMessage("flags take the form --key=value", "api.port");
+    assertMessage("cluster.members: addresses take the form host:port", "--cluster.members=a");
+    assertMessage("api.tls.cert-chain-file: required", "--api.tls.enabled=true");
+    assertMessage(
+        "must be longer than cluster.heartbeat-interval-s",
+        "--cluster.heartbeat-interval-s=5",
+        "--cluster.max-no-heartbeat-s=5");
+    assertMessage("lease.*", "--lease.min-ttl-ms=5000", "--lease.default-ttl-ms=1000");
+  }
+
+  @Test
+  void environmentNamesAreUpperCaseWithUnderscores() {
+    assertEquals(
+        "ROSTER_CLUSTER_MAX_NO_HEARTBEAT_S",
+        ConfigLoader.environmentName("cluster.max-no-heartbeat-s"));
+  }
+
+  private static void assertMessage(String expected, String... args) {
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(args, Map.of()));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+}
