@@ -7,15 +7,21 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.api.BearerTokenInterceptor;
 import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.DiscoveryGrpcService;
+import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.OpenStreams;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.node.cluster.ClusterClock;
 import io.roster.node.cluster.ClusterMembership;
+import io.roster.node.cluster.EvictionSweeper;
 import io.roster.node.cluster.HazelcastConfigFactory;
+import io.roster.node.cluster.Leadership;
 import io.roster.node.config.NodeConfig;
+import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
 import io.roster.node.view.LocalView;
 import io.vertx.core.Vertx;
@@ -45,7 +51,10 @@ public final class RegistryNode implements AutoCloseable {
   private final OpenStreams openStreams = new OpenStreams();
   private final HealthStatusManager health = new HealthStatusManager();
   private HazelcastInstance hazelcast;
+  private final PrometheusMeterRegistry meters =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private HazelcastRegistryStore store;
+  private EvictionSweeper sweeper;
   private LocalView view;
   private Vertx vertx;
   private HttpServer server;
@@ -69,30 +78,54 @@ public final class RegistryNode implements AutoCloseable {
   private void doStart() {
     long started = System.nanoTime();
     hazelcast = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.create(config));
+    ClusterClock clock = new ClusterClock(hazelcast.getCluster());
     ClusterMembership membership =
         new ClusterMembership(hazelcast, config.cluster().expectedSize());
-    store = new HazelcastRegistryStore(hazelcast, new ClusterClock(hazelcast.getCluster()));
+    store = new HazelcastRegistryStore(hazelcast, clock, config.renewalWindowMillis());
     view = new LocalView(store);
     await(view.start().toCompletableFuture(), "reading the registry");
+    Leadership leadership = new Leadership(hazelcast, clock, meters);
+    sweeper =
+        new EvictionSweeper(
+            hazelcast, leadership, membership, store, view, clock, config.eviction(), meters);
     // Events can be lost when a member dies mid-change: compare revisions whenever membership
     // moves, and periodically in case anything else slipped.
-    membership.onChange(this::resyncQuietly);
+    membership.onChange(
+        memberLeft -> {
+          leadership.membershipChanged();
+          sweeper.membershipChanged(memberLeft);
+          resyncQuietly();
+        });
+    sweeper.start();
 
     vertx = Vertx.vertx();
-    vertx.setPeriodic(config.viewResyncIntervalMillis(), id -> resyncQuietly());
+    vertx.setPeriodic(
+        config.viewResyncIntervalMillis(),
+        id -> {
+          resyncQuietly();
+          leadership.refresh();
+        });
 
     GrpcIoServer grpc = GrpcIoServer.server(vertx);
     BearerTokenInterceptor tokens = new BearerTokenInterceptor();
     for (BindableService service :
         List.of(
-            new RegistryGrpcService(store, config.leases(), openStreams),
+            new RegistryGrpcService(
+                store, new LeaseKeeper(store, view, clock), config.leases(), openStreams),
             new DiscoveryGrpcService(view),
-            new ClusterGrpcService(config.cluster().name(), membership, view),
+            new ClusterGrpcService(
+                config.cluster().name(),
+                membership,
+                leadership,
+                sweeper,
+                config.eviction().budgetPercentPerMinute(),
+                view),
             health.getHealthService())) {
       grpc.addService(GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(service, tokens)));
     }
     grpc.addService(ReflectionService.v1());
-    server = vertx.createHttpServer(httpOptions()).requestHandler(grpc);
+    HttpEndpoints http = new HttpEndpoints(grpc, meters);
+    server = vertx.createHttpServer(httpOptions()).requestHandler(http);
     await(
         server
             .listen(config.api().port(), config.api().host())
@@ -160,6 +193,9 @@ public final class RegistryNode implements AutoCloseable {
             "node " + config.nodeName() + " is shutting down: reconnect to another node"));
     if (server != null) {
       awaitQuietly(server.close().toCompletionStage().toCompletableFuture(), "closing the API");
+    }
+    if (sweeper != null) {
+      sweeper.close();
     }
     if (store != null) {
       store.close();

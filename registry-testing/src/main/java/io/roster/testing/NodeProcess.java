@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 public final class NodeProcess {
 
   private final String name;
+  private final String host;
   private final int apiPort;
   private final int clusterPort;
   private final List<String> command;
@@ -25,8 +26,10 @@ public final class NodeProcess {
   private Process process;
   private ManagedChannel channel;
 
-  NodeProcess(String name, int apiPort, int clusterPort, List<String> command, Path logFile) {
+  NodeProcess(
+      String name, String host, int apiPort, int clusterPort, List<String> command, Path logFile) {
     this.name = name;
+    this.host = host;
     this.apiPort = apiPort;
     this.clusterPort = clusterPort;
     this.command = List.copyOf(command);
@@ -45,9 +48,14 @@ public final class NodeProcess {
     return clusterPort;
   }
 
-  /** "127.0.0.1:port" of the API. */
+  /** The loopback address the node listens and talks on. */
+  public String host() {
+    return host;
+  }
+
+  /** "host:port" of the API. */
   public String apiAddress() {
-    return "127.0.0.1:" + apiPort;
+    return host + ":" + apiPort;
   }
 
   public Path logFile() {
@@ -65,7 +73,7 @@ public final class NodeProcess {
   /** A plaintext channel to this node, created once and closed with the node. */
   public synchronized ManagedChannel channel() {
     if (channel == null) {
-      channel = ManagedChannelBuilder.forAddress("127.0.0.1", apiPort).usePlaintext().build();
+      channel = ManagedChannelBuilder.forAddress(host, apiPort).usePlaintext().build();
     }
     return channel;
   }

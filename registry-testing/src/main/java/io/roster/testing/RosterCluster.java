@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -48,50 +47,109 @@ public final class RosterCluster implements AutoCloseable {
 
   /** Starts {@code size} nodes with default settings and waits until they form one cluster. */
   public static RosterCluster start(int size, String... extraFlags) {
-    RosterCluster cluster = create(size, extraFlags);
-    cluster.nodes.forEach(NodeProcess::start);
-    try {
-      cluster.awaitFormed(size);
-    } catch (RuntimeException e) {
-      cluster.close();
-      throw e;
-    }
-    return cluster;
+    return builder().size(size).flags(extraFlags).start();
   }
 
-  /** Prepares {@code size} nodes without starting them. */
-  public static RosterCluster create(int size, String... extraFlags) {
-    String name = "it-" + UUID.randomUUID().toString().substring(0, 8);
-    Path jar = nodeJar();
-    Path logs = logDirectory(name);
-    List<Integer> clusterPorts = new ArrayList<>();
-    for (int i = 0; i < size; i++) {
-      clusterPorts.add(FreePorts.next());
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** How to lay out a test cluster. */
+  public static final class Builder {
+    private int size = 3;
+    private boolean distinctHosts;
+    private boolean inOrder;
+    private final List<String> flags = new ArrayList<>();
+
+    private Builder() {}
+
+    /** Number of nodes (default 3). */
+    public Builder size(int size) {
+      this.size = size;
+      return this;
     }
-    String members =
-        clusterPorts.stream().map(port -> "127.0.0.1:" + port).collect(Collectors.joining(","));
-    List<NodeProcess> nodes = new ArrayList<>();
-    for (int i = 0; i < size; i++) {
-      int apiPort = FreePorts.next();
-      List<String> flags = new ArrayList<>();
-      flags.add("--profile=local");
-      flags.add("--node.name=node" + (i + 1));
-      flags.add("--cluster.name=" + name);
-      flags.add("--cluster.port=" + clusterPorts.get(i));
-      flags.add("--cluster.members=" + members);
-      flags.add("--cluster.size=" + size);
-      flags.add("--cluster.join-wait-s=1");
-      flags.add("--api.port=" + apiPort);
-      flags.addAll(List.of(extraFlags));
-      nodes.add(
-          new NodeProcess(
-              "node" + (i + 1),
-              apiPort,
-              clusterPorts.get(i),
-              NodeProcess.javaCommand(jar, flags),
-              logs.resolve("node" + (i + 1) + ".log")));
+
+    /**
+     * Node N listens and talks on 127.0.0.N instead of all on 127.0.0.1, so {@link
+     * NetworkPartition} can cut nodes off from each other by address.
+     */
+    public Builder distinctLoopbackHosts() {
+      this.distinctHosts = true;
+      return this;
     }
-    return new RosterCluster(name, nodes);
+
+    /** Starts node1 alone first, so it is the oldest member and the first leader. */
+    public Builder node1Leads() {
+      this.inOrder = true;
+      return this;
+    }
+
+    /** Extra node flags, e.g. {@code --eviction.grace-ms=2000}. */
+    public Builder flags(String... extra) {
+      flags.addAll(List.of(extra));
+      return this;
+    }
+
+    /** Prepares the nodes without starting them. */
+    public RosterCluster create() {
+      String name = "it-" + UUID.randomUUID().toString().substring(0, 8);
+      Path jar = nodeJar();
+      Path logs = logDirectory(name);
+      List<String> hosts = new ArrayList<>();
+      List<Integer> clusterPorts = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        hosts.add(distinctHosts ? "127.0.0." + (i + 1) : "127.0.0.1");
+        clusterPorts.add(FreePorts.next());
+      }
+      List<String> memberList = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        memberList.add(hosts.get(i) + ":" + clusterPorts.get(i));
+      }
+      String members = String.join(",", memberList);
+      List<NodeProcess> nodes = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        int apiPort = FreePorts.next();
+        List<String> nodeFlags = new ArrayList<>();
+        nodeFlags.add("--profile=local");
+        nodeFlags.add("--node.name=node" + (i + 1));
+        nodeFlags.add("--cluster.name=" + name);
+        nodeFlags.add("--cluster.host=" + hosts.get(i));
+        nodeFlags.add("--cluster.port=" + clusterPorts.get(i));
+        nodeFlags.add("--cluster.members=" + members);
+        nodeFlags.add("--cluster.size=" + size);
+        nodeFlags.add("--cluster.join-wait-s=1");
+        nodeFlags.add("--api.host=" + hosts.get(i));
+        nodeFlags.add("--api.port=" + apiPort);
+        nodeFlags.addAll(flags);
+        nodes.add(
+            new NodeProcess(
+                "node" + (i + 1),
+                hosts.get(i),
+                apiPort,
+                clusterPorts.get(i),
+                NodeProcess.javaCommand(jar, nodeFlags),
+                logs.resolve("node" + (i + 1) + ".log")));
+      }
+      return new RosterCluster(name, nodes);
+    }
+
+    /** Starts the nodes and waits until they form one cluster. */
+    public RosterCluster start() {
+      RosterCluster cluster = create();
+      try {
+        for (NodeProcess node : cluster.nodes) {
+          node.start();
+          if (inOrder && node == cluster.nodes.get(0)) {
+            cluster.awaitServing(node, 1);
+          }
+        }
+        cluster.awaitFormed(size);
+      } catch (RuntimeException e) {
+        cluster.close();
+        throw e;
+      }
+      return cluster;
+    }
   }
 
   public String clusterName() {

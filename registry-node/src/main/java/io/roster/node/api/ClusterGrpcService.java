@@ -2,6 +2,8 @@ package io.roster.node.api;
 
 import io.grpc.stub.StreamObserver;
 import io.roster.node.cluster.ClusterMembership;
+import io.roster.node.cluster.EvictionSweeper;
+import io.roster.node.cluster.Leadership;
 import io.roster.node.domain.ServiceView;
 import io.roster.node.view.LocalView;
 import io.roster.v1.ClusterMember;
@@ -14,22 +16,33 @@ import io.roster.v1.Quorum;
 import java.util.List;
 
 /**
- * {@code roster.v1.ClusterService}: this node's view of members, leader, quorum and counts.
+ * {@code roster.v1.ClusterService}: this node's view of members, leader, quorum, eviction
+ * protection and counts.
  *
- * <p>Threading: called on a Vert.x event loop; reads only in-memory state.
+ * <p>Threading: called on a Vert.x event loop; reads only in-memory state (the leader record is the
+ * last one read, refreshed on membership changes and periodically).
  */
 public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceImplBase {
 
-  /** The eviction budget's default share (applied once eviction is enabled). */
-  static final double DEFAULT_BUDGET_PERCENT = 15.0;
-
   private final String clusterName;
   private final ClusterMembership membership;
+  private final Leadership leadership;
+  private final EvictionSweeper sweeper;
+  private final double budgetPercentPerMinute;
   private final LocalView view;
 
-  public ClusterGrpcService(String clusterName, ClusterMembership membership, LocalView view) {
+  public ClusterGrpcService(
+      String clusterName,
+      ClusterMembership membership,
+      Leadership leadership,
+      EvictionSweeper sweeper,
+      double budgetPercentPerMinute,
+      LocalView view) {
     this.clusterName = clusterName;
     this.membership = membership;
+    this.leadership = leadership;
+    this.sweeper = sweeper;
+    this.budgetPercentPerMinute = budgetPercentPerMinute;
     this.view = view;
   }
 
@@ -41,25 +54,36 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
         ClusterStatusResponse.newBuilder()
             .setClusterName(clusterName)
             .setNodeId(membership.localId());
+    String leaderId = leadership.leaderId().toString();
     for (ClusterMembership.NodeInfo member : members) {
       response.addMembers(
           ClusterMember.newBuilder()
               .setId(member.id())
               .setMemberAddress(member.memberAddress())
               .setApiAddress(member.apiAddress() == null ? "" : member.apiAddress())
-              .setLeader(member.leader())
+              .setLeader(member.id().equals(leaderId))
               .setLocal(member.local()));
-      if (member.leader()) {
-        response.setLeaderId(member.id());
-      }
     }
+    response.setLeaderId(leaderId);
+    var record = leadership.record();
+    if (record != null && record.leader().equals(leadership.leaderId())) {
+      response.setLeaderEpoch(record.epoch());
+    }
+    boolean quorum = membership.hasQuorum(members.size());
     response.setQuorum(
         Quorum.newBuilder()
             .setConfiguredSize(membership.expectedSize())
             .setReachable(members.size())
-            .setHasQuorum(membership.hasQuorum(members.size())));
-    response.setProtection(
-        Protection.newBuilder().setBudgetPercentPerMinute(DEFAULT_BUDGET_PERCENT));
+            .setHasQuorum(quorum));
+    Protection.Builder protection =
+        Protection.newBuilder().setBudgetPercentPerMinute(budgetPercentPerMinute);
+    if (leadership.isLocalLeader()) {
+      EvictionSweeper.Status status = sweeper.status();
+      protection.setHeldBack(status.heldBack()).setActive(status.active() || !quorum);
+    } else if (record != null) {
+      protection.setHeldBack((int) record.heldBack()).setActive(record.heldBack() > 0 || !quorum);
+    }
+    response.setProtection(protection);
     int services = 0;
     int instances = 0;
     int healthy = 0;
@@ -76,7 +100,6 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
             .setInstances(instances)
             .setHealthy(healthy)
             .setUnhealthy(instances - healthy));
-    observer.onNext(response.build());
-    observer.onCompleted();
+    Replies.answer(observer, response.build());
   }
 }

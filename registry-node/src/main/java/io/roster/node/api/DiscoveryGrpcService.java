@@ -50,7 +50,7 @@ public final class DiscoveryGrpcService extends DiscoveryServiceGrpc.DiscoverySe
               request.getIncludeUnhealthy(),
               InstanceValidator.version("version", request.getVersion()));
     } catch (InvalidArgumentException e) {
-      observer.onError(GrpcErrors.toStatus("Discover", e));
+      Replies.fail(observer, GrpcErrors.toStatus("Discover", e));
       return;
     }
     ServiceView service = view.get(query.service());
@@ -62,8 +62,7 @@ public final class DiscoveryGrpcService extends DiscoveryServiceGrpc.DiscoverySe
     for (InstanceRecord record : selection.instances()) {
       response.addInstances(ProtoMapper.toProto(record));
     }
-    observer.onNext(response.build());
-    observer.onCompleted();
+    Replies.answer(observer, response.build());
   }
 
   @Override
@@ -82,7 +81,7 @@ public final class DiscoveryGrpcService extends DiscoveryServiceGrpc.DiscoverySe
       }
       pageSize = request.getPageSize() == 0 ? DEFAULT_PAGE_SIZE : request.getPageSize();
     } catch (InvalidArgumentException e) {
-      observer.onError(GrpcErrors.toStatus("ListServices", e));
+      Replies.fail(observer, GrpcErrors.toStatus("ListServices", e));
       return;
     }
     List<ServiceView> matching = new ArrayList<>();
@@ -108,8 +107,7 @@ public final class DiscoveryGrpcService extends DiscoveryServiceGrpc.DiscoverySe
       // The token is the last name returned: pages stay stable while services come and go.
       response.setNextPageToken(matching.get(pageSize - 1).key().service());
     }
-    observer.onNext(response.build());
-    observer.onCompleted();
+    Replies.answer(observer, response.build());
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.roster.node.domain.InvalidArgumentException;
 import io.roster.node.domain.LeasePolicy;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.RenewResult;
+import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.store.RegistryStore;
 import io.roster.v1.DeregisterRequest;
 import io.roster.v1.DeregisterResponse;
@@ -34,11 +35,14 @@ import io.vertx.core.Vertx;
 public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImplBase {
 
   private final RegistryStore store;
+  private final LeaseKeeper leases;
   private final LeasePolicy leasePolicy;
   private final OpenStreams openStreams;
 
-  public RegistryGrpcService(RegistryStore store, LeasePolicy leasePolicy, OpenStreams streams) {
+  public RegistryGrpcService(
+      RegistryStore store, LeaseKeeper leases, LeasePolicy leasePolicy, OpenStreams streams) {
     this.store = store;
+    this.leases = leases;
     this.leasePolicy = leasePolicy;
     this.openStreams = streams;
   }
@@ -77,7 +81,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         "Heartbeat",
         observer,
         () ->
-            store.renew(
+            leases.renew(
                 ProtoMapper.parseLeaseId("lease_id", request.getLeaseId()), request.getEpoch()),
         result ->
             switch (result.outcome()) {
@@ -127,7 +131,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                   .build());
           return;
         }
-        store
+        leases
             .renew(key, request.getEpoch())
             .whenComplete(
                 (result, failure) ->

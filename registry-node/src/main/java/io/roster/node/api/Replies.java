@@ -1,5 +1,6 @@
 package io.roster.node.api;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -30,7 +31,7 @@ final class Replies {
     try {
       stage = call.get();
     } catch (RuntimeException e) {
-      observer.onError(GrpcErrors.toStatus(method, e));
+      fail(observer, GrpcErrors.toStatus(method, e));
       return;
     }
     stage.whenComplete(
@@ -39,19 +40,50 @@ final class Replies {
                 context,
                 () -> {
                   if (failure != null) {
-                    observer.onError(GrpcErrors.toStatus(method, failure));
+                    fail(observer, GrpcErrors.toStatus(method, failure));
                     return;
                   }
                   R response;
                   try {
                     response = toResponse.apply(result);
                   } catch (RuntimeException e) {
-                    observer.onError(GrpcErrors.toStatus(method, e));
+                    fail(observer, GrpcErrors.toStatus(method, e));
                     return;
                   }
-                  observer.onNext(response);
-                  observer.onCompleted();
+                  answer(observer, response);
                 }));
+  }
+
+  /**
+   * Answers a unary call, unless the caller has gone (cancelled, or its deadline passed): writing
+   * to a call that is over would only raise an error on the event loop.
+   */
+  static <R> void answer(StreamObserver<R> observer, R response) {
+    if (cancelled(observer)) {
+      return;
+    }
+    try {
+      observer.onNext(response);
+      observer.onCompleted();
+    } catch (IllegalStateException callAlreadyOver) {
+      // The caller cancelled between the check and the write; nobody is left to answer.
+    }
+  }
+
+  /** Fails a call with {@code status}, unless the caller has gone. */
+  static void fail(StreamObserver<?> observer, Throwable status) {
+    if (cancelled(observer)) {
+      return;
+    }
+    try {
+      observer.onError(status);
+    } catch (IllegalStateException callAlreadyOver) {
+      // As above.
+    }
+  }
+
+  private static boolean cancelled(StreamObserver<?> observer) {
+    return observer instanceof ServerCallStreamObserver<?> call && call.isCancelled();
   }
 
   /** Runs {@code action} on {@code context}, or here when the call came from outside Vert.x. */

@@ -5,9 +5,13 @@ import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.roster.node.config.NodeConfig;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
+import io.roster.node.store.hazelcast.LeaseTableMergePolicy;
 import io.roster.node.store.hazelcast.RegistrySerialization;
+import io.roster.node.store.hazelcast.ServiceStateMergePolicy;
 
 /** Builds the embedded Hazelcast member's configuration from the node's. */
 public final class HazelcastConfigFactory {
@@ -17,6 +21,14 @@ public final class HazelcastConfigFactory {
 
   /** Member attribute holding the node's name. */
   public static final String NODE_NAME_ATTRIBUTE = "roster.node";
+
+  /** Map holding the leader record (its epoch), see {@link Leadership}. */
+  public static final String LEADERSHIP_MAP = "roster-leadership";
+
+  /** Executor the leader's lease pings run on. */
+  static final String PING_EXECUTOR = "roster-ping";
+
+  private static final String MAJORITY = "roster-majority";
 
   private HazelcastConfigFactory() {}
 
@@ -33,12 +45,18 @@ public final class HazelcastConfigFactory {
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(false);
     network.setPublicAddress(cluster.host() + ":" + cluster.port());
-    network.getInterfaces().setEnabled(true).addInterface(cluster.host());
+    // Bind to exactly cluster.host, even an address no interface lists (127.0.0.2 on loopback):
+    // interface matching would refuse it.
+    config.setProperty("hazelcast.local.localAddress", cluster.host());
+    config.setProperty("hazelcast.socket.bind.any", "false");
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
 
+    // Outgoing member connections leave from cluster.host too, so a firewall (or a test cutting
+    // one node off) can tell members apart by address.
+    config.setProperty("hazelcast.socket.client.bind.any", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.phone.home.enabled", "false");
     // The node stops Hazelcast itself, after it has told its clients (see RegistryNode.stop).
@@ -55,9 +73,42 @@ public final class HazelcastConfigFactory {
     // A member that is shut down gracefully hands its partitions over first: allow it the time.
     config.setProperty("hazelcast.graceful.shutdown.max.wait", "60");
 
+    // A member cut off from the others notices only after max-no-heartbeat; invocations waiting
+    // on it fail after this, so a client's call moves on instead of hanging.
+    config.setProperty(
+        "hazelcast.operation.call.timeout.millis",
+        String.valueOf(Math.max(5_000, cluster.maxNoHeartbeatSeconds() * 1_000 / 2)));
+    // Heal a split quickly: look for the other side every few seconds.
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+
     RegistrySerialization.configure(config.getSerializationConfig());
-    config.addMapConfig(registryMap(HazelcastRegistryStore.SERVICES_MAP, cluster.backupCount()));
-    config.addMapConfig(registryMap(HazelcastRegistryStore.LEASES_MAP, cluster.backupCount()));
+    ClusterSerialization.configure(config.getSerializationConfig());
+    // Writes need a majority of the configured cluster: a minority side, once it knows it is one,
+    // refuses registrations and heartbeats (callers get UNAVAILABLE and move to a node of the
+    // majority) but keeps answering reads from its local view.
+    boolean protect = cluster.quorumSize() >= 2;
+    if (protect) {
+      config.addSplitBrainProtectionConfig(
+          new SplitBrainProtectionConfig(MAJORITY, true, cluster.quorumSize())
+              .setProtectOn(SplitBrainProtectionOn.WRITE));
+    }
+    config.addMapConfig(
+        registryMap(
+            HazelcastRegistryStore.SERVICES_MAP,
+            cluster.backupCount(),
+            ServiceStateMergePolicy.class.getName(),
+            protect));
+    config.addMapConfig(
+        registryMap(
+            HazelcastRegistryStore.LEASES_MAP,
+            cluster.backupCount(),
+            LeaseTableMergePolicy.class.getName(),
+            protect));
+    config.addMapConfig(
+        new MapConfig(LEADERSHIP_MAP).setBackupCount(Math.max(1, cluster.backupCount())));
+    // Leader-lease pings must not queue behind anything else.
+    config.getExecutorConfig(PING_EXECUTOR).setPoolSize(2).setQueueCapacity(1_000);
     return config;
   }
 
@@ -66,12 +117,17 @@ public final class HazelcastConfigFactory {
    * deserialization per change), with synchronous backups so a member's death loses nothing that
    * was acknowledged, and no Hazelcast expiry: leases are the registry's own business.
    */
-  private static MapConfig registryMap(String name, int backupCount) {
-    return new MapConfig(name)
-        .setInMemoryFormat(InMemoryFormat.OBJECT)
-        .setBackupCount(backupCount)
-        .setAsyncBackupCount(0)
-        .setReadBackupData(false)
-        .setStatisticsEnabled(true);
+  private static MapConfig registryMap(
+      String name, int backupCount, String mergePolicy, boolean protect) {
+    MapConfig map =
+        new MapConfig(name)
+            .setInMemoryFormat(InMemoryFormat.OBJECT)
+            .setBackupCount(backupCount)
+            .setAsyncBackupCount(0)
+            .setReadBackupData(false)
+            .setStatisticsEnabled(true)
+            .setSplitBrainProtectionName(protect ? MAJORITY : null);
+    map.getMergePolicyConfig().setPolicy(mergePolicy);
+    return map;
   }
 }

@@ -126,6 +126,24 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("lease.*: " + e.getMessage());
     }
+    long leaderLease = in.longIn("eviction.leader-lease-ms", 100, 600_000);
+    if (leaderLease >= leases.minTtlMillis()) {
+      throw new ConfigException(
+          "eviction.leader-lease-ms ("
+              + leaderLease
+              + ") must be shorter than lease.min-ttl-ms ("
+              + leases.minTtlMillis()
+              + "): a leader cut off from its majority must stop evicting before any lease can"
+              + " expire for want of renewals it cannot see");
+    }
+    NodeConfig.Eviction eviction =
+        new NodeConfig.Eviction(
+            in.longIn("eviction.sweep-interval-ms", 50, 60_000),
+            in.longIn("eviction.grace-ms", 0, 86_400_000),
+            in.doubleIn("eviction.budget-percent-per-minute", 0.1, 100),
+            in.intIn("eviction.budget-floor-per-minute", 1, 1_000_000),
+            in.intIn("eviction.max-per-sweep", 1, 1_000_000),
+            leaderLease);
     String name = in.string("node.name");
     if (name.isEmpty()) {
       name = advertised + ":" + apiPort;
@@ -135,6 +153,8 @@ public final class ConfigLoader {
         new NodeConfig.Api(apiHost, apiPort, advertised, tls),
         cluster,
         leases,
+        in.longIn("lease.renewal-window-ms", 1, 1_000),
+        eviction,
         in.longIn("view.resync-interval-ms", 100, 3_600_000),
         in.longIn("node.shutdown-grace-ms", 0, 600_000));
   }
@@ -211,6 +231,21 @@ public final class ConfigLoader {
       if (parsed < min || parsed > max) {
         throw new ConfigException(
             key + ": must be between " + min + " and " + max + ", got " + parsed);
+      }
+      return parsed;
+    }
+
+    double doubleIn(String key, double min, double max) {
+      String value = values.get(key);
+      double parsed;
+      try {
+        parsed = Double.parseDouble(value);
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key + ": must be a number, got \"" + value + "\"");
+      }
+      if (!(parsed >= min && parsed <= max)) {
+        throw new ConfigException(
+            key + ": must be between " + min + " and " + max + ", got " + value);
       }
       return parsed;
     }

@@ -13,6 +13,9 @@ import java.util.List;
  * @param api where clients call this node
  * @param cluster how this node finds and watches the others
  * @param leases lease time-to-live bounds
+ * @param renewalWindowMillis how long heartbeats are gathered into one write per partition (key
+ *     {@code lease.renewal-window-ms})
+ * @param eviction the leader's eviction of expired leases
  * @param viewResyncIntervalMillis how often the local view compares every revision with the store
  *     (key {@code view.resync-interval-ms})
  * @param shutdownGraceMillis longest wait for a graceful stop before giving up (key {@code
@@ -23,8 +26,35 @@ public record NodeConfig(
     Api api,
     Cluster cluster,
     LeasePolicy leases,
+    long renewalWindowMillis,
+    Eviction eviction,
     long viewResyncIntervalMillis,
     long shutdownGraceMillis) {
+
+  /**
+   * The leader's eviction of expired leases (keys {@code eviction.*}).
+   *
+   * @param sweepIntervalMillis how often the leader sweeps (key {@code
+   *     eviction.sweep-interval-ms}); an instance is marked unhealthy at most this long after its
+   *     lease expired
+   * @param graceMillis how long an instance stays listed as unhealthy before it is removed (key
+   *     {@code eviction.grace-ms})
+   * @param budgetPercentPerMinute share of the registry, and of each service, that may be declared
+   *     expired per minute (key {@code eviction.budget-percent-per-minute})
+   * @param budgetFloorPerMinute declarations per minute allowed however small the registry or
+   *     service (key {@code eviction.budget-floor-per-minute})
+   * @param maxPerSweep declarations, and removals, per sweep at most (key {@code
+   *     eviction.max-per-sweep})
+   * @param leaderLeaseMillis how long a round trip with a majority keeps the leader allowed to
+   *     evict (key {@code eviction.leader-lease-ms}); must be shorter than {@code lease.min-ttl-ms}
+   */
+  public record Eviction(
+      long sweepIntervalMillis,
+      long graceMillis,
+      double budgetPercentPerMinute,
+      int budgetFloorPerMinute,
+      int maxPerSweep,
+      long leaderLeaseMillis) {}
 
   /**
    * The client-facing gRPC (and HTTP) port.

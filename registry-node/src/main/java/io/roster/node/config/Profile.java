@@ -53,6 +53,13 @@ public enum Profile {
           Map.entry("lease.default-ttl-ms", "10000"),
           Map.entry("lease.min-ttl-ms", "1000"),
           Map.entry("lease.max-ttl-ms", "3600000"),
+          Map.entry("lease.renewal-window-ms", "20"),
+          Map.entry("eviction.sweep-interval-ms", "500"),
+          Map.entry("eviction.grace-ms", "30000"),
+          Map.entry("eviction.budget-percent-per-minute", "15"),
+          Map.entry("eviction.budget-floor-per-minute", "3"),
+          Map.entry("eviction.max-per-sweep", "500"),
+          Map.entry("eviction.leader-lease-ms", "800"),
           Map.entry("view.resync-interval-ms", "5000"));
 
   private final Map<String, String> overrides;

@@ -126,15 +126,32 @@ public final class ServiceState {
     return new MutationResult(MutationResult.Outcome.APPLIED, next, current.epoch());
   }
 
-  /** Records the registry's view of an instance's heartbeats; a no-op when nothing changes. */
+  /**
+   * Records the registry's view of an instance's heartbeats. Applies only a condition newer (by
+   * lease sequence) than the one held, so an expiry and a revival that cross on the way land in the
+   * order they happened on the lease; a no-op when health does not change.
+   */
   public MutationResult setLease(String instanceId, long epoch, LeaseCondition lease) {
     InstanceRecord current = instances.get(instanceId);
     MutationResult refused = checkEpoch(current, epoch);
     if (refused != null) {
       return refused;
     }
-    if (current.lease().healthy() == lease.healthy()) {
+    if (lease.seq() <= current.lease().seq()) {
       return new MutationResult(MutationResult.Outcome.UNCHANGED, revision, current.epoch());
+    }
+    if (current.lease().healthy() == lease.healthy()) {
+      // Health stays, but the newer sequence is recorded (as a change, so backups and followers
+      // hold it too): an older condition still on its way can then not apply after it.
+      LeaseCondition held = current.lease();
+      long next = ++revision;
+      instances.put(
+          instanceId,
+          current.withLease(
+              new LeaseCondition(
+                  held.healthy(), held.reason(), held.message(), held.sinceMillis(), lease.seq()),
+              next));
+      return new MutationResult(MutationResult.Outcome.APPLIED, next, current.epoch());
     }
     long next = ++revision;
     instances.put(instanceId, current.withLease(lease, next));
@@ -168,6 +185,36 @@ public final class ServiceState {
 
   public ServiceDelta snapshot() {
     return new ServiceDelta(key, revision, true, new ArrayList<>(instances.values()), List.of());
+  }
+
+  /**
+   * Folds in the state the other side of a healed network partition kept for this service: every
+   * instance either side holds survives, the newer registration (then the newer change) winning
+   * where both hold one. The result gets a revision above both sides' and forgets its removals, so
+   * every follower reads it as a fresh snapshot instead of a difference it could misread.
+   */
+  public void mergeFrom(ServiceState other) {
+    for (InstanceRecord theirs : other.instances.values()) {
+      InstanceRecord ours = instances.get(theirs.instanceId());
+      if (ours == null
+          || theirs.epoch() > ours.epoch()
+          || (theirs.epoch() == ours.epoch() && theirs.revision() > ours.revision())) {
+        instances.put(theirs.instanceId(), theirs);
+      }
+    }
+    revision = Math.max(revision, other.revision) + 1;
+    long merged = revision;
+    instances.replaceAll(
+        (id, record) ->
+            new InstanceRecord(
+                record.spec(),
+                record.status(),
+                record.lease(),
+                record.epoch(),
+                merged,
+                record.registeredAtMillis()));
+    removals.clear();
+    compactedRevision = revision;
   }
 
   /** A copy that shares no mutable structure with this state. */

@@ -2,25 +2,59 @@ package io.roster.node.domain;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
  * An immutable picture of one service at one revision, as a node serves it to readers. A new view
  * replaces the old one whole, so readers never lock and never see half a change.
- *
- * @param key the service
- * @param revision the service's revision this view reflects
- * @param instances every instance, healthy or not, ordered by instance id
  */
-public record ServiceView(ServiceKey key, long revision, List<InstanceRecord> instances) {
+public final class ServiceView {
 
-  public ServiceView {
-    instances = List.copyOf(instances);
+  private final ServiceKey key;
+  private final long revision;
+  private final List<InstanceRecord> instances;
+  private final Map<String, InstanceRecord> byId;
+
+  /**
+   * @param key the service
+   * @param revision the service's revision this view reflects
+   * @param instances every instance, healthy or not, ordered by instance id
+   */
+  public ServiceView(ServiceKey key, long revision, List<InstanceRecord> instances) {
+    this.key = key;
+    this.revision = revision;
+    this.instances = List.copyOf(instances);
+    Map<String, InstanceRecord> index = new HashMap<>(instances.size() * 2);
+    for (InstanceRecord record : instances) {
+      index.put(record.instanceId(), record);
+    }
+    this.byId = index;
   }
 
   public static ServiceView empty(ServiceKey key) {
     return new ServiceView(key, 0, List.of());
+  }
+
+  public ServiceKey key() {
+    return key;
+  }
+
+  public long revision() {
+    return revision;
+  }
+
+  /** Every instance, healthy or not, ordered by instance id. */
+  public List<InstanceRecord> instances() {
+    return instances;
+  }
+
+  /** The instance with this id, or null. */
+  public InstanceRecord find(String instanceId) {
+    return byId.get(instanceId);
   }
 
   public int healthyCount() {
@@ -72,26 +106,41 @@ public record ServiceView(ServiceKey key, long revision, List<InstanceRecord> in
     if (delta.snapshot()) {
       next = new ArrayList<>(delta.upserts());
     } else {
-      TreeMap<String, InstanceRecord> byId = new TreeMap<>();
-      for (InstanceRecord record : instances) {
-        byId.put(record.instanceId(), record);
-      }
+      TreeMap<String, InstanceRecord> merged = new TreeMap<>(byId);
       for (Removal removal : delta.removals()) {
-        InstanceRecord held = byId.get(removal.last().instanceId());
+        InstanceRecord held = merged.get(removal.last().instanceId());
         if (held != null && held.revision() < removal.revision()) {
-          byId.remove(removal.last().instanceId());
+          merged.remove(removal.last().instanceId());
         }
       }
       for (InstanceRecord record : delta.upserts()) {
-        InstanceRecord held = byId.get(record.instanceId());
+        InstanceRecord held = merged.get(record.instanceId());
         if (held == null || held.revision() < record.revision()) {
-          byId.put(record.instanceId(), record);
+          merged.put(record.instanceId(), record);
         }
       }
-      next = new ArrayList<>(byId.values());
+      next = new ArrayList<>(merged.values());
     }
     next.sort((a, b) -> a.instanceId().compareTo(b.instanceId()));
     return new ServiceView(key, delta.revision(), Collections.unmodifiableList(next));
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof ServiceView view
+        && view.revision == revision
+        && view.key.equals(key)
+        && view.instances.equals(instances);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(key, revision, instances);
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceView[" + key + "@" + revision + ", " + instances.size() + " instances]";
   }
 
   /**

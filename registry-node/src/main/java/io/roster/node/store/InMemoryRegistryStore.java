@@ -1,8 +1,11 @@
 package io.roster.node.store;
 
+import io.roster.node.domain.ExpiredLease;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.LeaderFence;
+import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.LeaseTable;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.Registered;
@@ -11,6 +14,7 @@ import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceState;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +61,7 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
   @Override
   public CompletionStage<Registered> register(InstanceSpec spec, long ttlMillis) {
     ServiceKey key = spec.key().serviceKey();
-    return changing(
+    return withEvent(
         key,
         () -> {
           long now = clock.millis();
@@ -71,7 +75,7 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
 
   @Override
   public CompletionStage<MutationResult> deregister(InstanceKey key, long epoch) {
-    return changing(
+    return withEvent(
         key.serviceKey(),
         () -> {
           ServiceState state = services.get(key.serviceKey());
@@ -90,7 +94,7 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
   @Override
   public CompletionStage<MutationResult> setStatus(
       InstanceKey key, InstanceStatus status, long epoch) {
-    return changing(
+    return withEvent(
         key.serviceKey(),
         () -> {
           ServiceState state = services.get(key.serviceKey());
@@ -102,7 +106,7 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
 
   @Override
   public CompletionStage<RenewResult> renew(InstanceKey key, long epoch) {
-    return reading(
+    return withoutEvent(
         () -> {
           LeaseTable table = leases.get(key.serviceKey());
           return table == null
@@ -112,8 +116,74 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
   }
 
   @Override
+  public CompletionStage<List<ExpiredLease>> expiredLeases(long slackMillis) {
+    return withoutEvent(
+        () -> {
+          List<ExpiredLease> expired = new ArrayList<>();
+          long now = clock.millis();
+          leases.forEach((key, table) -> expired.addAll(table.findExpired(key, now, slackMillis)));
+          return expired;
+        });
+  }
+
+  @Override
+  public CompletionStage<Long> declareExpired(ExpiredLease lease, LeaderFence fence) {
+    return withoutEvent(
+        () -> {
+          LeaseTable table = leases.get(lease.key().serviceKey());
+          return table == null
+              ? -1L
+              : table.declareExpired(
+                  lease.key().instanceId(), lease.epoch(), clock.millis(), fence);
+        });
+  }
+
+  @Override
+  public CompletionStage<MutationResult> setLeaseCondition(
+      InstanceKey key, long epoch, LeaseCondition condition) {
+    return withEvent(
+        key.serviceKey(),
+        () -> {
+          ServiceState state = services.get(key.serviceKey());
+          return state == null
+              ? new MutationResult(MutationResult.Outcome.NOT_FOUND, 0, 0)
+              : state.setLease(key.instanceId(), epoch, condition);
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> evict(ExpiredLease lease, long graceMillis, LeaderFence fence) {
+    InstanceKey key = lease.key();
+    return withEvent(
+        key.serviceKey(),
+        () -> {
+          LeaseTable table = leases.get(key.serviceKey());
+          if (table == null
+              || !table.revokeExpired(
+                  key.instanceId(), lease.epoch(), clock.millis(), graceMillis, fence)) {
+            return false;
+          }
+          ServiceState state = services.get(key.serviceKey());
+          if (state != null) {
+            state.deregister(key.instanceId(), lease.epoch());
+          }
+          return true;
+        });
+  }
+
+  @Override
+  public CompletionStage<Void> extendAllLeases() {
+    return withoutEvent(
+        () -> {
+          long now = clock.millis();
+          leases.values().forEach(table -> table.extendAll(now));
+          return null;
+        });
+  }
+
+  @Override
   public CompletionStage<ServiceDelta> changesSince(ServiceKey key, long revision) {
-    return reading(
+    return withoutEvent(
         () -> {
           ServiceState state = services.get(key);
           return state == null ? new ServiceState(key).snapshot() : state.changesSince(revision);
@@ -122,7 +192,7 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
 
   @Override
   public CompletionStage<Map<ServiceKey, Long>> revisions() {
-    return reading(
+    return withoutEvent(
         () -> {
           Map<ServiceKey, Long> revisions = new HashMap<>();
           services.forEach((key, state) -> revisions.put(key, state.revision()));
@@ -140,7 +210,7 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
     callbacks.shutdownNow();
   }
 
-  private <T> CompletionStage<T> reading(Supplier<T> action) {
+  private <T> CompletionStage<T> withoutEvent(Supplier<T> action) {
     T result;
     synchronized (lock) {
       result = action.get();
@@ -148,7 +218,7 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
     return CompletableFuture.supplyAsync(() -> result, callbacks);
   }
 
-  private <T> CompletionStage<T> changing(ServiceKey key, Supplier<T> action) {
+  private <T> CompletionStage<T> withEvent(ServiceKey key, Supplier<T> action) {
     T result;
     long before;
     long after;

@@ -1,13 +1,17 @@
 package io.roster.node.store;
 
+import io.roster.node.domain.ExpiredLease;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.LeaderFence;
+import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.Registered;
 import io.roster.node.domain.RenewResult;
 import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -35,6 +39,34 @@ public interface RegistryStore {
 
   /** Extends a lease by its TTL from now; {@code epoch} 0 skips the epoch check. */
   CompletionStage<RenewResult> renew(InstanceKey key, long epoch);
+
+  /**
+   * Leases past their expiry by more than {@code slackMillis}, declared expired or not. Each member
+   * looks only at the leases it owns; only the expired ones travel.
+   */
+  CompletionStage<List<ExpiredLease>> expiredLeases(long slackMillis);
+
+  /**
+   * Declares a lease expired if it still is now (a renewal may have just arrived); answers the
+   * lease's new health sequence, or -1 when nothing was declared. Refused (-1) under a stale fence.
+   */
+  CompletionStage<Long> declareExpired(ExpiredLease lease, LeaderFence fence);
+
+  /**
+   * Records the lease condition on the instance (unhealthy after a declaration, healthy after a
+   * revival); applied only when newer, by lease sequence, than the one the instance holds.
+   */
+  CompletionStage<MutationResult> setLeaseCondition(
+      InstanceKey key, long epoch, LeaseCondition condition);
+
+  /**
+   * Removes a lease declared expired at least {@code graceMillis} ago, then its instance (that
+   * epoch only, so a registration made meanwhile survives); answers whether it removed anything.
+   */
+  CompletionStage<Boolean> evict(ExpiredLease lease, long graceMillis, LeaderFence fence);
+
+  /** Gives every live lease at least a full TTL from now (a new leader's first act). */
+  CompletionStage<Void> extendAllLeases();
 
   /** What changed in a service after a revision (a snapshot for 0 or when history is gone). */
   CompletionStage<ServiceDelta> changesSince(ServiceKey key, long revision);

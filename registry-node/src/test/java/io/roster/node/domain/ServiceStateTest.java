@@ -99,7 +99,7 @@ class ServiceStateTest {
     assertEquals(new MutationResult(Outcome.APPLIED, 3, 1), status);
     assertEquals(3, state.revision());
 
-    MutationResult lease = state.setLease("b", 0, LeaseCondition.expired(NOW, "missed"));
+    MutationResult lease = state.setLease("b", 0, LeaseCondition.expired(NOW, 1));
     assertEquals(new MutationResult(Outcome.APPLIED, 4, 2), lease);
     assertEquals(4, state.revision());
 
@@ -131,7 +131,7 @@ class ServiceStateTest {
   void reRegisterRestoresInitialStatusAndHealthyLease() {
     state.register(spec("a"), NOW);
     state.setStatus("a", InstanceStatus.OUT_OF_SERVICE, 0);
-    state.setLease("a", 0, LeaseCondition.expired(NOW + 1, "missed"));
+    state.setLease("a", 0, LeaseCondition.expired(NOW + 1, 1));
 
     InstanceRecord again = state.register(spec("a"), NOW + 2);
 
@@ -261,7 +261,7 @@ class ServiceStateTest {
   @Test
   void setLeaseToADifferentHealthIsApplied() {
     InstanceRecord before = state.register(spec("a"), NOW);
-    LeaseCondition expired = LeaseCondition.expired(NOW + 10, "no heartbeat for 10s");
+    LeaseCondition expired = LeaseCondition.expired(NOW + 10, 1);
 
     MutationResult result = state.setLease("a", before.epoch(), expired);
 
@@ -273,9 +273,11 @@ class ServiceStateTest {
     assertEquals(2, after.revision());
     assertEquals(before.epoch(), after.epoch());
 
-    MutationResult back = state.setLease("a", 0, LeaseCondition.ok(NOW + 20));
+    LeaseCondition revived = LeaseCondition.revived(NOW + 20, 2);
+    MutationResult back = state.setLease("a", 0, revived);
     assertEquals(new MutationResult(Outcome.APPLIED, 3, before.epoch()), back);
     assertTrue(state.get("a").healthy());
+    assertEquals(revived, state.get("a").lease());
   }
 
   @Test
@@ -290,10 +292,24 @@ class ServiceStateTest {
   }
 
   @Test
+  void setLeaseWithTheSameHealthRecordsTheNewerSequenceSoAnOlderExpiryCannotApply() {
+    InstanceRecord before = state.register(spec("a"), NOW);
+
+    MutationResult revived = state.setLease("a", 0, LeaseCondition.revived(NOW + 500, 2));
+    MutationResult lateExpiry = state.setLease("a", 0, LeaseCondition.expired(NOW + 600, 1));
+
+    assertEquals(new MutationResult(Outcome.APPLIED, 2, before.epoch()), revived);
+    assertEquals(Outcome.UNCHANGED, lateExpiry.outcome());
+    assertTrue(state.get("a").healthy());
+    assertEquals(2, state.get("a").lease().seq());
+    assertEquals(NOW, state.get("a").lease().sinceMillis(), "health did not change");
+  }
+
+  @Test
   void setLeaseWithStaleEpochOrUnknownInstanceIsRefused() {
     InstanceRecord old = state.register(spec("a"), NOW);
     state.register(spec("a"), NOW);
-    LeaseCondition expired = LeaseCondition.expired(NOW, "missed");
+    LeaseCondition expired = LeaseCondition.expired(NOW, 1);
 
     assertEquals(
         new MutationResult(Outcome.STALE_EPOCH, 2, 2), state.setLease("a", old.epoch(), expired));
@@ -347,7 +363,7 @@ class ServiceStateTest {
     state.setStatus("b", InstanceStatus.DRAINING, 0); // 5
     state.deregister("c", 0); // 6
     state.register(spec("e"), NOW); // 7
-    state.setLease("a", 0, LeaseCondition.expired(NOW, "missed")); // 8
+    state.setLease("a", 0, LeaseCondition.expired(NOW, 1)); // 8
     state.deregister("d", 0); // 9
 
     ServiceDelta delta = state.changesSince(mid);
@@ -516,5 +532,208 @@ class ServiceStateTest {
     InstanceRecord again = rebuilt.register(spec("a"), NOW);
     assertEquals(11, again.epoch());
     assertEquals(11, rebuilt.revision());
+  }
+
+  // ---- lease health ordering ----
+
+  @Test
+  void expiryArrivingAfterTheRevivalThatFollowedItIsIgnored() {
+    InstanceRecord before = state.register(spec("a"), NOW);
+    state.setLease("a", before.epoch(), LeaseCondition.expired(NOW + 10, 1)); // 2
+    state.setLease("a", before.epoch(), LeaseCondition.revived(NOW + 20, 2)); // 3
+
+    MutationResult late = state.setLease("a", before.epoch(), LeaseCondition.expired(NOW + 30, 1));
+
+    assertEquals(new MutationResult(Outcome.UNCHANGED, 3, before.epoch()), late);
+    assertTrue(state.get("a").healthy());
+    assertEquals(LeaseCondition.revived(NOW + 20, 2), state.get("a").lease());
+    assertEquals(3, state.revision());
+  }
+
+  @Test
+  void revivalOlderThanTheExpiryHeldIsIgnored() {
+    state.register(spec("a"), NOW);
+    state.setLease("a", 0, LeaseCondition.expired(NOW + 10, 3)); // 2
+
+    MutationResult late = state.setLease("a", 0, LeaseCondition.revived(NOW + 20, 2));
+
+    assertEquals(Outcome.UNCHANGED, late.outcome());
+    assertFalse(state.get("a").healthy());
+    assertEquals(2, state.revision());
+  }
+
+  @Test
+  void healthyConditionWithoutASequenceDoesNotUndoAnExpiry() {
+    state.register(spec("a"), NOW);
+    state.setLease("a", 0, LeaseCondition.expired(NOW + 10, 1));
+
+    MutationResult result = state.setLease("a", 0, LeaseCondition.ok(NOW + 20));
+
+    assertEquals(Outcome.UNCHANGED, result.outcome());
+    assertFalse(state.get("a").healthy(), "only a revival with a newer sequence revives");
+  }
+
+  @Test
+  void expiryAfterARevivalWithTheNextSequenceApplies() {
+    state.register(spec("a"), NOW);
+    state.setLease("a", 0, LeaseCondition.expired(NOW + 10, 1));
+    state.setLease("a", 0, LeaseCondition.revived(NOW + 20, 2));
+
+    MutationResult again = state.setLease("a", 0, LeaseCondition.expired(NOW + 30, 3));
+
+    assertEquals(new MutationResult(Outcome.APPLIED, 4, 1), again);
+    assertEquals(LeaseCondition.expired(NOW + 30, 3), state.get("a").lease());
+  }
+
+  @Test
+  void reRegistrationStartsTheHealthSequenceAfresh() {
+    state.register(spec("a"), NOW);
+    state.setLease("a", 0, LeaseCondition.expired(NOW + 10, 1));
+    state.setLease("a", 0, LeaseCondition.revived(NOW + 20, 2));
+    InstanceRecord again = state.register(spec("a"), NOW + 30);
+
+    MutationResult expired =
+        state.setLease("a", again.epoch(), LeaseCondition.expired(NOW + 40, 1));
+
+    assertEquals(Outcome.APPLIED, expired.outcome());
+    assertFalse(state.get("a").healthy());
+  }
+
+  // ---- merge after a partition ----
+
+  @Test
+  void mergeFromKeepsEveryInstanceEitherSideHolds() {
+    state.register(spec("a"), NOW); // 1
+    state.register(spec("b"), NOW); // 2
+    ServiceState theirs = state.copy();
+    theirs.register(spec("c"), NOW); // 3 on their side
+    state.register(spec("d"), NOW); // 3 on ours
+    state.deregister("b", 0); // 4 on ours
+
+    state.mergeFrom(theirs);
+
+    assertEquals(List.of("a", "b", "c", "d"), ids(List.copyOf(state.instances())));
+    assertEquals(
+        theirs.get("b").spec(),
+        state.get("b").spec(),
+        "an instance the other side still holds survives a removal on this side");
+  }
+
+  @Test
+  void mergeFromTakesTheNewerRegistrationOfAnInstanceBothSidesHold() {
+    state.register(spec("a"), NOW); // 1
+    state.register(spec("b"), NOW); // 2
+    ServiceState theirs = state.copy();
+    theirs.register(Specs.builder("a").port(9090).build(), NOW + 1); // epoch 3 on their side
+    state.setStatus("a", InstanceStatus.DRAINING, 0); // 3 on ours, epoch 1 kept
+    state.register(Specs.builder("b").port(7070).build(), NOW + 2); // epoch 4 on ours
+
+    state.mergeFrom(theirs);
+
+    assertEquals(3, state.get("a").epoch());
+    assertEquals(9090, state.get("a").spec().port());
+    assertEquals(InstanceStatus.UP, state.get("a").status(), "their newer registration wins");
+    assertEquals(4, state.get("b").epoch());
+    assertEquals(7070, state.get("b").spec().port(), "our newer registration stays");
+  }
+
+  @Test
+  void mergeFromOfTheSameRegistrationTakesTheLaterChange() {
+    state.register(spec("a"), NOW); // 1
+    state.register(spec("b"), NOW); // 2
+    ServiceState theirs = state.copy();
+    state.setStatus("a", InstanceStatus.DRAINING, 0); // 3 on ours
+    theirs.setStatus("a", InstanceStatus.DRAINING, 0); // 3 on theirs
+    theirs.setStatus("a", InstanceStatus.OUT_OF_SERVICE, 0); // 4 on theirs
+    state.setStatus("b", InstanceStatus.DRAINING, 0); // 4 on ours
+
+    state.mergeFrom(theirs);
+
+    assertEquals(InstanceStatus.OUT_OF_SERVICE, state.get("a").status());
+    assertEquals(InstanceStatus.DRAINING, state.get("b").status());
+    assertEquals(1, state.get("a").epoch());
+    assertEquals(2, state.get("b").epoch());
+  }
+
+  @Test
+  void mergeFromMovesTheRevisionAboveBothSidesAndStampsEveryInstanceWithIt() {
+    state.register(spec("a"), NOW); // 1
+    ServiceState theirs = state.copy();
+    state.register(spec("b"), NOW); // 2
+    state.deregister("b", 0); // 3
+    for (int i = 0; i < 4; i++) {
+      theirs.register(spec("t" + i), NOW); // 2..5 on their side
+    }
+
+    state.mergeFrom(theirs);
+
+    assertEquals(6, state.revision());
+    for (InstanceRecord record : state.instances()) {
+      assertEquals(6, record.revision(), record.instanceId());
+    }
+    assertTrue(state.removals().isEmpty());
+    assertEquals(6, state.compactedRevision());
+
+    ServiceState lower = new ServiceState(SERVICE);
+    lower.register(spec("x"), NOW);
+    state.mergeFrom(lower);
+    assertEquals(7, state.revision(), "above our own revision when theirs is lower");
+  }
+
+  @Test
+  void changesSinceARevisionFromBeforeTheMergeIsASnapshot() {
+    state.register(spec("a"), NOW); // 1
+    state.register(spec("b"), NOW); // 2
+    ServiceState theirs = state.copy();
+    state.deregister("a", 0); // 3 on ours
+    theirs.register(spec("c"), NOW); // 3 on theirs
+    theirs.setStatus("c", InstanceStatus.DRAINING, 0); // 4 on theirs
+    ServiceView followerOfTheirs = ServiceView.empty(SERVICE).apply(theirs.snapshot());
+    ServiceView followerOfOurs = ServiceView.empty(SERVICE).apply(state.snapshot());
+
+    state.mergeFrom(theirs);
+
+    for (long old = 0; old < state.revision(); old++) {
+      ServiceDelta delta = state.changesSince(old);
+      assertTrue(delta.snapshot(), "from revision " + old);
+      assertEquals(List.of("a", "b", "c"), ids(delta.upserts()));
+    }
+    assertTrue(state.changesSince(state.revision()).isEmpty());
+    ServiceView expected = ServiceView.empty(SERVICE).apply(state.snapshot());
+    assertEquals(expected, followerOfTheirs.apply(state.changesSince(theirs.revision())));
+    assertEquals(expected, followerOfOurs.apply(state.changesSince(3)));
+  }
+
+  @Test
+  void changesAfterAMergeAreOrdinaryDeltas() {
+    state.register(spec("a"), NOW);
+    ServiceState theirs = state.copy();
+    theirs.register(spec("b"), NOW);
+    state.mergeFrom(theirs);
+    long merged = state.revision();
+
+    state.setStatus("b", InstanceStatus.DRAINING, 0);
+    InstanceRecord registered = state.register(spec("c"), NOW);
+
+    ServiceDelta delta = state.changesSince(merged);
+    assertFalse(delta.snapshot());
+    assertEquals(List.of("b", "c"), ids(delta.upserts()));
+    assertEquals(merged + 2, registered.epoch(), "new epochs exceed every epoch of both sides");
+  }
+
+  @Test
+  void mergeFromLeavesTheOtherStateAlone() {
+    state.register(spec("a"), NOW);
+    ServiceState theirs = state.copy();
+    theirs.register(spec("b"), NOW);
+    theirs.deregister("a", 0);
+    ServiceDelta theirsBefore = theirs.snapshot();
+    List<Removal> theirRemovals = List.copyOf(theirs.removals());
+
+    state.mergeFrom(theirs);
+
+    assertEquals(theirsBefore, theirs.snapshot());
+    assertEquals(theirRemovals, List.copyOf(theirs.removals()));
+    assertEquals(3, theirs.revision());
   }
 }

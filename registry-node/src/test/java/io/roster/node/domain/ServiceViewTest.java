@@ -4,6 +4,8 @@ import static io.roster.node.domain.Specs.SERVICE;
 import static io.roster.node.domain.Specs.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +26,7 @@ class ServiceViewTest {
 
   private static InstanceRecord record(
       InstanceSpec spec, InstanceStatus status, boolean healthy, long revision) {
-    LeaseCondition lease = healthy ? LeaseCondition.ok(NOW) : LeaseCondition.expired(NOW, "missed");
+    LeaseCondition lease = healthy ? LeaseCondition.ok(NOW) : LeaseCondition.expired(NOW, 1);
     return new InstanceRecord(spec, status, lease, revision, revision, NOW);
   }
 
@@ -200,6 +202,48 @@ class ServiceViewTest {
   }
 
   @Test
+  void findLooksAnInstanceUpById() {
+    InstanceRecord a = record(spec("a"), 1);
+    InstanceRecord b = record(spec("b"), 2);
+    ServiceView view = viewOf(2, a, b);
+
+    assertSame(a, view.find("a"));
+    assertSame(b, view.find("b"));
+    assertNull(view.find("c"));
+    assertNull(ServiceView.empty(SERVICE).find("a"));
+  }
+
+  @Test
+  void findAfterADeltaSeesTheAppliedChanges() {
+    InstanceRecord a = record(spec("a"), 1);
+    InstanceRecord b = record(spec("b"), 2);
+    ServiceView view = viewOf(2, a, b);
+    InstanceRecord drainingA = record(spec("a"), InstanceStatus.DRAINING, true, 3);
+    InstanceRecord c = record(spec("c"), 5);
+
+    ServiceView next = view.apply(delta(5, List.of(drainingA, c), List.of(new Removal(4, b))));
+
+    assertSame(drainingA, next.find("a"));
+    assertNull(next.find("b"));
+    assertSame(c, next.find("c"));
+    assertSame(b, view.find("b"), "the old view still finds what it held");
+    assertNull(next.apply(snapshot(6)).find("a"), "a snapshot drops what it does not list");
+  }
+
+  @Test
+  void viewsWithTheSameKeyRevisionAndInstancesAreEqual() {
+    InstanceRecord a = record(spec("a"), 1);
+    ServiceView view = viewOf(1, a);
+
+    assertEquals(viewOf(1, a), view);
+    assertEquals(viewOf(1, a).hashCode(), view.hashCode());
+    assertNotEquals(viewOf(2, a), view);
+    assertNotEquals(viewOf(1, record(spec("b"), 1)), view);
+    assertNotEquals(new ServiceView(new ServiceKey("default", "billing"), 1, List.of(a)), view);
+    assertEquals("ServiceView[default/orders@1, 1 instances]", view.toString());
+  }
+
+  @Test
   void viewIsImmutable() {
     List<InstanceRecord> source = new ArrayList<>(List.of(record(spec("a"), 1)));
     ServiceView view = new ServiceView(SERVICE, 1, source);
@@ -221,6 +265,7 @@ class ServiceViewTest {
     String[] ids = {"a", "b", "c", "d", "e", "f", "g", "h"};
     InstanceStatus[] statuses = InstanceStatus.values();
     int deltasApplied = 0;
+    long leaseSeq = 0;
 
     for (int step = 0; step < 400; step++) {
       String id = ids[random.nextInt(ids.length)];
@@ -240,13 +285,16 @@ class ServiceViewTest {
                 NOW + step);
         case 2 -> state.deregister(id, epoch);
         case 3 -> state.setStatus(id, statuses[random.nextInt(statuses.length)], epoch);
-        default ->
-            state.setLease(
-                id,
-                epoch,
-                random.nextBoolean()
-                    ? LeaseCondition.ok(NOW + step)
-                    : LeaseCondition.expired(NOW + step, "missed"));
+        default -> {
+          // Health changes carry a growing lease sequence, as the lease table hands them out.
+          leaseSeq++;
+          state.setLease(
+              id,
+              epoch,
+              random.nextBoolean()
+                  ? LeaseCondition.revived(NOW + step, leaseSeq)
+                  : LeaseCondition.expired(NOW + step, leaseSeq));
+        }
       }
 
       if (random.nextInt(3) == 0) {

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.roster.node.domain.ExpiredLease;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.LeaderFence;
+import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.Registered;
 import io.roster.node.domain.RenewResult;
@@ -16,6 +19,7 @@ import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
 import io.roster.testing.ManualClock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -171,6 +175,130 @@ public abstract class RegistryStoreContract {
     await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains(serviceKey));
     // The renewal came first; had it produced an event, the marker's would not be the only one.
     assertEquals(Set.of(serviceKey), heard);
+  }
+
+  @Test
+  void expiredLeaseIsFoundDeclaredMarkedAndEvictedAfterGrace() {
+    long epoch = get(store().register(spec("a"), 1_000)).record().epoch();
+    get(store().register(spec("alive"), 60_000));
+    LeaderFence fence = new LeaderFence(1, Long.MAX_VALUE);
+    clock.advanceMillis(1_500);
+
+    List<ExpiredLease> expired = mine(get(store().expiredLeases(0)));
+    assertEquals(1, expired.size());
+    ExpiredLease lease = expired.get(0);
+    assertEquals(key("a"), lease.key());
+    assertFalse(lease.declared());
+
+    long seq = get(store().declareExpired(lease, fence));
+    assertTrue(seq > 0);
+    assertEquals(
+        MutationResult.Outcome.APPLIED,
+        get(store().setLeaseCondition(key("a"), epoch, LeaseCondition.expired(clock.millis(), seq)))
+            .outcome());
+    InstanceRecord marked = record("a");
+    assertFalse(marked.healthy());
+    assertEquals(LeaseCondition.REASON_STOPPED, marked.lease().reason());
+
+    ExpiredLease declared = mine(get(store().expiredLeases(0))).get(0);
+    assertTrue(declared.declared());
+    assertFalse(get(store().evict(declared, 30_000, fence)), "grace not over yet");
+    clock.advanceMillis(30_000);
+    assertTrue(get(store().evict(declared, 30_000, fence)));
+
+    assertEquals(null, recordOrNull("a"));
+    assertEquals(RenewResult.Outcome.NOT_FOUND, get(store().renew(key("a"), epoch)).outcome());
+  }
+
+  @Test
+  void renewalRevivesADeclaredLeaseAndAnOldExpiryCannotOverrideTheRevival() {
+    long epoch = get(store().register(spec("a"), 1_000)).record().epoch();
+    LeaderFence fence = new LeaderFence(1, Long.MAX_VALUE);
+    clock.advanceMillis(1_500);
+    ExpiredLease lease = mine(get(store().expiredLeases(0))).get(0);
+    long expiredSeq = get(store().declareExpired(lease, fence));
+
+    RenewResult revived = get(store().renew(key("a"), epoch));
+    assertTrue(revived.revived());
+    assertTrue(revived.seq() > expiredSeq);
+    get(
+        store()
+            .setLeaseCondition(
+                key("a"), epoch, LeaseCondition.revived(clock.millis(), revived.seq())));
+    // The expiry's own write arrives late: the lease sequence puts it behind the revival.
+    get(
+        store()
+            .setLeaseCondition(
+                key("a"), epoch, LeaseCondition.expired(clock.millis(), expiredSeq)));
+
+    assertTrue(record("a").healthy());
+    assertTrue(mine(get(store().expiredLeases(0))).isEmpty());
+  }
+
+  @Test
+  void leaseRenewedJustBeforeDeclarationIsNotDeclared() {
+    long epoch = get(store().register(spec("a"), 1_000)).record().epoch();
+    clock.advanceMillis(1_500);
+    ExpiredLease lease = mine(get(store().expiredLeases(0))).get(0);
+
+    get(store().renew(key("a"), epoch));
+
+    assertEquals(-1L, get(store().declareExpired(lease, new LeaderFence(1, Long.MAX_VALUE))));
+  }
+
+  @Test
+  void deposedLeadersAndLapsedLeaderLeasesAreFenced() {
+    get(store().register(spec("a"), 1_000));
+    clock.advanceMillis(1_500);
+    ExpiredLease lease = mine(get(store().expiredLeases(0))).get(0);
+    assertEquals(-1L, get(store().declareExpired(lease, new LeaderFence(1, clock.millis() - 1))));
+
+    assertTrue(get(store().declareExpired(lease, new LeaderFence(5, Long.MAX_VALUE))) > 0);
+    clock.advanceMillis(60_000);
+    ExpiredLease declared = mine(get(store().expiredLeases(0))).get(0);
+    assertFalse(get(store().evict(declared, 0, new LeaderFence(4, Long.MAX_VALUE))));
+    assertTrue(get(store().evict(declared, 0, new LeaderFence(5, Long.MAX_VALUE))));
+  }
+
+  @Test
+  void extendingAllLeasesGivesEachAFullTtlFromNow() {
+    get(store().register(spec("a"), 1_000));
+    clock.advanceMillis(900);
+
+    get(store().extendAllLeases());
+    clock.advanceMillis(900);
+
+    assertTrue(mine(get(store().expiredLeases(0))).isEmpty());
+    clock.advanceMillis(200);
+    assertEquals(1, mine(get(store().expiredLeases(0))).size());
+  }
+
+  @Test
+  void slackKeepsBarelyExpiredLeasesOutOfASweep() {
+    get(store().register(spec("a"), 1_000));
+    clock.advanceMillis(1_200);
+
+    assertTrue(mine(get(store().expiredLeases(500))).isEmpty());
+    assertEquals(1, mine(get(store().expiredLeases(100))).size());
+  }
+
+  private List<ExpiredLease> mine(List<ExpiredLease> expired) {
+    return expired.stream().filter(l -> l.key().service().equals(service)).toList();
+  }
+
+  private InstanceRecord record(String id) {
+    InstanceRecord record = recordOrNull(id);
+    if (record == null) {
+      throw new AssertionError("no instance " + id);
+    }
+    return record;
+  }
+
+  private InstanceRecord recordOrNull(String id) {
+    return get(store().changesSince(serviceKey, 0)).upserts().stream()
+        .filter(r -> r.instanceId().equals(id))
+        .findFirst()
+        .orElse(null);
   }
 
   protected InstanceSpec spec(String id) {

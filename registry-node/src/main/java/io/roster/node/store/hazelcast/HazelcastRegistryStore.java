@@ -9,10 +9,12 @@ import com.hazelcast.map.listener.EntryMergedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.listener.MapClearedListener;
+import io.roster.node.domain.ExpiredLease;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.LeaderFence;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.LeaseTable;
 import io.roster.node.domain.MutationResult;
@@ -22,8 +24,14 @@ import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceState;
 import io.roster.node.store.RegistryStore;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -48,13 +56,13 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   public static final String LEASES_MAP = "roster-leases";
 
   private static final MutationResult.Outcome[] MUTATION_OUTCOMES = MutationResult.Outcome.values();
-  private static final RenewResult.Outcome[] RENEW_OUTCOMES = RenewResult.Outcome.values();
 
   private final IMap<String, ServiceState> services;
   private final IMap<String, LeaseTable> leases;
   private final Clock clock;
+  private final RenewalBatcher renewals;
 
-  /** Runs the one blocking call, the revision sweep over all entries, off callers' threads. */
+  /** Runs the calls over all entries (blocking in Hazelcast's API) off callers' threads. */
   private final ExecutorService sweeps =
       Executors.newSingleThreadExecutor(
           runnable -> {
@@ -66,11 +74,15 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   /**
    * @param clock the cluster's clock (see {@code ClusterClock}): lease expiry written by one member
    *     is compared with time on another
+   * @param renewalWindowMillis how long heartbeats are gathered into one write per partition
    */
-  public HazelcastRegistryStore(HazelcastInstance hazelcast, Clock clock) {
+  public HazelcastRegistryStore(
+      HazelcastInstance hazelcast, Clock clock, long renewalWindowMillis) {
     this.services = hazelcast.getMap(SERVICES_MAP);
     this.leases = hazelcast.getMap(LEASES_MAP);
     this.clock = clock;
+    this.renewals =
+        new RenewalBatcher(leases, hazelcast.getPartitionService(), clock, renewalWindowMillis);
   }
 
   @Override
@@ -129,10 +141,68 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
 
   @Override
   public CompletionStage<RenewResult> renew(InstanceKey key, long epoch) {
+    return renewals.renew(key, epoch);
+  }
+
+  @Override
+  public CompletionStage<List<ExpiredLease>> expiredLeases(long slackMillis) {
+    long now = clock.millis();
+    return CompletableFuture.supplyAsync(
+        () -> {
+          List<ExpiredLease> expired = new ArrayList<>();
+          for (byte[] found :
+              leases.executeOnEntries(new FindExpiredLeases(now, slackMillis)).values()) {
+            if (found == null) {
+              continue;
+            }
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(found))) {
+              expired.addAll(RecordCodec.readExpired(in));
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          }
+          return expired;
+        },
+        sweeps);
+  }
+
+  @Override
+  public CompletionStage<Long> declareExpired(ExpiredLease lease, LeaderFence fence) {
+    return leases.submitToKey(
+        lease.key().serviceKey().asString(),
+        new DeclareExpired(lease.key().instanceId(), lease.epoch(), clock.millis(), fence));
+  }
+
+  @Override
+  public CompletionStage<MutationResult> setLeaseCondition(
+      InstanceKey key, long epoch, LeaseCondition condition) {
+    return services
+        .submitToKey(
+            key.serviceKey().asString(), new SetLeaseCondition(key.instanceId(), epoch, condition))
+        .thenApply(HazelcastRegistryStore::mutation);
+  }
+
+  @Override
+  public CompletionStage<Boolean> evict(ExpiredLease lease, long graceMillis, LeaderFence fence) {
+    String serviceKey = lease.key().serviceKey().asString();
+    String instanceId = lease.key().instanceId();
     return leases
         .submitToKey(
-            key.serviceKey().asString(), new RenewLease(key.instanceId(), epoch, clock.millis()))
-        .thenApply(raw -> new RenewResult(RENEW_OUTCOMES[(int) raw[0]], raw[1], raw[2]));
+            serviceKey,
+            new RevokeExpiredLease(instanceId, lease.epoch(), clock.millis(), graceMillis, fence))
+        .thenCompose(
+            revoked ->
+                !revoked
+                    ? CompletableFuture.completedFuture(false)
+                    : services
+                        .submitToKey(serviceKey, new DeregisterInstance(instanceId, lease.epoch()))
+                        .thenApply(removed -> true));
+  }
+
+  @Override
+  public CompletionStage<Void> extendAllLeases() {
+    long now = clock.millis();
+    return CompletableFuture.runAsync(() -> leases.executeOnEntries(new ExtendLeases(now)), sweeps);
   }
 
   @Override
@@ -144,9 +214,12 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   public CompletionStage<Map<ServiceKey, Long>> revisions() {
     return CompletableFuture.supplyAsync(
         () -> {
-          Map<String, Long> raw = services.executeOnEntries(new ReadRevision());
-          Map<ServiceKey, Long> revisions = new HashMap<>(raw.size() * 2);
-          raw.forEach((key, revision) -> revisions.put(ServiceKey.parse(key), revision));
+          Map<ServiceKey, Long> revisions = new HashMap<>();
+          for (String projected : services.project(new RevisionProjection())) {
+            revisions.put(
+                ServiceKey.parse(RevisionProjection.key(projected)),
+                RevisionProjection.revision(projected));
+          }
           return revisions;
         },
         sweeps);
@@ -159,6 +232,7 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
 
   @Override
   public void close() {
+    renewals.close();
     sweeps.shutdownNow();
   }
 

@@ -1,5 +1,6 @@
 package io.roster.node.store.hazelcast;
 
+import io.roster.node.domain.ExpiredLease;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.InstanceSpec;
@@ -24,8 +25,9 @@ import java.util.Map;
  * The binary form of the registry's state, as it travels between members (backups, migrations,
  * deltas). The service key is written once per state, not once per instance.
  *
- * <p>Format changes must stay readable by the previous release during a rolling upgrade: add fields
- * only at the end of a structure and bump {@link #FORMAT}.
+ * <p>Every top-level structure starts with its format version; a node refuses a version it does not
+ * know, with a message saying to run one release across the cluster (rolling upgrades across a
+ * format change are not supported yet).
  */
 final class RecordCodec {
 
@@ -100,23 +102,67 @@ final class RecordCodec {
 
   static void writeLeases(DataOutput out, LeaseTable table) throws IOException {
     out.writeByte(FORMAT);
+    out.writeLong(table.highestLeaderEpoch());
     out.writeInt(table.leases().size());
     for (Map.Entry<String, Lease> entry : table.entries()) {
       out.writeUTF(entry.getKey());
-      out.writeLong(entry.getValue().epoch());
-      out.writeLong(entry.getValue().ttlMillis());
-      out.writeLong(entry.getValue().expiresAtMillis());
+      Lease lease = entry.getValue();
+      out.writeLong(lease.epoch());
+      out.writeLong(lease.ttlMillis());
+      out.writeLong(lease.expiresAtMillis());
+      out.writeBoolean(lease.expired());
+      out.writeLong(lease.seq());
     }
   }
 
   static LeaseTable readLeases(DataInput in) throws IOException {
     checkFormat(in.readByte());
+    long highestLeaderEpoch = in.readLong();
     int count = in.readInt();
     Map<String, Lease> leases = new HashMap<>(count * 2);
     for (int i = 0; i < count; i++) {
-      leases.put(in.readUTF(), new Lease(in.readLong(), in.readLong(), in.readLong()));
+      leases.put(
+          in.readUTF(),
+          new Lease(in.readLong(), in.readLong(), in.readLong(), in.readBoolean(), in.readLong()));
     }
-    return new LeaseTable(leases);
+    return new LeaseTable(leases, highestLeaderEpoch);
+  }
+
+  static void writeExpired(DataOutput out, List<ExpiredLease> expired) throws IOException {
+    out.writeInt(expired.size());
+    for (ExpiredLease lease : expired) {
+      writeKey(out, lease.key().serviceKey());
+      out.writeUTF(lease.key().instanceId());
+      out.writeLong(lease.epoch());
+      out.writeLong(lease.expiresAtMillis());
+      out.writeBoolean(lease.declared());
+      out.writeLong(lease.seq());
+    }
+  }
+
+  static List<ExpiredLease> readExpired(DataInput in) throws IOException {
+    int count = in.readInt();
+    List<ExpiredLease> expired = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      ServiceKey service = readKey(in);
+      InstanceKey key = new InstanceKey(service.namespace(), service.service(), in.readUTF());
+      expired.add(
+          new ExpiredLease(key, in.readLong(), in.readLong(), in.readBoolean(), in.readLong()));
+    }
+    return expired;
+  }
+
+  static void writeCondition(DataOutput out, LeaseCondition lease) throws IOException {
+    out.writeBoolean(lease.healthy());
+    out.writeUTF(lease.reason());
+    out.writeUTF(lease.message());
+    out.writeLong(lease.sinceMillis());
+    out.writeLong(lease.seq());
+  }
+
+  static LeaseCondition readCondition(DataInput in) throws IOException {
+    return new LeaseCondition(
+        in.readBoolean(), in.readUTF(), in.readUTF(), in.readLong(), in.readLong());
   }
 
   static void writeSpec(DataOutput out, InstanceSpec spec) throws IOException {
@@ -149,10 +195,7 @@ final class RecordCodec {
   private static void writeRecord(DataOutput out, InstanceRecord record) throws IOException {
     writeSpecBody(out, record.spec());
     out.writeByte(record.status().ordinal());
-    out.writeBoolean(record.lease().healthy());
-    out.writeUTF(record.lease().reason());
-    out.writeUTF(record.lease().message());
-    out.writeLong(record.lease().sinceMillis());
+    writeCondition(out, record.lease());
     out.writeLong(record.epoch());
     out.writeLong(record.revision());
     out.writeLong(record.registeredAtMillis());
@@ -161,8 +204,7 @@ final class RecordCodec {
   private static InstanceRecord readRecord(DataInput in, ServiceKey key) throws IOException {
     InstanceSpec spec = readSpecBody(in, key);
     InstanceStatus status = STATUSES[in.readByte()];
-    LeaseCondition lease =
-        new LeaseCondition(in.readBoolean(), in.readUTF(), in.readUTF(), in.readLong());
+    LeaseCondition lease = readCondition(in);
     return new InstanceRecord(spec, status, lease, in.readLong(), in.readLong(), in.readLong());
   }
 

@@ -28,8 +28,13 @@ public final class RegistrySerialization {
   static final int READ_CHANGES = 4;
   static final int READ_REVISION = 5;
   static final int GRANT_LEASE = 6;
-  static final int RENEW_LEASE = 7;
+  static final int RENEW_LEASES = 7;
   static final int REVOKE_LEASE = 8;
+  static final int FIND_EXPIRED_LEASES = 9;
+  static final int DECLARE_EXPIRED = 10;
+  static final int REVOKE_EXPIRED_LEASE = 11;
+  static final int EXTEND_LEASES = 12;
+  static final int SET_LEASE_CONDITION = 13;
 
   private static final int SERVICE_STATE_TYPE = 7_401;
   private static final int LEASE_TABLE_TYPE = 7_402;
@@ -66,10 +71,15 @@ public final class RegistrySerialization {
             case DEREGISTER_INSTANCE -> DeregisterInstance::new;
             case SET_INSTANCE_STATUS -> SetInstanceStatus::new;
             case READ_CHANGES -> ReadChanges::new;
-            case READ_REVISION -> ReadRevision::new;
+            case READ_REVISION -> RevisionProjection::new;
             case GRANT_LEASE -> GrantLease::new;
-            case RENEW_LEASE -> RenewLease::new;
+            case RENEW_LEASES -> RenewLeases::new;
             case REVOKE_LEASE -> RevokeLease::new;
+            case FIND_EXPIRED_LEASES -> FindExpiredLeases::new;
+            case DECLARE_EXPIRED -> DeclareExpired::new;
+            case REVOKE_EXPIRED_LEASE -> RevokeExpiredLease::new;
+            case EXTEND_LEASES -> ExtendLeases::new;
+            case SET_LEASE_CONDITION -> SetLeaseCondition::new;
             default -> null;
           };
       return constructor == null ? null : constructor.get();

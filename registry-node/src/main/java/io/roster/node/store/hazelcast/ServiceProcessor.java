@@ -10,8 +10,9 @@ import io.roster.node.domain.ServiceState;
  *
  * <p>A processor that changes the state is deterministic (time is one of its fields), so the same
  * processor replayed on the backup replica reaches the same state; it is its own backup processor.
- * Never query the services map with predicates: the stored values are mutable objects that only
- * partition threads may touch.
+ * Never query the services map with predicates that walk a value's insides: the stored values are
+ * mutable objects that only partition threads may change ({@link RevisionProjection} reads a single
+ * field and tolerates a stale read).
  */
 abstract class ServiceProcessor<R>
     implements EntryProcessor<String, ServiceState, R>, IdentifiedDataSerializable {

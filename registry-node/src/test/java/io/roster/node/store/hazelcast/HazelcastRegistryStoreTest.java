@@ -65,7 +65,7 @@ class HazelcastRegistryStoreTest extends RegistryStoreContract {
   @Override
   protected RegistryStore store() {
     if (store == null) {
-      store = new HazelcastRegistryStore(members.get(0), clock);
+      store = new HazelcastRegistryStore(members.get(0), clock, 5);
     }
     return store;
   }

@@ -2,40 +2,45 @@ package io.roster.node.store.hazelcast;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
+import io.roster.node.domain.LeaderFence;
 import io.roster.node.domain.LeaseTable;
-import io.roster.node.domain.RenewResult;
 import java.io.IOException;
 import java.util.Map;
 
-/** Renews one lease; answers {@code [outcome, ttlMillis, epoch]}. */
-final class RenewLease extends LeaseProcessor<long[]> {
+/** Declares one lease expired if it still is; answers the new health sequence or -1. */
+final class DeclareExpired extends LeaseProcessor<Long> {
 
   private String instanceId;
   private long epoch;
   private long nowMillis;
+  private LeaderFence fence;
 
-  RenewLease() {}
+  DeclareExpired() {}
 
-  RenewLease(String instanceId, long epoch, long nowMillis) {
+  DeclareExpired(String instanceId, long epoch, long nowMillis, LeaderFence fence) {
     this.instanceId = instanceId;
     this.epoch = epoch;
     this.nowMillis = nowMillis;
+    this.fence = fence;
   }
 
   @Override
-  public long[] process(Map.Entry<String, LeaseTable> entry) {
+  public Long process(Map.Entry<String, LeaseTable> entry) {
     LeaseTable table = entry.getValue();
-    RenewResult result =
-        table == null ? RenewResult.notFound() : table.renew(instanceId, epoch, nowMillis);
-    if (result.outcome() == RenewResult.Outcome.RENEWED) {
+    if (table == null) {
+      return -1L;
+    }
+    long before = table.highestLeaderEpoch();
+    long seq = table.declareExpired(instanceId, epoch, nowMillis, fence);
+    if (seq >= 0 || table.highestLeaderEpoch() != before) {
       entry.setValue(table);
     }
-    return new long[] {result.outcome().ordinal(), result.ttlMillis(), result.currentEpoch()};
+    return seq;
   }
 
   @Override
   public int getClassId() {
-    return RegistrySerialization.RENEW_LEASE;
+    return RegistrySerialization.DECLARE_EXPIRED;
   }
 
   @Override
@@ -43,6 +48,8 @@ final class RenewLease extends LeaseProcessor<long[]> {
     out.writeString(instanceId);
     out.writeLong(epoch);
     out.writeLong(nowMillis);
+    out.writeLong(fence.leaderEpoch());
+    out.writeLong(fence.validUntilMillis());
   }
 
   @Override
@@ -50,5 +57,6 @@ final class RenewLease extends LeaseProcessor<long[]> {
     instanceId = in.readString();
     epoch = in.readLong();
     nowMillis = in.readLong();
+    fence = new LeaderFence(in.readLong(), in.readLong());
   }
 }
