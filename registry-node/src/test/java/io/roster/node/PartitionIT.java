@@ -3,10 +3,13 @@ package io.roster.node;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.Duration;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.roster.testing.Heartbeats;
 import io.roster.testing.Instances;
 import io.roster.testing.NetworkPartition;
@@ -116,6 +119,14 @@ class PartitionIT {
           .until(() -> !status(cutOff).getQuorum().getHasQuorum());
       ClusterStatusResponse minority = status(cutOff);
       assertTrue(minority.getProtection().getActive(), "minority holds evictions: " + minority);
+      StatusRuntimeException refused =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> register(cutOff, "split", "registered-on-minority", 60));
+      assertEquals(
+          Status.Code.UNAVAILABLE,
+          refused.getStatus().getCode(),
+          "a minority refuses writes so clients move to the majority");
 
       await("the majority still evicts the silent instance")
           .atMost(java.time.Duration.ofSeconds(30))
