@@ -72,7 +72,7 @@ class EvictionBudgetIT {
 
     try (Heartbeats heartbeats =
         new Heartbeats(
-            () -> cluster.node(0).channel(),
+            () -> List.of(cluster.node(0).channel()),
             java.time.Duration.ofMillis(500),
             java.time.Duration.ofMinutes(2))) {
       leases.forEach(heartbeats::keep);

@@ -65,7 +65,7 @@ class EvictionIT {
     long registered = System.nanoTime();
     try (Heartbeats heartbeats =
         new Heartbeats(
-                () -> cluster.node(2).channel(),
+                () -> List.of(cluster.node(2).channel()),
                 java.time.Duration.ofMillis(500),
                 java.time.Duration.ofMinutes(2))
             .keep(alive)) {

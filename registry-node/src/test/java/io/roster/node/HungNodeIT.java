@@ -69,7 +69,7 @@ class HungNodeIT {
     ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
     try (Heartbeats heartbeats =
         new Heartbeats(
-            () -> healthy.channel(),
+            () -> List.of(healthy.channel()),
             java.time.Duration.ofMillis(1_000),
             java.time.Duration.ofMinutes(3))) {
       leases.forEach(heartbeats::keep);

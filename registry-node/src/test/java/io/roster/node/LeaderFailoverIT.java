@@ -76,7 +76,7 @@ class LeaderFailoverIT {
     ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
     try (Heartbeats heartbeats =
         new Heartbeats(
-            () -> cluster.node(1).channel(),
+            () -> List.of(cluster.node(1).channel()),
             java.time.Duration.ofMillis(500),
             java.time.Duration.ofMinutes(3))) {
       alive.forEach(heartbeats::keep);

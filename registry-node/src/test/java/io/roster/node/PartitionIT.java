@@ -78,7 +78,7 @@ class PartitionIT {
 
     try (Heartbeats heartbeats =
             new Heartbeats(
-                () -> majority.channel(),
+                () -> List.of(majority.channel()),
                 java.time.Duration.ofMillis(500),
                 java.time.Duration.ofMinutes(3));
         NetworkPartition partition = new NetworkPartition()) {

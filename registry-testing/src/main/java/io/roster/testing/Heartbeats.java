@@ -15,9 +15,9 @@ import java.util.function.Supplier;
 
 /**
  * Keeps leases alive from a test, as instances do: a unary Heartbeat for each lease every {@code
- * period}, sent to whatever channel {@code target} names at that moment (so a test can move the
- * heartbeats to another node). Stops on {@link #close}, and by itself after {@code maxRunTime}, so
- * a failed test never leaves it running.
+ * period}, to the first of the {@code targets} that answers (a client moves to the next node when
+ * one fails). Stops on {@link #close}, and by itself after {@code maxRunTime}, so a failed test
+ * never leaves it running.
  */
 public final class Heartbeats implements AutoCloseable {
 
@@ -32,7 +32,10 @@ public final class Heartbeats implements AutoCloseable {
             return thread;
           });
 
-  public Heartbeats(Supplier<ManagedChannel> target, Duration period, Duration maxRunTime) {
+  /**
+   * @param targets the nodes to try, in order, at each round (a client fails over to the next)
+   */
+  public Heartbeats(Supplier<List<ManagedChannel>> targets, Duration period, Duration maxRunTime) {
     long startedNanos = System.nanoTime();
     timer.scheduleAtFixedRate(
         () -> {
@@ -40,20 +43,26 @@ public final class Heartbeats implements AutoCloseable {
             timer.shutdown();
             return;
           }
-          RegistryServiceGrpc.RegistryServiceBlockingStub stub =
-              RegistryServiceGrpc.newBlockingStub(target.get());
+          List<ManagedChannel> channels = targets.get();
           for (RegisterResponse lease : leases) {
-            try {
-              stub.withDeadlineAfter(2, TimeUnit.SECONDS)
-                  .heartbeat(
-                      HeartbeatRequest.newBuilder()
-                          .setLeaseId(lease.getLeaseId())
-                          .setEpoch(lease.getEpoch())
-                          .build());
-              sent.incrementAndGet();
-            } catch (RuntimeException e) {
-              failed.incrementAndGet();
+            HeartbeatRequest request =
+                HeartbeatRequest.newBuilder()
+                    .setLeaseId(lease.getLeaseId())
+                    .setEpoch(lease.getEpoch())
+                    .build();
+            boolean renewed = false;
+            for (ManagedChannel channel : channels) {
+              try {
+                RegistryServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .heartbeat(request);
+                renewed = true;
+                break;
+              } catch (RuntimeException e) {
+                // Try the next node.
+              }
             }
+            (renewed ? sent : failed).incrementAndGet();
           }
         },
         0,

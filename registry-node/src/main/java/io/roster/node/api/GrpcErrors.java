@@ -28,6 +28,7 @@ final class GrpcErrors {
 
   private static final AtomicLong invalidLogSecond = new AtomicLong();
   private static final AtomicLong invalidLogsThisSecond = new AtomicLong();
+  private static final AtomicLong unavailableLogSecond = new AtomicLong();
 
   private GrpcErrors() {}
 
@@ -40,12 +41,19 @@ final class GrpcErrors {
       logInvalid(method, invalid);
       return Status.INVALID_ARGUMENT.withDescription(invalid.getMessage()).asRuntimeException();
     }
+    if (cause instanceof SplitBrainProtectionException) {
+      logUnavailable(method, "cut off from the majority");
+      return Status.UNAVAILABLE
+          .withDescription(
+              "this node is cut off from the majority of the cluster and takes no writes:"
+                  + " retry on another node")
+          .asRuntimeException();
+    }
     if (cause instanceof HazelcastInstanceNotActiveException
         || cause instanceof MemberLeftException
         || cause instanceof OperationTimeoutException
-        || cause instanceof RetryableException
-        || cause instanceof SplitBrainProtectionException) {
-      log.warn("{} could not reach the cluster's storage: {}", method, cause.toString());
+        || cause instanceof RetryableException) {
+      logUnavailable(method, cause.toString());
       return Status.UNAVAILABLE
           .withDescription(
               "this node cannot reach the cluster's storage right now ("
@@ -57,6 +65,17 @@ final class GrpcErrors {
     return Status.INTERNAL
         .withDescription("internal error in " + method + "; the node logged the details")
         .asRuntimeException();
+  }
+
+  /**
+   * One line per second at most: while a node is cut off or leaving, every call fails the same way,
+   * and the first line says it all.
+   */
+  private static void logUnavailable(String method, String why) {
+    long second = System.currentTimeMillis() / 1000;
+    if (unavailableLogSecond.getAndSet(second) != second) {
+      log.warn("{} answered UNAVAILABLE: {}", method, why);
+    }
   }
 
   private static Throwable unwrap(Throwable failure) {

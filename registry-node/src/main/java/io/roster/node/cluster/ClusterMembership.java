@@ -63,7 +63,6 @@ public final class ClusterMembership {
   public List<NodeInfo> members() {
     List<NodeInfo> nodes = new ArrayList<>();
     Member local = hazelcast.getCluster().getLocalMember();
-    boolean first = true;
     for (Member member : hazelcast.getCluster().getMembers()) {
       nodes.add(
           new NodeInfo(
@@ -71,9 +70,7 @@ public final class ClusterMembership {
               member.getAttribute(HazelcastConfigFactory.NODE_NAME_ATTRIBUTE),
               member.getAddress().getHost() + ":" + member.getAddress().getPort(),
               member.getAttribute(HazelcastConfigFactory.API_ADDRESS_ATTRIBUTE),
-              first,
               member.getUuid().equals(local.getUuid())));
-      first = false;
     }
     return nodes;
   }
@@ -104,14 +101,8 @@ public final class ClusterMembership {
    * @param name node name
    * @param memberAddress member-to-member address
    * @param apiAddress client-facing address
-   * @param leader whether it is the oldest member
    * @param local whether it is this node
    */
   public record NodeInfo(
-      String id,
-      String name,
-      String memberAddress,
-      String apiAddress,
-      boolean leader,
-      boolean local) {}
+      String id, String name, String memberAddress, String apiAddress, boolean local) {}
 }

@@ -1,0 +1,77 @@
+package io.roster.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything one bench run was asked to do, validated once by {@link BenchMain}. Immutable.
+ *
+ * @param targets the registry nodes, loopback unless the user allowed remote ones
+ * @param phases names of the phases to run, in the order {@link Phases} defines
+ * @param instances instances registered by the register phase (the population)
+ * @param services services the population is spread over, round robin
+ * @param concurrency unary calls in flight at most (register, discover, cleanup)
+ * @param phaseDurationMillis how long each timed phase (heartbeat, discover) sends load
+ * @param namespace namespace of everything the bench registers, and deregisters at the end
+ * @param keepAliveStreams KeepAlive streams that carry the population's heartbeats, spread over the
+ *     targets
+ * @param unansweredPerStream heartbeats sent on one stream and not yet answered, at most
+ * @param failureSample instances whose heartbeats the failure-detection phase stops
+ * @param failureLeaseTtlMillis lease TTL the failure-detection sample asks for; 0 leaves it unset
+ *     (the node's default, 10 s)
+ * @param callDeadlineMillis deadline of each unary call
+ * @param countedPhaseBoundMillis time bound of the phases bounded by a count (register, cleanup)
+ * @param nodePids node processes whose CPU time is read; empty: found from their command lines
+ * @param outDirectory where results.jsonl and results.md are written
+ * @param seed seed of every random choice (services queried, stop moments), for repeatable runs
+ * @param smoke whether the tiny sizes of {@code --smoke} were asked for (reported only)
+ */
+record BenchConfig(
+    List<TargetAddress> targets,
+    List<String> phases,
+    int instances,
+    int services,
+    int concurrency,
+    long phaseDurationMillis,
+    String namespace,
+    int keepAliveStreams,
+    int unansweredPerStream,
+    int failureSample,
+    long failureLeaseTtlMillis,
+    long callDeadlineMillis,
+    long countedPhaseBoundMillis,
+    List<Long> nodePids,
+    Path outDirectory,
+    long seed,
+    boolean smoke) {
+
+  BenchConfig {
+    targets = List.copyOf(targets);
+    phases = List.copyOf(phases);
+    nodePids = List.copyOf(nodePids);
+    check(!targets.isEmpty(), "no target");
+    check(!phases.isEmpty(), "no phase");
+    check(instances >= 1, "instances must be at least 1");
+    check(services >= 1 && services <= instances, "services must be 1 to the number of instances");
+    check(concurrency >= 1 && concurrency <= 10_000, "concurrency must be 1-10000");
+    check(phaseDurationMillis >= 1_000, "a phase lasts at least 1 s");
+    check(keepAliveStreams >= 1 && keepAliveStreams <= 1_000, "streams must be 1-1000");
+    check(unansweredPerStream >= 1, "the window of unanswered heartbeats must be at least 1");
+    check(failureSample >= 1, "the failure-detection sample must be at least 1");
+    check(failureLeaseTtlMillis >= 0, "the failure-detection TTL is negative");
+    check(callDeadlineMillis >= 100, "the call deadline must be at least 100 ms");
+    check(countedPhaseBoundMillis >= 1_000, "the phase bound must be at least 1 s");
+  }
+
+  /** Longest the whole run may take; background loops stop by themselves after it. */
+  long runBoundMillis() {
+    long failureDetection = 4_000 + 2_000 + 3_600_000 + 60_000; // bounded by the TTL, at most 1 h
+    return countedPhaseBoundMillis * 3 + phaseDurationMillis * 2 + failureDetection;
+  }
+
+  private static void check(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package io.roster.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What phases share within one run: the configuration, the channels, the population registered by
+ * the register phase and its background heartbeats, CPU readings, the progress line, and the stop
+ * request.
+ *
+ * <p>Threading: built and used by the main thread; {@link #registered} takes leases from gRPC
+ * threads; {@link #stopRequested} may turn true from a signal handler.
+ */
+final class BenchContext {
+  private final BenchConfig config;
+  private final Cluster cluster;
+  private final Progress progress;
+  private final NodeCpu cpu;
+  private final BackgroundHeartbeats background;
+  private final BooleanSupplier stop;
+  private final PrintStream err;
+  private final SplittableRandom random;
+  private final Queue<RegisteredLease> registered = new ConcurrentLinkedQueue<>();
+  private List<RegisteredLease> population = List.of();
+
+  BenchContext(
+      BenchConfig config,
+      Cluster cluster,
+      Progress progress,
+      NodeCpu cpu,
+      BackgroundHeartbeats background,
+      BooleanSupplier stop,
+      PrintStream err) {
+    this.config = config;
+    this.cluster = cluster;
+    this.progress = progress;
+    this.cpu = cpu;
+    this.background = background;
+    this.stop = stop;
+    this.err = err;
+    this.random = new SplittableRandom(config.seed());
+  }
+
+  BenchConfig config() {
+    return config;
+  }
+
+  Cluster cluster() {
+    return cluster;
+  }
+
+  Progress progress() {
+    return progress;
+  }
+
+  NodeCpu cpu() {
+    return cpu;
+  }
+
+  BackgroundHeartbeats background() {
+    return background;
+  }
+
+  PrintStream err() {
+    return err;
+  }
+
+  boolean stopRequested() {
+    return stop.getAsBoolean();
+  }
+
+  /** A generator of the run's seeded sequence, for one phase (main thread only). */
+  SplittableRandom newRandom() {
+    return random.split();
+  }
+
+  /** Every instance the bench registered and still has to deregister. */
+  Queue<RegisteredLease> registered() {
+    return registered;
+  }
+
+  /** The population the register phase registered, in instance order (empty before). */
+  List<RegisteredLease> population() {
+    return population;
+  }
+
+  void population(List<RegisteredLease> leases) {
+    this.population = List.copyOf(leases);
+  }
+
+  /** Adds the CPU figures of a phase (null where not measured). */
+  static void putCpu(PhaseResult result, NodeCpu.Usage usage) {
+    result.put("nodeCpuCores", orNull(usage.nodeCores()));
+    result.put("benchCpuCores", orNull(usage.benchCores()));
+  }
+
+  /** "background: 3,301 hb/s, lost 0" for progress lines, or "" before any lease is kept. */
+  String backgroundLine(Progress.Rate rate) {
+    long active = background.active();
+    double perSecond = rate.perSecond(active);
+    if (active == 0) {
+      return "";
+    }
+    return String.format(" | background %,.0f hb/s, lost %d", perSecond, background.notActive());
+  }
+
+  static long millis(com.google.protobuf.Duration duration) {
+    return duration.getSeconds() * 1_000 + duration.getNanos() / 1_000_000;
+  }
+
+  static Double orNull(double value) {
+    return Double.isNaN(value) || Double.isInfinite(value) ? null : value;
+  }
+
+  /** Names of the services the population is spread over. */
+  static List<String> serviceNames(int services) {
+    List<String> names = new ArrayList<>(services);
+    for (int i = 0; i < services; i++) {
+      names.add(serviceName(i));
+    }
+    return names;
+  }
+
+  static String serviceName(int index) {
+    return String.format("svc-%04d", index);
+  }
+}

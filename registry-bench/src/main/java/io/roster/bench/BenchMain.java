@@ -1,0 +1,316 @@
+package io.roster.bench;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code registry-bench}: load on a running Roster cluster, phase by phase, with a JSON line per
+ * phase and a markdown table on stdout, and one progress line a second on stderr.
+ *
+ * <p>Exit codes: 0 every phase ran clean; 1 a phase reported a problem (a lost lease, failed calls,
+ * an instance never marked unhealthy); 3 a target did not answer; 64 a command-line mistake; 130
+ * stopped by a signal (after deregistering what it registered).
+ *
+ * <p>Threading: runs on the caller's thread; a shutdown hook may set the stop request.
+ */
+@Command(
+    name = "registry-bench",
+    sortOptions = false,
+    usageHelpWidth = 100,
+    description = {
+      "Load generator for a running Roster cluster (default: the three nodes of"
+          + " deploy/local/roster-local). Phases: register, heartbeat, discover,"
+          + " failure-detection. Results: one JSON line per phase, then a markdown table, on"
+          + " stdout and in --out; progress on stderr.",
+    })
+public final class BenchMain implements Callable<Integer> {
+  /** Exit code of a command-line mistake (EX_USAGE of sysexits.h), as the roster CLI. */
+  static final int EXIT_USAGE = 64;
+
+  /** How long SIGINT/SIGTERM waits for the run to deregister what it registered. */
+  private static final long SHUTDOWN_GRACE_MILLIS = 60_000;
+
+  private static final String DEFAULT_TARGETS = "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103";
+
+  @Spec private CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--targets",
+      split = ",",
+      paramLabel = "host:port",
+      defaultValue = DEFAULT_TARGETS,
+      description =
+          "Registry nodes to load (default: ${DEFAULT-VALUE}). Loopback only, unless"
+              + " --allow-remote.")
+  private List<String> targets;
+
+  @Option(
+      names = "--allow-remote",
+      description = "Also accept targets outside 127.0.0.0/8, localhost and ::1.")
+  private boolean allowRemote;
+
+  @Option(
+      names = "--phases",
+      split = ",",
+      paramLabel = "name",
+      defaultValue = "register,heartbeat,discover,failure-detection",
+      description =
+          "Phases to run, in their fixed order (default: ${DEFAULT-VALUE}). register"
+              + " runs first anyway when another phase needs its instances.")
+  private List<String> phases;
+
+  @Option(
+      names = "--instances",
+      paramLabel = "N",
+      description = "Instances to register and keep alive (default: 10000; --smoke: 50).")
+  private Integer instances;
+
+  @Option(
+      names = "--services",
+      paramLabel = "S",
+      description = "Services the instances are spread over (default: 100; --smoke: 5).")
+  private Integer services;
+
+  @Option(
+      names = "--concurrency",
+      paramLabel = "C",
+      defaultValue = "32",
+      description =
+          "Unary calls in flight at most: register, discover (default: ${DEFAULT-VALUE}).")
+  private int concurrency;
+
+  @Option(
+      names = "--duration-s",
+      paramLabel = "T",
+      description = "Seconds of the heartbeat and discover phases (default: 20; --smoke: 2).")
+  private Integer durationSeconds;
+
+  @Option(
+      names = "--namespace",
+      defaultValue = "bench",
+      description =
+          "Namespace of everything registered; deregistered at the end (default:"
+              + " ${DEFAULT-VALUE}).")
+  private String namespace;
+
+  @Option(
+      names = "--streams",
+      defaultValue = "16",
+      description =
+          "KeepAlive streams carrying the heartbeats, spread over the targets (default:"
+              + " ${DEFAULT-VALUE}).")
+  private int streams;
+
+  @Option(
+      names = "--window",
+      defaultValue = "512",
+      description =
+          "Heartbeats per stream sent and not yet answered, at most (default:"
+              + " ${DEFAULT-VALUE}).")
+  private int window;
+
+  @Option(
+      names = "--fd-sample",
+      paramLabel = "N",
+      description =
+          "Instances whose heartbeats failure-detection stops (default: 200; --smoke: 5).")
+  private Integer failureSample;
+
+  @Option(
+      names = "--fd-lease-ttl-ms",
+      paramLabel = "ms",
+      description =
+          "Lease TTL the failure-detection sample asks for (default: unset, the node's"
+              + " default of 10 s; --smoke: 2000).")
+  private Long failureLeaseTtlMillis;
+
+  @Option(
+      names = "--node-pids",
+      split = ",",
+      paramLabel = "pid",
+      description = "Node processes whose CPU time to read (default: found by their command line).")
+  private List<Long> nodePids;
+
+  @Option(
+      names = "--out",
+      paramLabel = "dir",
+      description =
+          "Directory for results.jsonl and results.md (default:"
+              + " registry-bench/target/bench-<timestamp>).")
+  private Path out;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Seed of the random choices, for repeatable runs (default: ${DEFAULT-VALUE}).")
+  private long seed;
+
+  @Option(
+      names = "--call-deadline-ms",
+      paramLabel = "ms",
+      defaultValue = "10000",
+      description = "Deadline of each unary call (default: ${DEFAULT-VALUE}).")
+  private long callDeadlineMillis;
+
+  @Option(
+      names = "--max-phase-s",
+      paramLabel = "s",
+      defaultValue = "120",
+      description =
+          "Bound of the phases driven by a count (register, cleanup) (default:"
+              + " ${DEFAULT-VALUE}).")
+  private long maxPhaseSeconds;
+
+  @Option(
+      names = "--smoke",
+      description =
+          "Tiny sizes to check the bench itself: 50 instances, 5 services, 2 s phases,"
+              + " a failure-detection sample of 5 with a 2 s TTL.")
+  private boolean smoke;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help.")
+  private boolean helpRequested;
+
+  private final PrintStream stdout;
+  private final PrintStream stderr;
+  private final BooleanSupplier stop;
+  private final String[] args;
+
+  private BenchMain(String[] args, PrintStream stdout, PrintStream stderr, BooleanSupplier stop) {
+    this.args = args.clone();
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.stop = stop;
+  }
+
+  /** Runs the bench and exits with its code; SIGINT/SIGTERM stop it after its cleanup. */
+  public static void main(String[] args) {
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch finished = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  if (finished.getCount() == 0) {
+                    return; // a normal exit
+                  }
+                  stop.set(true);
+                  try {
+                    finished.await(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "bench-shutdown"));
+    int code = execute(args, System.out, System.err, stop::get);
+    finished.countDown();
+    System.exit(code);
+  }
+
+  /** Runs the bench with these streams; returns the exit code. For tests and {@link #main}. */
+  public static int execute(
+      String[] args, PrintStream stdout, PrintStream stderr, BooleanSupplier stop) {
+    CommandLine commandLine = new CommandLine(new BenchMain(args, stdout, stderr, stop));
+    commandLine.setOut(new PrintWriter(stdout, true, StandardCharsets.UTF_8));
+    commandLine.setErr(new PrintWriter(stderr, true, StandardCharsets.UTF_8));
+    commandLine.setParameterExceptionHandler(
+        (ex, ignored) -> {
+          ex.getCommandLine().getErr().println("registry-bench: " + ex.getMessage());
+          ex.getCommandLine().getErr().println("See registry-bench --help.");
+          return EXIT_USAGE;
+        });
+    return commandLine.execute(args);
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    BenchConfig config;
+    try {
+      config = config();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    return new BenchRunner(config, "registry-bench " + String.join(" ", args), stdout, stderr, stop)
+        .run();
+  }
+
+  private BenchConfig config() {
+    List<TargetAddress> addresses = new ArrayList<>();
+    for (String text : targets) {
+      TargetAddress target = TargetAddress.parse(text);
+      if (!target.isLoopback() && !allowRemote) {
+        throw new IllegalArgumentException(
+            "target "
+                + target
+                + " is not a loopback address (127.0.0.0/8, localhost, ::1): the bench sends"
+                + " heavy load, so it only aims at this machine unless --allow-remote is given");
+      }
+      addresses.add(target);
+    }
+    return new BenchConfig(
+        addresses,
+        Phases.plan(phases),
+        orDefault(instances, 10_000, 50),
+        orDefault(services, 100, 5),
+        concurrency,
+        TimeUnit.SECONDS.toMillis(orDefault(durationSeconds, 20, 2)),
+        namespace,
+        streams,
+        window,
+        orDefault(failureSample, 200, 5),
+        failureLeaseTtlMillis != null ? failureLeaseTtlMillis : smoke ? 2_000 : 0,
+        callDeadlineMillis,
+        TimeUnit.SECONDS.toMillis(maxPhaseSeconds),
+        nodePids == null ? List.of() : nodePids,
+        out != null ? out : defaultOutDirectory(),
+        seed,
+        smoke);
+  }
+
+  private int orDefault(Integer given, int normal, int forSmoke) {
+    return given != null ? given : smoke ? forSmoke : normal;
+  }
+
+  /**
+   * {@code bench-<timestamp>} in this module's {@code target} directory: where the jar (or, run
+   * from the build, the classes) lies; {@code registry-bench/target} from the current directory
+   * when that is unknown.
+   */
+  static Path defaultOutDirectory() {
+    String name =
+        "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    try {
+      Path code =
+          Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path target = code.getParent();
+      if (target != null
+          && target.getFileName() != null
+          && target.getFileName().toString().equals("target")) {
+        return target.resolve(name);
+      }
+    } catch (URISyntaxException | RuntimeException e) {
+      // fall through: no code source (an unusual class loader)
+    }
+    return Path.of("registry-bench", "target", name);
+  }
+}

@@ -1,0 +1,297 @@
+package io.roster.bench;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.roster.v1.ClusterMember;
+import io.roster.v1.ClusterServiceGrpc;
+import io.roster.v1.ClusterStatusRequest;
+import io.roster.v1.ClusterStatusResponse;
+import io.roster.v1.DeregisterRequest;
+import io.roster.v1.DeregisterResponse;
+import io.roster.v1.InstanceKey;
+import io.roster.v1.RegistryServiceGrpc;
+import java.io.PrintStream;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One bench run: checks that every target answers, runs the phases in order, then deregisters
+ * everything it registered (bounded in time), and writes the results.
+ *
+ * <p>Threading: {@link #run} runs on the caller's thread; only the stop request crosses threads.
+ */
+final class BenchRunner {
+  /** Every phase's problems made the run fail: a lost lease, an error, an undetected failure. */
+  static final int EXIT_PROBLEMS = 1;
+
+  /** A target did not answer ClusterStatus: nothing was sent. */
+  static final int EXIT_UNREACHABLE = 3;
+
+  /** Stopped by a signal before the end. */
+  static final int EXIT_STOPPED = 130;
+
+  private static final long PREFLIGHT_DEADLINE_MILLIS = 5_000;
+
+  private final BenchConfig config;
+  private final String commandLine;
+  private final PrintStream out;
+  private final PrintStream err;
+  private final BooleanSupplier stop;
+
+  BenchRunner(
+      BenchConfig config,
+      String commandLine,
+      PrintStream out,
+      PrintStream err,
+      BooleanSupplier stop) {
+    this.config = config;
+    this.commandLine = commandLine;
+    this.out = out;
+    this.err = err;
+    this.stop = stop;
+  }
+
+  int run() throws InterruptedException {
+    ZonedDateTime started = ZonedDateTime.now();
+    err.printf(
+        "registry-bench: phases %s against %s; results in %s%n",
+        String.join(",", config.phases()), config.targets(), config.outDirectory());
+    Results results = new Results(out, config.outDirectory());
+    List<String> clusterLines = new ArrayList<>();
+    String cleanupLine;
+    NodeCpu cpu;
+    try (Progress progress = new Progress(err);
+        Cluster cluster = new Cluster(config.targets())) {
+      try {
+        clusterLines.addAll(preflight(cluster));
+      } catch (StatusRuntimeException e) {
+        err.println("registry-bench: " + e.getMessage());
+        err.println(
+            "Start the local cluster with deploy/local/roster-local start, or name running nodes"
+                + " with --targets.");
+        return EXIT_UNREACHABLE;
+      }
+      clusterLines.forEach(line -> err.println("  " + line));
+      cpu = NodeCpu.locate(config.targets(), config.nodePids());
+      err.println(
+          cpu.measured()
+              ? "  node CPU read from /proc for pids " + cpu.pids()
+              : "  CPU not measured: " + cpu.unmeasuredReason());
+      BackgroundHeartbeats background =
+          new BackgroundHeartbeats(
+              cluster,
+              config.keepAliveStreams(),
+              config.unansweredPerStream(),
+              config.runBoundMillis(),
+              err);
+      BenchContext context =
+          new BenchContext(config, cluster, progress, cpu, background, stop, err);
+      try {
+        for (String name : config.phases()) {
+          if (stop.getAsBoolean()) {
+            break;
+          }
+          results.add(runPhase(Phases.create(name), context));
+        }
+      } finally {
+        background.close();
+        cleanupLine = deregisterAll(context);
+        err.println(cleanupLine);
+      }
+    }
+    results.finish(header(started, clusterLines, cpu), "Cleanup: " + cleanupLine);
+    err.println("results: " + config.outDirectory().resolve("results.jsonl") + ", results.md");
+    if (stop.getAsBoolean()) {
+      return EXIT_STOPPED;
+    }
+    boolean problems = results.phases().stream().anyMatch(p -> !p.problems().isEmpty());
+    return problems ? EXIT_PROBLEMS : 0;
+  }
+
+  private PhaseResult runPhase(Phase phase, BenchContext context) throws InterruptedException {
+    context.progress().say("== " + phase.name());
+    try {
+      return phase.run(context);
+    } catch (RuntimeException e) {
+      // A phase that breaks is a result too; the next phases and the cleanup still run.
+      e.printStackTrace(err);
+      context.progress().clear();
+      return new PhaseResult(phase.name()).put("ops", 0).problem("the phase failed: " + e);
+    }
+  }
+
+  /** Asks every target for its cluster status; one line each. */
+  private List<String> preflight(Cluster cluster) {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < cluster.size(); i++) {
+      ClusterStatusResponse status;
+      try {
+        status =
+            ClusterServiceGrpc.newBlockingStub(cluster.channel(i))
+                .withDeadlineAfter(PREFLIGHT_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+                .clusterStatus(ClusterStatusRequest.getDefaultInstance());
+      } catch (StatusRuntimeException e) {
+        throw Status.UNAVAILABLE
+            .withDescription(
+                "target "
+                    + cluster.target(i)
+                    + " does not answer ClusterStatus ("
+                    + e.getStatus().getCode()
+                    + ": "
+                    + e.getStatus().getDescription()
+                    + ")")
+            .asRuntimeException();
+      }
+      String leader =
+          status.getMembersList().stream()
+              .filter(ClusterMember::getLeader)
+              .map(ClusterMember::getApiAddress)
+              .findFirst()
+              .orElse("none");
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "%s: cluster %s, %d members, leader %s, quorum %s, %d instances registered",
+              cluster.target(i),
+              status.getClusterName(),
+              status.getMembersCount(),
+              leader,
+              status.getQuorum().getHasQuorum(),
+              status.getCounts().getInstances()));
+    }
+    return lines;
+  }
+
+  /**
+   * Deregisters every instance the run registered, with its epoch (so nothing registered since by
+   * someone else is removed), bounded by {@code countedPhaseBoundMillis}. An instance already gone
+   * (evicted after its grace) counts as done.
+   */
+  private String deregisterAll(BenchContext context) throws InterruptedException {
+    List<RegisteredLease> leases = new ArrayList<>(context.registered());
+    if (leases.isEmpty()) {
+      return "nothing to deregister";
+    }
+    UnaryLoad<DeregisterResponse> load = new UnaryLoad<>(config.concurrency());
+    context
+        .progress()
+        .show(
+            "cleanup",
+            () -> String.format("deregistered %,d/%,d", load.succeeded(), leases.size()));
+    long start = System.nanoTime();
+    boolean drained =
+        load.run(
+            leases.size(),
+            start + TimeUnit.MILLISECONDS.toNanos(config.countedPhaseBoundMillis()),
+            TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
+            () -> false, // cleanup runs on a stop request too: it is what a stop waits for
+            (index, observer) -> {
+              RegisteredLease lease = leases.get((int) index);
+              RegistryServiceGrpc.newStub(context.cluster().nextChannel())
+                  .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
+                  .deregister(
+                      DeregisterRequest.newBuilder()
+                          .setKey(
+                              InstanceKey.newBuilder()
+                                  .setNamespace(config.namespace())
+                                  .setService(lease.service())
+                                  .setInstanceId(lease.instanceId()))
+                          .setEpoch(lease.epoch())
+                          .build(),
+                      new GoneIsDone(observer));
+            },
+            (index, response) -> {});
+    context.progress().clear();
+    return String.format(
+        Locale.ROOT,
+        "deregistered %d of %d instances in namespace %s in %.1f s%s%s",
+        load.succeeded(),
+        leases.size(),
+        config.namespace(),
+        (System.nanoTime() - start) / 1e9,
+        load.failed() > 0 ? "; " + load.failed() + " failed " + load.failureSummary() : "",
+        drained ? "" : "; some calls still unanswered");
+  }
+
+  private String header(ZonedDateTime started, List<String> clusterLines, NodeCpu cpu) {
+    StringBuilder header = new StringBuilder();
+    header
+        .append("# registry-bench results, ")
+        .append(started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+        .append("\n\n");
+    header.append("- command: `").append(commandLine).append("`\n");
+    header
+        .append("- sizes: ")
+        .append(config.instances())
+        .append(" instances over ")
+        .append(config.services())
+        .append(" services, ")
+        .append(config.concurrency())
+        .append(" calls in flight, timed phases ")
+        .append(config.phaseDurationMillis() / 1_000)
+        .append(" s, ")
+        .append(config.keepAliveStreams())
+        .append(" KeepAlive streams with a window of ")
+        .append(config.unansweredPerStream())
+        .append(", failure-detection sample ")
+        .append(config.failureSample())
+        .append(config.smoke() ? " (--smoke)" : "")
+        .append('\n');
+    header
+        .append("- bench machine: ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores, Java ")
+        .append(System.getProperty("java.version"))
+        .append(" (")
+        .append(System.getProperty("java.vm.name"))
+        .append("), ")
+        .append(System.getProperty("os.name"))
+        .append(' ')
+        .append(System.getProperty("os.arch"))
+        .append('\n');
+    header
+        .append("- node CPU: ")
+        .append(
+            cpu.measured() ? "pids " + cpu.pids() : "not measured (" + cpu.unmeasuredReason() + ")")
+        .append('\n');
+    for (String line : clusterLines) {
+      header.append("- ").append(line).append('\n');
+    }
+    return header.toString();
+  }
+
+  /** Passes a Deregister's outcome on, with NOT_FOUND (already evicted) as a success. */
+  private static final class GoneIsDone implements StreamObserver<DeregisterResponse> {
+    private final StreamObserver<DeregisterResponse> next;
+
+    GoneIsDone(StreamObserver<DeregisterResponse> next) {
+      this.next = next;
+    }
+
+    @Override
+    public void onNext(DeregisterResponse value) {
+      next.onNext(value);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      if (Status.fromThrowable(error).getCode() == Status.Code.NOT_FOUND) {
+        next.onNext(DeregisterResponse.getDefaultInstance());
+        next.onCompleted();
+      } else {
+        next.onError(error);
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      next.onCompleted();
+    }
+  }
+}

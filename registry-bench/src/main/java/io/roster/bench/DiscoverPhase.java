@@ -1,0 +1,133 @@
+package io.roster.bench;
+
+import io.roster.v1.DiscoverRequest;
+import io.roster.v1.DiscoverResponse;
+import io.roster.v1.DiscoveryServiceGrpc;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Asks for the healthy instances of random services of the population, {@code --concurrency} calls
+ * in flight, round robin over the nodes, for {@code --duration-s}, while the population heartbeats
+ * in the background at its real rate.
+ *
+ * <p>Reports queries per second and latency p50, p99 and p99.9, and how many answers were empty
+ * (every service queried has healthy instances, so an empty answer is a wrong one). Bounded by the
+ * duration and by a count cap, plus a drain of at most the call deadline.
+ */
+final class DiscoverPhase implements Phase {
+  static final String NAME = "discover";
+
+  /** Queries started at most, per second of the phase: far above what one machine serves. */
+  private static final long MAX_QUERIES_PER_SECOND = 1_000_000;
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public boolean needsPopulation() {
+    return true;
+  }
+
+  @Override
+  public PhaseResult run(BenchContext context) throws InterruptedException {
+    BenchConfig config = context.config();
+    PhaseResult result = new PhaseResult(NAME);
+    if (context.population().isEmpty()) {
+      return result
+          .put("ops", 0)
+          .problem("no service to query: the register phase registered none");
+    }
+    List<String> services = BenchContext.serviceNames(config.services());
+    // The service of each query is drawn up front, on this thread, from the run's seed.
+    SplittableRandom random = context.newRandom();
+    UnaryLoad<DiscoverResponse> load = new UnaryLoad<>(config.concurrency());
+    AtomicLong instancesSeen = new AtomicLong();
+    AtomicLong emptyAnswers = new AtomicLong();
+    Progress.Rate rate = new Progress.Rate();
+    Progress.Rate background = new Progress.Rate();
+    context
+        .progress()
+        .show(
+            NAME,
+            () ->
+                String.format(
+                    "%,.0f queries/s, total %,d, failed %d, empty %d%s",
+                    rate.perSecond(load.succeeded()),
+                    load.succeeded(),
+                    load.failed(),
+                    emptyAnswers.get(),
+                    context.backgroundLine(background)));
+    long lostBefore = context.background().notActive();
+    long backgroundBefore = context.background().active();
+    NodeCpu.Reading cpuBefore = context.cpu().read();
+    long now = System.nanoTime();
+    load.run(
+        MAX_QUERIES_PER_SECOND * TimeUnit.MILLISECONDS.toSeconds(config.phaseDurationMillis()),
+        now + TimeUnit.MILLISECONDS.toNanos(config.phaseDurationMillis()),
+        TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
+        context::stopRequested,
+        (index, observer) ->
+            DiscoveryServiceGrpc.newStub(context.cluster().nextChannel())
+                .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
+                .discover(
+                    DiscoverRequest.newBuilder()
+                        .setNamespace(config.namespace())
+                        .setService(services.get(random.nextInt(services.size())))
+                        .build(),
+                    observer),
+        (index, response) -> {
+          instancesSeen.addAndGet(response.getInstancesCount());
+          if (response.getInstancesCount() == 0) {
+            emptyAnswers.incrementAndGet();
+          }
+        });
+    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    context.progress().clear();
+
+    long lost = context.background().notActive() - lostBefore;
+    Latencies latencies = load.latencies();
+    result
+        .put("ops", load.succeeded())
+        .put("errors", load.failed())
+        .put("concurrency", config.concurrency())
+        .put("seconds", load.elapsedSeconds())
+        .put("opsPerSec", load.succeededPerSecond())
+        .put("p50Ms", latencies.percentileMillis(50))
+        .put("p99Ms", latencies.percentileMillis(99))
+        .put("p999Ms", latencies.percentileMillis(99.9))
+        .put("maxMs", latencies.maxMillis())
+        .put(
+            "meanInstances",
+            load.succeeded() == 0 ? null : (double) instancesSeen.get() / load.succeeded())
+        .put("emptyAnswers", emptyAnswers.get())
+        .put(
+            "backgroundHeartbeatsPerSec",
+            (context.background().active() - backgroundBefore) / cpu.wallSeconds())
+        .put("lostLeases", lost);
+    BenchContext.putCpu(result, cpu);
+    result.note(
+        String.format(
+            "%d calls in flight; background %,.0f heartbeats/s",
+            config.concurrency(),
+            (context.background().active() - backgroundBefore) / cpu.wallSeconds()));
+    if (load.failed() > 0) {
+      result.problem(load.failed() + " queries failed " + load.failureSummary());
+    }
+    if (emptyAnswers.get() > 0) {
+      result.problem(emptyAnswers.get() + " answers listed no healthy instance");
+    }
+    if (lost > 0) {
+      result.problem(
+          lost
+              + " background heartbeats answered other than ACTIVE: leases lost ("
+              + context.background().firstNotActive()
+              + ")");
+    }
+    return result;
+  }
+}

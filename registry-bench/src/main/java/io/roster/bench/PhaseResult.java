@@ -1,0 +1,71 @@
+package io.roster.bench;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one phase measured: named figures in the order they are printed, a note for the table, and
+ * the problems that make the run fail (a lost lease, an instance never marked unhealthy).
+ *
+ * <p>Figures every phase that has them uses, so the summary table can show them side by side:
+ * {@code ops} (operations that succeeded), {@code opsPerSec}, {@code p50Ms}, {@code p99Ms}, {@code
+ * p999Ms}.
+ *
+ * <p>Not thread-safe: built by the phase's thread.
+ */
+final class PhaseResult {
+  private final String phase;
+  private final Map<String, Object> figures = new LinkedHashMap<>();
+  private final List<String> problems = new ArrayList<>();
+  private String note = "";
+
+  PhaseResult(String phase) {
+    this.phase = phase;
+    figures.put("phase", phase);
+  }
+
+  String phase() {
+    return phase;
+  }
+
+  /** Adds a figure; a NaN double is printed as null. */
+  PhaseResult put(String name, Object value) {
+    figures.put(name, value);
+    return this;
+  }
+
+  Object get(String name) {
+    return figures.get(name);
+  }
+
+  /** Records a problem that fails the run, e.g. "3 leases answered NOT_FOUND". */
+  PhaseResult problem(String description) {
+    problems.add(description);
+    return this;
+  }
+
+  /** A short remark for the summary table. */
+  PhaseResult note(String text) {
+    this.note = text;
+    return this;
+  }
+
+  String note() {
+    return note;
+  }
+
+  List<String> problems() {
+    return Collections.unmodifiableList(problems);
+  }
+
+  /** One line of JSON: the figures, then {@code ok} and the problems joined by "; ". */
+  String json() {
+    Map<String, Object> all = new LinkedHashMap<>(figures);
+    all.put("ok", problems.isEmpty());
+    all.put("problems", String.join("; ", problems));
+    return Json.object(all);
+  }
+}

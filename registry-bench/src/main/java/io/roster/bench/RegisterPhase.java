@@ -1,0 +1,153 @@
+package io.roster.bench;
+
+import io.roster.v1.Instance;
+import io.roster.v1.RegisterRequest;
+import io.roster.v1.RegisterResponse;
+import io.roster.v1.RegistryServiceGrpc;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Registers the population: {@code --instances} instances spread round robin over {@code
+ * --services} services, with the node's default TTL, at most {@code --concurrency} calls in flight,
+ * round robin over the nodes. Each instance's lease joins the background heartbeats as soon as it
+ * is granted, so none expires while the rest register.
+ *
+ * <p>Reports registrations per second and their latency. Bounded by the count and by {@code
+ * countedPhaseBoundMillis}; a registration that fails is reported, not retried.
+ */
+final class RegisterPhase implements Phase {
+  static final String NAME = "register";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public boolean needsPopulation() {
+    return false;
+  }
+
+  @Override
+  public PhaseResult run(BenchContext context) throws InterruptedException {
+    BenchConfig config = context.config();
+    int count = config.instances();
+    AtomicReferenceArray<RegisteredLease> leases = new AtomicReferenceArray<>(count);
+    UnaryLoad<RegisterResponse> load = new UnaryLoad<>(config.concurrency());
+    Progress.Rate rate = new Progress.Rate();
+    Progress.Rate background = new Progress.Rate();
+    context
+        .progress()
+        .show(
+            NAME,
+            () ->
+                String.format(
+                    "registered %,d/%,d, %,.0f/s, in flight %d, failed %d%s",
+                    load.succeeded(),
+                    count,
+                    rate.perSecond(load.succeeded()),
+                    load.inFlight(),
+                    load.failed(),
+                    context.backgroundLine(background)));
+    long lostBefore = context.background().notActive();
+    NodeCpu.Reading cpuBefore = context.cpu().read();
+    long now = System.nanoTime();
+    boolean drained =
+        load.run(
+            count,
+            now + TimeUnit.MILLISECONDS.toNanos(config.countedPhaseBoundMillis()),
+            TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
+            context::stopRequested,
+            (index, observer) ->
+                RegistryServiceGrpc.newStub(context.cluster().nextChannel())
+                    .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
+                    .register(request(config, (int) index), observer),
+            (index, response) -> {
+              RegisteredLease lease =
+                  new RegisteredLease(
+                      BenchContext.serviceName((int) (index % config.services())),
+                      response.getInstanceId(),
+                      response.getLeaseId(),
+                      response.getEpoch(),
+                      BenchContext.millis(response.getGrantedTtl()),
+                      BenchContext.millis(response.getHeartbeatInterval()));
+              leases.set((int) index, lease);
+              context.registered().add(lease);
+              context.background().add(lease);
+            });
+    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    context.progress().clear();
+
+    List<RegisteredLease> population = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      if (leases.get(i) != null) {
+        population.add(leases.get(i));
+      }
+    }
+    context.population(population);
+    long lost = context.background().notActive() - lostBefore;
+    Latencies latencies = load.latencies();
+    PhaseResult result =
+        new PhaseResult(NAME)
+            .put("ops", load.succeeded())
+            .put("errors", load.failed())
+            .put("instances", count)
+            .put("services", config.services())
+            .put("concurrency", config.concurrency())
+            .put("seconds", load.elapsedSeconds())
+            .put("opsPerSec", load.succeededPerSecond())
+            .put("p50Ms", latencies.percentileMillis(50))
+            .put("p99Ms", latencies.percentileMillis(99))
+            .put("p999Ms", latencies.percentileMillis(99.9))
+            .put("maxMs", latencies.maxMillis())
+            .put("ttlMs", population.isEmpty() ? null : population.get(0).ttlMillis())
+            .put("lostLeases", lost);
+    BenchContext.putCpu(result, cpu);
+    result.note(config.concurrency() + " calls in flight, " + load.failed() + " failed");
+    if (load.failed() > 0) {
+      result.problem(load.failed() + " registrations failed " + load.failureSummary());
+    }
+    if (load.started() < count) {
+      result.problem(
+          "only "
+              + load.started()
+              + " of "
+              + count
+              + " registrations started within "
+              + config.countedPhaseBoundMillis()
+              + " ms");
+    }
+    if (!drained) {
+      result.problem(load.inFlight() + " registrations still unanswered after their deadline");
+    }
+    if (lost > 0) {
+      result.problem(
+          lost
+              + " background heartbeats answered other than ACTIVE: leases lost ("
+              + context.background().firstNotActive()
+              + ")");
+    }
+    return result;
+  }
+
+  /** Instance {@code index} of the population: a service, an id, an address, a zone, a label. */
+  static RegisterRequest request(BenchConfig config, int index) {
+    return RegisterRequest.newBuilder()
+        .setInstance(
+            Instance.newBuilder()
+                .setNamespace(config.namespace())
+                .setService(BenchContext.serviceName(index % config.services()))
+                .setInstanceId(String.format("i-%06d", index))
+                .setHost(
+                    String.format(
+                        "10.%d.%d.%d", (index >> 16) & 0xff, (index >> 8) & 0xff, index & 0xff))
+                .setPort(8080)
+                .setZone("zone-" + (char) ('a' + index % 3))
+                .setVersion("1.0." + index % 4)
+                .putMetadata("bench", "true"))
+        .build();
+  }
+}

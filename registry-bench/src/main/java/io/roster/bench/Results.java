@@ -1,0 +1,127 @@
+package io.roster.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where results go: each phase's JSON line to stdout and to {@code results.jsonl} as soon as the
+ * phase ends (so a run cut short keeps what it measured), then a markdown table to stdout and
+ * {@code results.md}.
+ *
+ * <p>Not thread-safe: the main thread writes.
+ */
+final class Results {
+  private final PrintStream out;
+  private final Path directory;
+  private final List<PhaseResult> phases = new ArrayList<>();
+
+  Results(PrintStream out, Path directory) {
+    this.out = out;
+    this.directory = directory;
+    try {
+      Files.createDirectories(directory);
+      Files.writeString(directory.resolve("results.jsonl"), "", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write results to " + directory, e);
+    }
+  }
+
+  Path directory() {
+    return directory;
+  }
+
+  List<PhaseResult> phases() {
+    return List.copyOf(phases);
+  }
+
+  void add(PhaseResult result) {
+    phases.add(result);
+    String line = result.json();
+    out.println(line);
+    out.flush();
+    try {
+      Files.writeString(
+          directory.resolve("results.jsonl"),
+          line + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to " + directory.resolve("results.jsonl"), e);
+    }
+  }
+
+  /** Prints the table and writes results.md with {@code header} (markdown) above it. */
+  void finish(String header, String footer) {
+    String table = table();
+    out.println();
+    out.print(table);
+    out.flush();
+    try {
+      Files.writeString(
+          directory.resolve("results.md"),
+          header + "\n" + table + (footer.isEmpty() ? "" : "\n" + footer + "\n"),
+          StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + directory.resolve("results.md"), e);
+    }
+  }
+
+  /** The phases side by side: the common figures, then each phase's own note and problems. */
+  String table() {
+    StringBuilder table = new StringBuilder();
+    table.append("| phase | ops | ops/s | p50 ms | p99 ms | p99.9 ms | lost leases | notes |\n");
+    table.append("|---|---:|---:|---:|---:|---:|---:|---|\n");
+    for (PhaseResult phase : phases) {
+      String notes = phase.note();
+      if (!phase.problems().isEmpty()) {
+        notes +=
+            (notes.isEmpty() ? "" : "; ")
+                + "**FAILED: "
+                + String.join("; ", phase.problems())
+                + "**";
+      }
+      table
+          .append("| ")
+          .append(phase.phase())
+          .append(" | ")
+          .append(cell(phase.get("ops"), false))
+          .append(" | ")
+          .append(cell(phase.get("opsPerSec"), true))
+          .append(" | ")
+          .append(cell(phase.get("p50Ms"), false))
+          .append(" | ")
+          .append(cell(phase.get("p99Ms"), false))
+          .append(" | ")
+          .append(cell(phase.get("p999Ms"), false))
+          .append(" | ")
+          .append(cell(phase.get("lostLeases"), false))
+          .append(" | ")
+          .append(notes.replace("|", "\\|"))
+          .append(" |\n");
+    }
+    return table.toString();
+  }
+
+  private static String cell(Object value, boolean whole) {
+    if (value == null) {
+      return "-";
+    }
+    if (value instanceof Double number) {
+      if (number.isNaN()) {
+        return "-";
+      }
+      return whole ? String.format("%,.0f", number) : Json.number(number);
+    }
+    if (value instanceof Long || value instanceof Integer) {
+      return String.format("%,d", ((Number) value).longValue());
+    }
+    return value.toString();
+  }
+}
