@@ -62,7 +62,7 @@ final class BenchRunner {
     err.printf(
         "registry-bench: phases %s against %s; results in %s%n",
         String.join(",", config.phases()), config.targets(), config.outDirectory());
-    Results results = new Results(out, config.outDirectory());
+    Results results;
     List<String> clusterLines = new ArrayList<>();
     String cleanupLine;
     NodeCpu cpu;
@@ -78,6 +78,7 @@ final class BenchRunner {
         return EXIT_UNREACHABLE;
       }
       clusterLines.forEach(line -> err.println("  " + line));
+      results = new Results(out, config.outDirectory());
       cpu = NodeCpu.locate(config.targets(), config.nodePids());
       err.println(
           cpu.measured()

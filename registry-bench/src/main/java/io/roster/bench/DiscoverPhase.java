@@ -49,7 +49,7 @@ final class DiscoverPhase implements Phase {
     AtomicLong instancesSeen = new AtomicLong();
     AtomicLong emptyAnswers = new AtomicLong();
     Progress.Rate rate = new Progress.Rate();
-    Progress.Rate background = new Progress.Rate();
+    Progress.Rate background = new Progress.Rate(context.background().active());
     context
         .progress()
         .show(

@@ -339,7 +339,7 @@ final class FailureDetectionPhase implements Phase {
               + TimeUnit.MILLISECONDS.toNanos(STOP_WINDOW_MILLIS + BOUND_AFTER_TTL_MILLIS)
               + ttlNanos;
       long maxTicks = (deadline - start) / TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS) + 100;
-      Progress.Rate background = new Progress.Rate();
+      Progress.Rate background = new Progress.Rate(context.background().active());
       context
           .progress()
           .show(

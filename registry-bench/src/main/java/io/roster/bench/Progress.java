@@ -73,6 +73,16 @@ final class Progress implements AutoCloseable {
     private long lastCount;
     private long lastNanos = System.nanoTime();
 
+    /** A rate of a counter that starts at 0 now. */
+    Rate() {
+      this(0);
+    }
+
+    /** A rate of a counter that stands at {@code count} now. */
+    Rate(long count) {
+      this.lastCount = count;
+    }
+
     /** Per second since the last call; called from the progress thread only. */
     synchronized double perSecond(long count) {
       long now = System.nanoTime();

@@ -38,7 +38,7 @@ final class RegisterPhase implements Phase {
     AtomicReferenceArray<RegisteredLease> leases = new AtomicReferenceArray<>(count);
     UnaryLoad<RegisterResponse> load = new UnaryLoad<>(config.concurrency());
     Progress.Rate rate = new Progress.Rate();
-    Progress.Rate background = new Progress.Rate();
+    Progress.Rate background = new Progress.Rate(context.background().active());
     context
         .progress()
         .show(

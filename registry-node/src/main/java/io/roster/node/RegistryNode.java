@@ -15,6 +15,7 @@ import io.roster.node.api.DiscoveryGrpcService;
 import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.OpenStreams;
 import io.roster.node.api.RegistryGrpcService;
+import io.roster.node.api.WatchHub;
 import io.roster.node.cluster.ClusterClock;
 import io.roster.node.cluster.ClusterMembership;
 import io.roster.node.cluster.EvictionSweeper;
@@ -83,6 +84,8 @@ public final class RegistryNode implements AutoCloseable {
         new ClusterMembership(hazelcast, config.cluster().expectedSize());
     store = new HazelcastRegistryStore(hazelcast, clock, config.renewalWindowMillis());
     view = new LocalView(store);
+    // Before the first read, so the hub mirrors every view from its first state on.
+    WatchHub watchHub = new WatchHub(view);
     await(view.start().toCompletableFuture(), "reading the registry");
     Leadership leadership = new Leadership(hazelcast, clock, meters);
     sweeper =
@@ -112,7 +115,7 @@ public final class RegistryNode implements AutoCloseable {
         List.of(
             new RegistryGrpcService(
                 store, new LeaseKeeper(store, view, clock), config.leases(), openStreams),
-            new DiscoveryGrpcService(view),
+            new DiscoveryGrpcService(view, watchHub, openStreams, config.watchQueueLimit()),
             new ClusterGrpcService(
                 config.cluster().name(),
                 membership,

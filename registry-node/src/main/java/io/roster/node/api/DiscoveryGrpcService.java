@@ -1,6 +1,7 @@
 package io.roster.node.api;
 
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.roster.node.domain.DiscoveryQuery;
 import io.roster.node.domain.InstanceRecord;
@@ -17,24 +18,38 @@ import io.roster.v1.ListServicesResponse;
 import io.roster.v1.ServiceSummary;
 import io.roster.v1.WatchRequest;
 import io.roster.v1.WatchResponse;
+import io.roster.v1.WatchTarget;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code roster.v1.DiscoveryService}, answered from the node's {@link LocalView}: no network hop,
- * no lock, and the same view the Watch stream follows.
+ * no lock, and the same view the Watch streams follow ({@link WatchHub}).
  *
- * <p>Threading: methods are called on a Vert.x event loop and answer before returning.
+ * <p>Threading: methods are called on a Vert.x event loop; Discover and ListServices answer before
+ * returning; Watch streams are then written on the same event loop ({@link WatchStream}).
  */
 public final class DiscoveryGrpcService extends DiscoveryServiceGrpc.DiscoveryServiceImplBase {
 
   static final int DEFAULT_PAGE_SIZE = 100;
   static final int MAX_PAGE_SIZE = 1000;
+  static final int MAX_WATCH_TARGETS = 256;
 
   private final LocalView view;
+  private final WatchHub hub;
+  private final OpenStreams openStreams;
+  private final int watchQueueLimit;
 
-  public DiscoveryGrpcService(LocalView view) {
+  public DiscoveryGrpcService(
+      LocalView view, WatchHub hub, OpenStreams openStreams, int watchQueueLimit) {
     this.view = view;
+    this.hub = hub;
+    this.openStreams = openStreams;
+    this.watchQueueLimit = watchQueueLimit;
   }
 
   @Override
@@ -112,9 +127,45 @@ public final class DiscoveryGrpcService extends DiscoveryServiceGrpc.DiscoverySe
 
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchResponse> observer) {
-    observer.onError(
-        Status.UNIMPLEMENTED
-            .withDescription("Watch is not served by this release yet: poll Discover instead")
-            .asRuntimeException());
+    List<ServiceKey> services = new ArrayList<>();
+    Map<ServiceKey, Long> fromRevisions = new HashMap<>();
+    try {
+      String namespace = InstanceValidator.namespace("namespace", request.getNamespace());
+      if (request.getTargetsCount() < 1 || request.getTargetsCount() > MAX_WATCH_TARGETS) {
+        throw new InvalidArgumentException(
+            "targets",
+            "must name 1-" + MAX_WATCH_TARGETS + " services, got " + request.getTargetsCount());
+      }
+      for (int i = 0; i < request.getTargetsCount(); i++) {
+        WatchTarget target = request.getTargets(i);
+        ServiceKey key =
+            new ServiceKey(
+                namespace,
+                InstanceValidator.service("targets[" + i + "].service", target.getService()));
+        if (fromRevisions.containsKey(key)) {
+          throw new InvalidArgumentException(
+              "targets[" + i + "].service", "names " + key.service() + " a second time");
+        }
+        services.add(key);
+        fromRevisions.put(key, target.getFromRevision());
+      }
+    } catch (InvalidArgumentException e) {
+      Replies.fail(observer, GrpcErrors.toStatus("Watch", e));
+      return;
+    }
+    Context context = Vertx.currentContext();
+    if (!openStreams.add(observer, context)) {
+      Replies.fail(
+          observer,
+          Status.UNAVAILABLE
+              .withDescription("this node is shutting down: watch on another node")
+              .asRuntimeException());
+      return;
+    }
+    ServerCallStreamObserver<WatchResponse> call =
+        (ServerCallStreamObserver<WatchResponse>) observer;
+    WatchStream stream = new WatchStream(call, context, hub, watchQueueLimit, services);
+    call.setOnCloseHandler(() -> openStreams.remove(observer));
+    stream.start(fromRevisions);
   }
 }

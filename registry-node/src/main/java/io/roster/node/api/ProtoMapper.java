@@ -9,9 +9,11 @@ import io.roster.node.domain.InstanceStatus;
 import io.roster.node.domain.InstanceValidator;
 import io.roster.node.domain.InvalidArgumentException;
 import io.roster.node.domain.ServiceKey;
+import io.roster.v1.ChangeType;
 import io.roster.v1.HealthCondition;
 import io.roster.v1.HealthState;
 import io.roster.v1.Instance;
+import io.roster.v1.InstanceChange;
 import java.util.Map;
 
 /**
@@ -136,6 +138,22 @@ final class ProtoMapper {
         .setEpoch(record.epoch())
         .setRevision(record.revision())
         .setRegisteredAt(timestamp(record.registeredAtMillis()))
+        .build();
+  }
+
+  static InstanceChange toProto(io.roster.node.domain.InstanceChange change) {
+    ChangeType type =
+        switch (change.kind()) {
+          case ADDED -> ChangeType.CHANGE_TYPE_ADDED;
+          case UPDATED -> ChangeType.CHANGE_TYPE_UPDATED;
+          case STATUS_CHANGED -> ChangeType.CHANGE_TYPE_STATUS_CHANGED;
+          case HEALTH_CHANGED -> ChangeType.CHANGE_TYPE_HEALTH_CHANGED;
+          case REMOVED -> ChangeType.CHANGE_TYPE_REMOVED;
+        };
+    return InstanceChange.newBuilder()
+        .setType(type)
+        .setInstance(toProto(change.record()))
+        .setRevision(change.revision())
         .build();
   }
 

@@ -155,6 +155,7 @@ public final class ConfigLoader {
         leases,
         in.longIn("lease.renewal-window-ms", 1, 1_000),
         eviction,
+        in.intIn("watch.queue-limit", 1, 1_000_000),
         in.longIn("view.resync-interval-ms", 100, 3_600_000),
         in.longIn("node.shutdown-grace-ms", 0, 600_000));
   }

@@ -16,6 +16,8 @@ import java.util.List;
  * @param renewalWindowMillis how long heartbeats are gathered into one write per partition (key
  *     {@code lease.renewal-window-ms})
  * @param eviction the leader's eviction of expired leases
+ * @param watchQueueLimit messages a Watch stream may have waiting for a slow caller before they are
+ *     replaced by a fresh snapshot (key {@code watch.queue-limit})
  * @param viewResyncIntervalMillis how often the local view compares every revision with the store
  *     (key {@code view.resync-interval-ms})
  * @param shutdownGraceMillis longest wait for a graceful stop before giving up (key {@code
@@ -28,6 +30,7 @@ public record NodeConfig(
     LeasePolicy leases,
     long renewalWindowMillis,
     Eviction eviction,
+    int watchQueueLimit,
     long viewResyncIntervalMillis,
     long shutdownGraceMillis) {
 

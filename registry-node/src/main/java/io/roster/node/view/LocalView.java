@@ -61,7 +61,11 @@ public final class LocalView {
     return views.values();
   }
 
-  /** Called with (before, after) whenever a service's view changes. */
+  /**
+   * Called with (before, after) whenever a service's view changes, in revision order per service.
+   * Runs while the service's view is being replaced: it must be quick, must not block, and must not
+   * call back into this view.
+   */
   public void onChange(BiConsumer<ServiceView, ServiceView> listener) {
     listeners.add(listener);
   }
@@ -137,7 +141,6 @@ public final class LocalView {
     // A store behind the revision we asked from lost this service's state (more members died at
     // once than it keeps backups for): its snapshot is the truth now, even though it is older.
     boolean storeWentBack = delta.revision() < since;
-    ServiceView[] change = new ServiceView[2];
     views.compute(
         key,
         (k, current) -> {
@@ -145,18 +148,19 @@ public final class LocalView {
           ServiceView after =
               storeWentBack ? ServiceView.empty(k).apply(delta) : before.apply(delta);
           if (after != before) {
-            change[0] = before;
-            change[1] = after;
+            // Inside the update: listeners of one service hear its changes in revision order.
+            notifyListeners(before, after);
           }
           return after;
         });
-    if (change[1] != null) {
-      for (BiConsumer<ServiceView, ServiceView> listener : listeners) {
-        try {
-          listener.accept(change[0], change[1]);
-        } catch (RuntimeException e) {
-          log.warn("view listener failed on {}", key, e);
-        }
+  }
+
+  private void notifyListeners(ServiceView before, ServiceView after) {
+    for (BiConsumer<ServiceView, ServiceView> listener : listeners) {
+      try {
+        listener.accept(before, after);
+      } catch (RuntimeException e) {
+        log.warn("view listener failed on {}", after.key(), e);
       }
     }
   }

@@ -43,7 +43,6 @@ import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
 import io.roster.v1.SetStatusRequest;
-import io.roster.v1.WatchRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -350,16 +349,6 @@ class RegistryApiTest {
             .toList();
     assertTrue(names.contains("roster.v1.RegistryService"), names.toString());
     assertTrue(names.contains("roster.v1.DiscoveryService"), names.toString());
-  }
-
-  @Test
-  void watchIsDeclaredButNotServedYet() {
-    assertStatus(
-        Status.Code.UNIMPLEMENTED,
-        () ->
-            DiscoveryServiceGrpc.newBlockingStub(channel)
-                .watch(WatchRequest.getDefaultInstance())
-                .hasNext());
   }
 
   private List<String> listAll() {

@@ -1,0 +1,177 @@
+package io.roster.node.api;
+
+import io.roster.node.domain.InstanceChange;
+import io.roster.node.domain.InstanceRecord;
+import io.roster.node.domain.ServiceKey;
+import io.roster.node.domain.ServiceView;
+import io.roster.node.domain.ViewChanges;
+import io.roster.node.view.LocalView;
+import io.roster.v1.ServiceChanges;
+import io.roster.v1.ServiceSnapshot;
+import io.roster.v1.WatchResponse;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+
+/**
+ * Fans every change of this node's view out to the Watch streams on this node: one subscription per
+ * service per node (the {@link LocalView} listener), whichever node made the change, and each
+ * change turned into its protobuf message once, whatever the number of streams.
+ *
+ * <p>Each service's topic mirrors the view it follows and remembers its last {@value
+ * #REMOVALS_KEPT} removals, so a stream resuming from a revision gets exactly what it missed from
+ * memory, or a snapshot flagged {@code reset} when that is gone. The view Watch streams from is the
+ * one Discover reads.
+ *
+ * <p>Threading: {@link #viewChanged} runs on store threads inside the view's update, in revision
+ * order per service; subscribe and unsubscribe on event loops. Each topic's monitor orders the
+ * three, so a new subscriber misses nothing and sees nothing twice.
+ */
+public final class WatchHub {
+
+  static final int REMOVALS_KEPT = 1024;
+
+  private final Map<ServiceKey, Topic> topics = new ConcurrentHashMap<>();
+
+  public WatchHub(LocalView view) {
+    view.onChange(this::viewChanged);
+  }
+
+  /** A Watch stream's side of the hub. */
+  interface Subscriber {
+    /** A change message for {@code key}; called under the topic's monitor, must not block. */
+    void offer(ServiceKey key, WatchResponse message);
+
+    /** The subscriber must send a snapshot of {@code key} before anything else for it. */
+    void snapshotDue(ServiceKey key, boolean reset);
+  }
+
+  /**
+   * Subscribes to a service from {@code fromRevision} (0: start with a snapshot) and queues what
+   * the subscriber must get first: nothing when it is up to date (or ahead of this node), the
+   * changes it missed when this node still knows them, else a snapshot flagged {@code reset}.
+   */
+  void subscribe(ServiceKey key, Subscriber subscriber, long fromRevision) {
+    Topic topic = topics.computeIfAbsent(key, Topic::new);
+    synchronized (topic) {
+      topic.subscribers.add(subscriber);
+      ServiceView current = topic.current;
+      if (fromRevision == 0) {
+        subscriber.snapshotDue(key, false);
+      } else if (fromRevision < current.revision()) {
+        if (fromRevision >= topic.historyFrom) {
+          subscriber.offer(key, topic.changesSince(fromRevision));
+        } else {
+          subscriber.snapshotDue(key, true);
+        }
+      }
+    }
+  }
+
+  void unsubscribe(ServiceKey key, Subscriber subscriber) {
+    Topic topic = topics.get(key);
+    if (topic != null) {
+      synchronized (topic) {
+        topic.subscribers.remove(subscriber);
+      }
+    }
+  }
+
+  /** The view a snapshot of {@code key} is taken from: the one the last message was made from. */
+  ServiceView current(ServiceKey key) {
+    Topic topic = topics.get(key);
+    return topic == null ? ServiceView.empty(key) : topic.current;
+  }
+
+  private void viewChanged(ServiceView before, ServiceView after) {
+    Topic topic = topics.computeIfAbsent(after.key(), Topic::new);
+    synchronized (topic) {
+      boolean first = topic.current.revision() == 0 && topic.current.instances().isEmpty();
+      List<InstanceChange> changes = ViewChanges.between(before, after);
+      topic.current = after;
+      if (first && before.revision() == 0) {
+        // What happened before this node first read the service is unknown: resuming from
+        // earlier than here takes a snapshot.
+        topic.historyFrom = after.revision();
+      }
+      for (InstanceChange change : changes) {
+        if (change.kind() == InstanceChange.Kind.REMOVED) {
+          topic.remember(change);
+        }
+      }
+      if (changes.isEmpty() || topic.subscribers.isEmpty()) {
+        return;
+      }
+      WatchResponse message = changesMessage(after, changes);
+      for (Subscriber subscriber : topic.subscribers) {
+        subscriber.offer(after.key(), message);
+      }
+    }
+  }
+
+  static WatchResponse changesMessage(ServiceView view, List<InstanceChange> changes) {
+    ServiceChanges.Builder body = ServiceChanges.newBuilder();
+    for (InstanceChange change : changes) {
+      body.addChanges(ProtoMapper.toProto(change));
+    }
+    return WatchResponse.newBuilder()
+        .setService(view.key().service())
+        .setRevision(view.revision())
+        .setChanges(body)
+        .build();
+  }
+
+  static WatchResponse snapshotMessage(ServiceView view, boolean reset) {
+    ServiceSnapshot.Builder body = ServiceSnapshot.newBuilder().setReset(reset);
+    for (InstanceRecord record : view.instances()) {
+      body.addInstances(ProtoMapper.toProto(record));
+    }
+    return WatchResponse.newBuilder()
+        .setService(view.key().service())
+        .setRevision(view.revision())
+        .setSnapshot(body)
+        .build();
+  }
+
+  /** One service: its subscribers, the view they follow, its recent removals. */
+  private static final class Topic {
+    final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
+    final ArrayDeque<InstanceChange> removals = new ArrayDeque<>();
+    volatile ServiceView current;
+    long historyFrom;
+
+    Topic(ServiceKey key) {
+      this.current = ServiceView.empty(key);
+    }
+
+    void remember(InstanceChange removal) {
+      removals.addLast(removal);
+      while (removals.size() > REMOVALS_KEPT) {
+        historyFrom = Math.max(historyFrom, removals.removeFirst().revision());
+      }
+    }
+
+    /** What changed after {@code revision}: instances changed since, and removals since. */
+    WatchResponse changesSince(long revision) {
+      List<InstanceChange> changes = new ArrayList<>();
+      for (InstanceChange removal : removals) {
+        if (removal.revision() > revision) {
+          changes.add(removal);
+        }
+      }
+      for (InstanceRecord record : current.instances()) {
+        if (record.revision() > revision) {
+          // Re-registrations and updates alike: the watcher replaces what it holds.
+          changes.add(new InstanceChange(InstanceChange.Kind.UPDATED, record, record.revision()));
+        }
+      }
+      changes.sort(Comparator.comparingLong(InstanceChange::revision));
+      return changesMessage(current, changes);
+    }
+  }
+}

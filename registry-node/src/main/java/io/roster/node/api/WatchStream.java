@@ -1,0 +1,185 @@
+package io.roster.node.api;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.roster.node.domain.ServiceKey;
+import io.roster.node.domain.ServiceView;
+import io.roster.v1.WatchResponse;
+import io.vertx.core.Context;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One Watch call: a bounded queue of messages for the services it follows, written as fast as the
+ * caller takes them (gRPC flow control) and never faster.
+ *
+ * <p>A slow caller cannot make the node hold memory without bound: when the queue is full, what is
+ * pending is dropped and each service concerned gets a fresh snapshot (flagged {@code reset})
+ * instead, built when the caller is ready again, from the view at that moment. A caller far behind
+ * thus costs one snapshot per service, not the whole backlog.
+ *
+ * <p>Threading: {@link #offer} and {@link #snapshotDue} run on hub (store) threads; everything that
+ * writes to the call runs on the call's event loop ({@link #drain}). The queue is guarded by this
+ * object's monitor; {@code sentRevisions} is touched on the event loop only.
+ */
+final class WatchStream implements WatchHub.Subscriber {
+
+  private final ServerCallStreamObserver<WatchResponse> call;
+  private final Context context;
+  private final WatchHub hub;
+  private final int queueLimit;
+  private final List<ServiceKey> services;
+
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final Map<ServiceKey, Boolean> snapshotsDue = new LinkedHashMap<>();
+  private boolean drainScheduled;
+  private boolean closed;
+  private int overflows;
+
+  private final Map<ServiceKey, Long> sentRevisions = new HashMap<>();
+
+  WatchStream(
+      ServerCallStreamObserver<WatchResponse> call,
+      Context context,
+      WatchHub hub,
+      int queueLimit,
+      List<ServiceKey> services) {
+    this.call = call;
+    this.context = context;
+    this.hub = hub;
+    this.queueLimit = queueLimit;
+    this.services = List.copyOf(services);
+  }
+
+  /** Subscribes to every service; call on the event loop. */
+  void start(Map<ServiceKey, Long> fromRevisions) {
+    call.setOnReadyHandler(this::drain);
+    call.setOnCancelHandler(this::close);
+    for (ServiceKey key : services) {
+      long from = fromRevisions.getOrDefault(key, 0L);
+      sentRevisions.put(key, from);
+      hub.subscribe(key, this, from);
+    }
+    scheduleDrain();
+  }
+
+  @Override
+  public void offer(ServiceKey key, WatchResponse message) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      if (queue.size() >= queueLimit) {
+        overflows++;
+        for (Pending pending : queue) {
+          snapshotsDue.put(pending.key, true);
+        }
+        snapshotsDue.put(key, true);
+        queue.clear();
+      } else {
+        queue.addLast(new Pending(key, message));
+      }
+    }
+    scheduleDrain();
+  }
+
+  @Override
+  public void snapshotDue(ServiceKey key, boolean reset) {
+    synchronized (this) {
+      snapshotsDue.merge(key, reset, Boolean::logicalOr);
+    }
+    scheduleDrain();
+  }
+
+  /** Stops following; the call itself is over or being ended. */
+  void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      queue.clear();
+      snapshotsDue.clear();
+    }
+    for (ServiceKey key : services) {
+      hub.unsubscribe(key, this);
+    }
+  }
+
+  synchronized int overflows() {
+    return overflows;
+  }
+
+  private void scheduleDrain() {
+    synchronized (this) {
+      if (drainScheduled || closed) {
+        return;
+      }
+      drainScheduled = true;
+    }
+    Replies.onContext(
+        context,
+        () -> {
+          synchronized (this) {
+            drainScheduled = false;
+          }
+          drain();
+        });
+  }
+
+  /** Writes while the caller takes them; runs on the event loop. */
+  private void drain() {
+    while (!call.isCancelled() && call.isReady()) {
+      WatchResponse next = next();
+      if (next == null) {
+        return;
+      }
+      try {
+        call.onNext(next);
+      } catch (IllegalStateException callOver) {
+        close();
+        return;
+      }
+    }
+  }
+
+  /** The next message worth sending, or null when there is none. */
+  private WatchResponse next() {
+    while (true) {
+      ServiceKey snapshotOf = null;
+      boolean reset = false;
+      Pending pending = null;
+      synchronized (this) {
+        if (closed) {
+          return null;
+        }
+        if (!snapshotsDue.isEmpty()) {
+          var first = snapshotsDue.entrySet().iterator().next();
+          snapshotOf = first.getKey();
+          reset = first.getValue();
+          snapshotsDue.remove(snapshotOf);
+        } else {
+          pending = queue.pollFirst();
+          if (pending == null) {
+            return null;
+          }
+        }
+      }
+      if (snapshotOf != null) {
+        ServiceView view = hub.current(snapshotOf);
+        sentRevisions.put(snapshotOf, view.revision());
+        return WatchHub.snapshotMessage(view, reset);
+      }
+      long sent = sentRevisions.getOrDefault(pending.key, 0L);
+      if (pending.message.getRevision() > sent) {
+        sentRevisions.put(pending.key, pending.message.getRevision());
+        return pending.message;
+      }
+      // Already covered by a snapshot sent after it was queued: skip it.
+    }
+  }
+
+  private record Pending(ServiceKey key, WatchResponse message) {}
+}

@@ -1,0 +1,326 @@
+package io.roster.node.api;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.roster.node.RegistryNode;
+import io.roster.node.config.ConfigLoader;
+import io.roster.testing.FreePorts;
+import io.roster.testing.Instances;
+import io.roster.v1.ChangeType;
+import io.roster.v1.DeregisterRequest;
+import io.roster.v1.DiscoveryServiceGrpc;
+import io.roster.v1.HeartbeatRequest;
+import io.roster.v1.InstanceChange;
+import io.roster.v1.InstanceKey;
+import io.roster.v1.InstanceStatus;
+import io.roster.v1.RegisterResponse;
+import io.roster.v1.RegistryServiceGrpc;
+import io.roster.v1.SetStatusRequest;
+import io.roster.v1.WatchRequest;
+import io.roster.v1.WatchResponse;
+import io.roster.v1.WatchTarget;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Watch on one real node: snapshot then changes, resume, no heartbeat noise, overflow. */
+@Timeout(120)
+class WatchTest {
+
+  private static final int QUEUE_LIMIT = 8;
+  private static RegistryNode node;
+  private static ManagedChannel channel;
+  private static RegistryServiceGrpc.RegistryServiceBlockingStub registry;
+
+  private final String service = "watched-" + UUID.randomUUID().toString().substring(0, 8);
+
+  @BeforeAll
+  static void startNode() {
+    int clusterPort = FreePorts.next();
+    node =
+        RegistryNode.start(
+            ConfigLoader.load(
+                new String[] {
+                  "--profile=local",
+                  "--cluster.name=watch-test-" + UUID.randomUUID().toString().substring(0, 8),
+                  "--cluster.port=" + clusterPort,
+                  "--cluster.members=127.0.0.1:" + clusterPort,
+                  "--cluster.size=1",
+                  "--cluster.join-wait-s=0",
+                  "--api.port=" + FreePorts.next(),
+                  "--watch.queue-limit=" + QUEUE_LIMIT,
+                  "--node.name=watch-test"
+                },
+                Map.of()));
+    // A small flow-control window, so a caller that stops reading makes the node queue at once.
+    channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", node.apiPort())
+            .usePlaintext()
+            .flowControlWindow(16 * 1024)
+            .build();
+    registry = RegistryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES);
+  }
+
+  @AfterAll
+  static void stopNode() {
+    channel.shutdownNow();
+    node.stop();
+  }
+
+  @Test
+  void snapshotFirstThenEveryChangeInRevisionOrder() {
+    register("a");
+    Watcher watcher = watch(0);
+    WatchResponse snapshot = watcher.await(1).get(0);
+    assertTrue(snapshot.hasSnapshot());
+    assertFalse(snapshot.getSnapshot().getReset());
+    assertEquals(List.of("a"), ids(snapshot));
+
+    register("b");
+    setStatus("a", InstanceStatus.INSTANCE_STATUS_DRAINING);
+    registry.deregister(DeregisterRequest.newBuilder().setKey(key("b")).build());
+
+    List<InstanceChange> changes = watcher.changesAfterSnapshot(3);
+    assertEquals(
+        List.of(
+            ChangeType.CHANGE_TYPE_ADDED,
+            ChangeType.CHANGE_TYPE_STATUS_CHANGED,
+            ChangeType.CHANGE_TYPE_REMOVED),
+        changes.stream().map(InstanceChange::getType).toList());
+    assertEquals(
+        List.of("b", "a", "b"),
+        changes.stream().map(c -> c.getInstance().getInstanceId()).toList());
+    List<Long> revisions = watcher.received.stream().map(WatchResponse::getRevision).toList();
+    assertEquals(revisions.stream().sorted().distinct().toList(), revisions, "revisions only grow");
+    watcher.cancel();
+  }
+
+  @Test
+  void heartbeatsThatChangeNothingProduceNoEvents() {
+    RegisterResponse lease = register("a");
+    Watcher watcher = watch(0);
+    watcher.await(1);
+
+    for (int i = 0; i < 20; i++) {
+      registry.heartbeat(
+          HeartbeatRequest.newBuilder()
+              .setLeaseId(lease.getLeaseId())
+              .setEpoch(lease.getEpoch())
+              .build());
+    }
+    register("marker");
+
+    List<InstanceChange> changes = watcher.changesAfterSnapshot(1);
+    assertEquals("marker", changes.get(0).getInstance().getInstanceId());
+    assertEquals(2, watcher.received.size(), "snapshot, then the marker only");
+    watcher.cancel();
+  }
+
+  @Test
+  void resumingFromARevisionSendsExactlyWhatWasMissed() {
+    register("a");
+    long seen = register("b").getRevision();
+    await().atMost(Duration.ofSeconds(10)).until(() -> viewRevision() >= seen);
+    register("c");
+    registry.deregister(DeregisterRequest.newBuilder().setKey(key("a")).build());
+    long last = register("d").getRevision();
+    await().atMost(Duration.ofSeconds(10)).until(() -> viewRevision() >= last);
+
+    Watcher resumed = watch(seen);
+    WatchResponse missed = resumed.await(1).get(0);
+
+    assertTrue(missed.hasChanges(), "a resume the node can serve is a difference, not a snapshot");
+    assertEquals(last, missed.getRevision());
+    Map<String, ChangeType> byId =
+        missed.getChanges().getChangesList().stream()
+            .collect(
+                Collectors.toMap(c -> c.getInstance().getInstanceId(), InstanceChange::getType));
+    assertEquals(
+        Map.of(
+            "c", ChangeType.CHANGE_TYPE_UPDATED,
+            "a", ChangeType.CHANGE_TYPE_REMOVED,
+            "d", ChangeType.CHANGE_TYPE_UPDATED),
+        byId);
+    resumed.cancel();
+  }
+
+  @Test
+  void aCallerThatFallsBehindGetsAFreshSnapshotInsteadOfTheBacklog() {
+    register("seed");
+    AtomicReference<ClientCallStreamObserver<WatchRequest>> call = new AtomicReference<>();
+    List<WatchResponse> received = new CopyOnWriteArrayList<>();
+    DiscoveryServiceGrpc.newStub(channel)
+        .watch(
+            request(0),
+            new ClientResponseObserver<WatchRequest, WatchResponse>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
+                call.set(requestStream);
+                requestStream.disableAutoRequestWithInitial(1);
+              }
+
+              @Override
+              public void onNext(WatchResponse value) {
+                received.add(value);
+              }
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {}
+            });
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+
+    // The caller reads nothing while 200 big changes happen: far more than the flow-control
+    // window and the queue hold.
+    for (int i = 0; i < 200; i++) {
+      registry.register(
+          Instances.register(
+              Instances.of(service)
+                  .setInstanceId("bulk-" + i)
+                  .putMetadata("padding", "x".repeat(500))));
+    }
+    long last =
+        registry
+            .register(Instances.register(Instances.of(service).setInstanceId("last")))
+            .getRevision();
+
+    call.get().request(Integer.MAX_VALUE);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> !received.isEmpty() && received.get(received.size() - 1).getRevision() >= last);
+
+    assertTrue(
+        received.stream().anyMatch(r -> r.hasSnapshot() && r.getSnapshot().getReset()),
+        "the backlog was replaced by a snapshot flagged reset");
+    assertTrue(received.size() < 100, "not the whole backlog: " + received.size() + " messages");
+    assertEquals(202, stateFrom(received).size(), "what the caller holds is complete");
+    call.get().cancel("done", null);
+  }
+
+  @Test
+  void badTargetsAreRefused() {
+    Watcher empty = new Watcher();
+    DiscoveryServiceGrpc.newStub(channel).watch(WatchRequest.getDefaultInstance(), empty);
+    await().atMost(Duration.ofSeconds(10)).until(() -> empty.error.get() != null);
+    assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(empty.error.get()).getCode());
+  }
+
+  private static java.util.Set<String> stateFrom(List<WatchResponse> messages) {
+    java.util.Set<String> held = new java.util.TreeSet<>();
+    for (WatchResponse message : messages) {
+      if (message.hasSnapshot()) {
+        held.clear();
+        message.getSnapshot().getInstancesList().forEach(i -> held.add(i.getInstanceId()));
+      } else {
+        for (InstanceChange change : message.getChanges().getChangesList()) {
+          if (change.getType() == ChangeType.CHANGE_TYPE_REMOVED) {
+            held.remove(change.getInstance().getInstanceId());
+          } else {
+            held.add(change.getInstance().getInstanceId());
+          }
+        }
+      }
+    }
+    return held;
+  }
+
+  private long viewRevision() {
+    return node.view().get(new io.roster.node.domain.ServiceKey("default", service)).revision();
+  }
+
+  private RegisterResponse register(String id) {
+    return registry.register(Instances.register(Instances.of(service).setInstanceId(id)));
+  }
+
+  private void setStatus(String id, InstanceStatus status) {
+    registry.setStatus(SetStatusRequest.newBuilder().setKey(key(id)).setStatus(status).build());
+  }
+
+  private InstanceKey key(String id) {
+    return InstanceKey.newBuilder().setService(service).setInstanceId(id).build();
+  }
+
+  private WatchRequest request(long fromRevision) {
+    return WatchRequest.newBuilder()
+        .addTargets(WatchTarget.newBuilder().setService(service).setFromRevision(fromRevision))
+        .build();
+  }
+
+  private Watcher watch(long fromRevision) {
+    Watcher watcher = new Watcher();
+    DiscoveryServiceGrpc.newStub(channel).watch(request(fromRevision), watcher);
+    return watcher;
+  }
+
+  private static List<String> ids(WatchResponse snapshot) {
+    return snapshot.getSnapshot().getInstancesList().stream().map(i -> i.getInstanceId()).toList();
+  }
+
+  /** Collects a Watch stream. */
+  private static final class Watcher
+      implements ClientResponseObserver<WatchRequest, WatchResponse> {
+    final List<WatchResponse> received = new CopyOnWriteArrayList<>();
+    final AtomicReference<Throwable> error = new AtomicReference<>();
+    private ClientCallStreamObserver<WatchRequest> call;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
+      this.call = requestStream;
+    }
+
+    @Override
+    public void onNext(WatchResponse value) {
+      received.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      error.set(t);
+    }
+
+    @Override
+    public void onCompleted() {}
+
+    List<WatchResponse> await(int count) {
+      return org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> received, list -> list.size() >= count);
+    }
+
+    List<InstanceChange> changesAfterSnapshot(int count) {
+      return org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  received.stream()
+                      .skip(1)
+                      .flatMap(r -> r.getChanges().getChangesList().stream())
+                      .toList(),
+              list -> list.size() >= count);
+    }
+
+    void cancel() {
+      call.cancel("test over", null);
+    }
+  }
+}
