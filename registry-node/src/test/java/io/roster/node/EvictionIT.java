@@ -1,26 +1,21 @@
 package io.roster.node;
 
+import static io.roster.node.NodeCalls.allIds;
+import static io.roster.node.NodeCalls.health;
+import static io.roster.node.NodeCalls.healthyIds;
+import static io.roster.node.NodeCalls.register;
+import static io.roster.node.NodeCalls.registry;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.Duration;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.roster.testing.Heartbeats;
-import io.roster.testing.Instances;
 import io.roster.testing.RosterCluster;
-import io.roster.v1.ClusterServiceGrpc;
-import io.roster.v1.ClusterStatusRequest;
-import io.roster.v1.ClusterStatusResponse;
-import io.roster.v1.DiscoverRequest;
-import io.roster.v1.DiscoveryServiceGrpc;
 import io.roster.v1.HealthState;
 import io.roster.v1.HeartbeatRequest;
-import io.roster.v1.Instance;
-import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
-import io.roster.v1.RegistryServiceGrpc;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -60,8 +55,8 @@ class EvictionIT {
   @Test
   @Order(1)
   void expiredLeaseIsMarkedUnhealthyThenRemovedWhileAHeartbeatingOneStays() {
-    RegisterResponse silent = register(0, "expiry", "silent");
-    RegisterResponse alive = register(1, "expiry", "alive");
+    RegisterResponse silent = register(cluster.node(0), "expiry", "silent", TTL_SECONDS);
+    RegisterResponse alive = register(cluster.node(1), "expiry", "alive", TTL_SECONDS);
     long registered = System.nanoTime();
     try (Heartbeats heartbeats =
         new Heartbeats(
@@ -75,30 +70,34 @@ class EvictionIT {
           .pollInterval(java.time.Duration.ofMillis(50))
           .until(
               () ->
-                  health(0, "expiry", "silent") == HealthState.HEALTH_STATE_UNHEALTHY
-                      && health(1, "expiry", "silent") == HealthState.HEALTH_STATE_UNHEALTHY
-                      && health(2, "expiry", "silent") == HealthState.HEALTH_STATE_UNHEALTHY);
+                  health(cluster.node(0), "expiry", "silent") == HealthState.HEALTH_STATE_UNHEALTHY
+                      && health(cluster.node(1), "expiry", "silent")
+                          == HealthState.HEALTH_STATE_UNHEALTHY
+                      && health(cluster.node(2), "expiry", "silent")
+                          == HealthState.HEALTH_STATE_UNHEALTHY);
       long unhealthyAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - registered);
       assertEquals(
-          List.of("alive"), healthyIds(0, "expiry"), "unhealthy instances leave healthy results");
+          List.of("alive"),
+          healthyIds(cluster.node(0), "expiry"),
+          "unhealthy instances leave healthy results");
 
       await("silent removed after the grace")
           .atMost(java.time.Duration.ofMillis(GRACE_MILLIS + 8_000))
           .pollInterval(java.time.Duration.ofMillis(100))
-          .until(() -> !allIds(1, "expiry").contains("silent"));
+          .until(() -> !allIds(cluster.node(1), "expiry").contains("silent"));
       long removedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - registered);
       System.out.printf(
           "TTL %d s: unhealthy after %d ms, removed after %d ms (grace %d ms)%n",
           TTL_SECONDS, unhealthyAfter, removedAfter, GRACE_MILLIS);
 
-      assertEquals(HealthState.HEALTH_STATE_HEALTHY, health(0, "expiry", "alive"));
+      assertEquals(HealthState.HEALTH_STATE_HEALTHY, health(cluster.node(0), "expiry", "alive"));
       assertTrue(heartbeats.sent() > 0);
     }
     StatusRuntimeException gone =
         org.junit.jupiter.api.Assertions.assertThrows(
             StatusRuntimeException.class,
             () ->
-                registry(0)
+                registry(cluster.node(0))
                     .heartbeat(
                         HeartbeatRequest.newBuilder()
                             .setLeaseId(silent.getLeaseId())
@@ -110,12 +109,13 @@ class EvictionIT {
   @Test
   @Order(2)
   void heartbeatsThatComeBackHealTheInstance() {
-    RegisterResponse lease = register(0, "revival", "r1");
+    RegisterResponse lease = register(cluster.node(0), "revival", "r1", TTL_SECONDS);
     await()
         .atMost(java.time.Duration.ofSeconds(TTL_SECONDS + 8))
-        .until(() -> health(1, "revival", "r1") == HealthState.HEALTH_STATE_UNHEALTHY);
+        .until(
+            () -> health(cluster.node(1), "revival", "r1") == HealthState.HEALTH_STATE_UNHEALTHY);
 
-    registry(2)
+    registry(cluster.node(2))
         .heartbeat(
             HeartbeatRequest.newBuilder()
                 .setLeaseId(lease.getLeaseId())
@@ -124,53 +124,6 @@ class EvictionIT {
 
     await()
         .atMost(java.time.Duration.ofSeconds(10))
-        .until(() -> health(0, "revival", "r1") == HealthState.HEALTH_STATE_HEALTHY);
-  }
-
-  private static RegisterResponse register(int node, String service, String id) {
-    return registry(node)
-        .register(
-            RegisterRequest.newBuilder()
-                .setInstance(Instances.of(service).setInstanceId(id))
-                .setLeaseTtl(Duration.newBuilder().setSeconds(TTL_SECONDS))
-                .build());
-  }
-
-  private static RegistryServiceGrpc.RegistryServiceBlockingStub registry(int node) {
-    return RegistryServiceGrpc.newBlockingStub(cluster.node(node).channel())
-        .withDeadlineAfter(30, TimeUnit.SECONDS);
-  }
-
-  private static List<Instance> discover(int node, String service, boolean includeUnhealthy) {
-    return DiscoveryServiceGrpc.newBlockingStub(cluster.node(node).channel())
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .discover(
-            DiscoverRequest.newBuilder()
-                .setService(service)
-                .setIncludeUnhealthy(includeUnhealthy)
-                .build())
-        .getInstancesList();
-  }
-
-  private static HealthState health(int node, String service, String id) {
-    return discover(node, service, true).stream()
-        .filter(i -> i.getInstanceId().equals(id))
-        .map(Instance::getHealth)
-        .findFirst()
-        .orElse(HealthState.HEALTH_STATE_UNSPECIFIED);
-  }
-
-  private static List<String> healthyIds(int node, String service) {
-    return discover(node, service, false).stream().map(Instance::getInstanceId).toList();
-  }
-
-  private static List<String> allIds(int node, String service) {
-    return discover(node, service, true).stream().map(Instance::getInstanceId).toList();
-  }
-
-  private static ClusterStatusResponse status(int node) {
-    return ClusterServiceGrpc.newBlockingStub(cluster.node(node).channel())
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .clusterStatus(ClusterStatusRequest.getDefaultInstance());
+        .until(() -> health(cluster.node(0), "revival", "r1") == HealthState.HEALTH_STATE_HEALTHY);
   }
 }

@@ -1,23 +1,17 @@
 package io.roster.node;
 
+import static io.roster.node.NodeCalls.discover;
+import static io.roster.node.NodeCalls.register;
+import static io.roster.node.NodeCalls.status;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import com.google.protobuf.Duration;
 import io.roster.testing.Heartbeats;
-import io.roster.testing.Instances;
 import io.roster.testing.NodeProcess;
 import io.roster.testing.RosterCluster;
-import io.roster.v1.ClusterServiceGrpc;
-import io.roster.v1.ClusterStatusRequest;
-import io.roster.v1.ClusterStatusResponse;
-import io.roster.v1.DiscoverRequest;
-import io.roster.v1.DiscoveryServiceGrpc;
 import io.roster.v1.HealthState;
 import io.roster.v1.Instance;
-import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
-import io.roster.v1.RegistryServiceGrpc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -63,7 +57,7 @@ class HungNodeIT {
     long epochBefore = status(healthy).getLeaderEpoch();
     List<RegisterResponse> leases = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      leases.add(register(healthy, "hang", "i" + i));
+      leases.add(register(healthy, "hang", "i" + i, 10));
     }
     AtomicBoolean unhealthySeen = new AtomicBoolean();
     ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
@@ -76,7 +70,7 @@ class HungNodeIT {
       watcher.scheduleAtFixedRate(
           () -> {
             try {
-              for (Instance instance : discover(cluster.node(2))) {
+              for (Instance instance : discover(cluster.node(2), "hang")) {
                 if (instance.getHealth() == HealthState.HEALTH_STATE_UNHEALTHY) {
                   unhealthySeen.set(true);
                 }
@@ -104,7 +98,7 @@ class HungNodeIT {
           .ignoreExceptions()
           .until(
               () ->
-                  discover(healthy).stream()
+                  discover(healthy, "hang").stream()
                       .allMatch(i -> i.getHealth() == HealthState.HEALTH_STATE_HEALTHY));
 
       hung.resume();
@@ -119,35 +113,12 @@ class HungNodeIT {
           .ignoreExceptions()
           .until(
               () ->
-                  discover(hung).size() == 30
-                      && discover(hung).stream()
+                  discover(hung, "hang").size() == 30
+                      && discover(hung, "hang").stream()
                           .allMatch(i -> i.getHealth() == HealthState.HEALTH_STATE_HEALTHY));
     } finally {
       watcher.shutdownNow();
     }
     assertFalse(unhealthySeen.get(), "no heartbeating instance was ever marked unhealthy");
-  }
-
-  private static RegisterResponse register(NodeProcess node, String service, String id) {
-    return RegistryServiceGrpc.newBlockingStub(node.channel())
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .register(
-            RegisterRequest.newBuilder()
-                .setInstance(Instances.of(service).setInstanceId(id))
-                .setLeaseTtl(Duration.newBuilder().setSeconds(10))
-                .build());
-  }
-
-  private static List<Instance> discover(NodeProcess node) {
-    return DiscoveryServiceGrpc.newBlockingStub(node.channel())
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .discover(DiscoverRequest.newBuilder().setService("hang").setIncludeUnhealthy(true).build())
-        .getInstancesList();
-  }
-
-  private static ClusterStatusResponse status(NodeProcess node) {
-    return ClusterServiceGrpc.newBlockingStub(node.channel())
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .clusterStatus(ClusterStatusRequest.getDefaultInstance());
   }
 }

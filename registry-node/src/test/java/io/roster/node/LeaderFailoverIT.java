@@ -1,25 +1,20 @@
 package io.roster.node;
 
+import static io.roster.node.NodeCalls.discover;
+import static io.roster.node.NodeCalls.register;
+import static io.roster.node.NodeCalls.status;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.Duration;
 import io.roster.testing.Heartbeats;
-import io.roster.testing.Instances;
 import io.roster.testing.NodeProcess;
 import io.roster.testing.RosterCluster;
-import io.roster.v1.ClusterServiceGrpc;
-import io.roster.v1.ClusterStatusRequest;
 import io.roster.v1.ClusterStatusResponse;
-import io.roster.v1.DiscoverRequest;
-import io.roster.v1.DiscoveryServiceGrpc;
 import io.roster.v1.HealthState;
 import io.roster.v1.Instance;
-import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
-import io.roster.v1.RegistryServiceGrpc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -137,29 +132,5 @@ class LeaderFailoverIT {
       watcher.shutdownNow();
     }
     assertTrue(!everUnhealthy.get(), "no heartbeating instance was ever marked unhealthy");
-  }
-
-  private static RegisterResponse register(NodeProcess node, String service, String id, long ttl) {
-    return RegistryServiceGrpc.newBlockingStub(node.channel())
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .register(
-            RegisterRequest.newBuilder()
-                .setInstance(Instances.of(service).setInstanceId(id))
-                .setLeaseTtl(Duration.newBuilder().setSeconds(ttl))
-                .build());
-  }
-
-  private static List<Instance> discover(NodeProcess node, String service) {
-    return DiscoveryServiceGrpc.newBlockingStub(node.channel())
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .discover(
-            DiscoverRequest.newBuilder().setService(service).setIncludeUnhealthy(true).build())
-        .getInstancesList();
-  }
-
-  private static ClusterStatusResponse status(NodeProcess node) {
-    return ClusterServiceGrpc.newBlockingStub(node.channel())
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .clusterStatus(ClusterStatusRequest.getDefaultInstance());
   }
 }

@@ -1,5 +1,9 @@
 package io.roster.node;
 
+import static io.roster.node.NodeCalls.discover;
+import static io.roster.node.NodeCalls.health;
+import static io.roster.node.NodeCalls.register;
+import static io.roster.node.NodeCalls.status;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,24 +11,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.protobuf.Duration;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.roster.testing.Heartbeats;
-import io.roster.testing.Instances;
 import io.roster.testing.NetworkPartition;
 import io.roster.testing.NodeProcess;
 import io.roster.testing.RosterCluster;
-import io.roster.v1.ClusterServiceGrpc;
-import io.roster.v1.ClusterStatusRequest;
 import io.roster.v1.ClusterStatusResponse;
-import io.roster.v1.DiscoverRequest;
-import io.roster.v1.DiscoveryServiceGrpc;
 import io.roster.v1.HealthState;
 import io.roster.v1.Instance;
-import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
-import io.roster.v1.RegistryServiceGrpc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -131,7 +127,7 @@ class PartitionIT {
       await("the majority still evicts the silent instance")
           .atMost(java.time.Duration.ofSeconds(30))
           .ignoreExceptions()
-          .until(() -> health(majority, "silent") == HealthState.HEALTH_STATE_UNHEALTHY);
+          .until(() -> health(majority, "split", "silent") == HealthState.HEALTH_STATE_UNHEALTHY);
       RegisterResponse duringSplit = register(majority, "split", "registered-during-split", 60);
       heartbeats.keep(duringSplit);
       // The cut-off side sees no heartbeat for longer than the 5 s TTL: it must evict nothing.
@@ -183,37 +179,5 @@ class PartitionIT {
     }
     assertFalse(unhealthySeen.get(), "no heartbeating instance was ever marked unhealthy");
     assertEquals(3, status(majority).getMembersCount());
-  }
-
-  private static RegisterResponse register(NodeProcess node, String service, String id, long ttl) {
-    return RegistryServiceGrpc.newBlockingStub(node.channel())
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .register(
-            RegisterRequest.newBuilder()
-                .setInstance(Instances.of(service).setInstanceId(id))
-                .setLeaseTtl(Duration.newBuilder().setSeconds(ttl))
-                .build());
-  }
-
-  private static List<Instance> discover(NodeProcess node, String service) {
-    return DiscoveryServiceGrpc.newBlockingStub(node.channel())
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .discover(
-            DiscoverRequest.newBuilder().setService(service).setIncludeUnhealthy(true).build())
-        .getInstancesList();
-  }
-
-  private static HealthState health(NodeProcess node, String id) {
-    return discover(node, "split").stream()
-        .filter(i -> i.getInstanceId().equals(id))
-        .map(Instance::getHealth)
-        .findFirst()
-        .orElse(HealthState.HEALTH_STATE_UNSPECIFIED);
-  }
-
-  private static ClusterStatusResponse status(NodeProcess node) {
-    return ClusterServiceGrpc.newBlockingStub(node.channel())
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .clusterStatus(ClusterStatusRequest.getDefaultInstance());
   }
 }

@@ -10,8 +10,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.roster.node.RegistryNode;
-import io.roster.node.config.ConfigLoader;
-import io.roster.testing.FreePorts;
+import io.roster.node.SingleNode;
 import io.roster.testing.Instances;
 import io.roster.v1.DeregisterRequest;
 import io.roster.v1.DiscoverRequest;
@@ -24,7 +23,6 @@ import io.roster.v1.ListServicesRequest;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegistryServiceGrpc;
 import io.roster.v1.SetStatusRequest;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -51,21 +49,7 @@ class InvalidInputTest {
 
   @BeforeAll
   static void startNode() {
-    int clusterPort = FreePorts.next();
-    node =
-        RegistryNode.start(
-            ConfigLoader.load(
-                new String[] {
-                  "--profile=local",
-                  "--cluster.name=invalid-test-" + UUID.randomUUID().toString().substring(0, 8),
-                  "--cluster.port=" + clusterPort,
-                  "--cluster.members=127.0.0.1:" + clusterPort,
-                  "--cluster.size=1",
-                  "--cluster.join-wait-s=0",
-                  "--api.port=" + FreePorts.next(),
-                  "--node.name=invalid-test"
-                },
-                Map.of()));
+    node = SingleNode.start("invalid-test");
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.apiPort()).usePlaintext().build();
     registry = RegistryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES);
     discovery =

@@ -19,8 +19,7 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
 import io.roster.node.RegistryNode;
-import io.roster.node.config.ConfigLoader;
-import io.roster.testing.FreePorts;
+import io.roster.node.SingleNode;
 import io.roster.testing.Instances;
 import io.roster.v1.ClusterServiceGrpc;
 import io.roster.v1.ClusterStatusRequest;
@@ -70,21 +69,7 @@ class RegistryApiTest {
 
   @BeforeAll
   static void startNode() {
-    int clusterPort = FreePorts.next();
-    node =
-        RegistryNode.start(
-            ConfigLoader.load(
-                new String[] {
-                  "--profile=local",
-                  "--cluster.name=api-test-" + UUID.randomUUID().toString().substring(0, 8),
-                  "--cluster.port=" + clusterPort,
-                  "--cluster.members=127.0.0.1:" + clusterPort,
-                  "--cluster.size=1",
-                  "--cluster.join-wait-s=0",
-                  "--api.port=" + FreePorts.next(),
-                  "--node.name=api-test"
-                },
-                Map.of()));
+    node = SingleNode.start("api-test");
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.apiPort()).usePlaintext().build();
     registry = RegistryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES);
     discovery =

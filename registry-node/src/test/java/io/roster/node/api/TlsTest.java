@@ -10,14 +10,11 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.roster.node.RegistryNode;
-import io.roster.node.config.ConfigLoader;
-import io.roster.testing.FreePorts;
+import io.roster.node.SingleNode;
 import io.roster.v1.ClusterServiceGrpc;
 import io.roster.v1.ClusterStatusRequest;
 import io.vertx.core.net.SelfSignedCertificate;
 import java.io.File;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,23 +26,12 @@ class TlsTest {
   @Test
   void apiSpeaksTlsWhenSwitchedOn() throws Exception {
     SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
-    int clusterPort = FreePorts.next();
     try (RegistryNode node =
-        RegistryNode.start(
-            ConfigLoader.load(
-                new String[] {
-                  "--profile=local",
-                  "--cluster.name=tls-test-" + UUID.randomUUID().toString().substring(0, 8),
-                  "--cluster.port=" + clusterPort,
-                  "--cluster.members=127.0.0.1:" + clusterPort,
-                  "--cluster.size=1",
-                  "--cluster.join-wait-s=0",
-                  "--api.port=" + FreePorts.next(),
-                  "--api.tls.enabled=true",
-                  "--api.tls.cert-chain-file=" + certificate.certificatePath(),
-                  "--api.tls.private-key-file=" + certificate.privateKeyPath()
-                },
-                Map.of()))) {
+        SingleNode.start(
+            "tls-test",
+            "--api.tls.enabled=true",
+            "--api.tls.cert-chain-file=" + certificate.certificatePath(),
+            "--api.tls.private-key-file=" + certificate.privateKeyPath())) {
       ManagedChannel secure =
           NettyChannelBuilder.forAddress("localhost", node.apiPort())
               .sslContext(

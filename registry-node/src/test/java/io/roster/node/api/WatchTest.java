@@ -11,8 +11,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.roster.node.RegistryNode;
-import io.roster.node.config.ConfigLoader;
-import io.roster.testing.FreePorts;
+import io.roster.node.SingleNode;
 import io.roster.testing.Instances;
 import io.roster.v1.ChangeType;
 import io.roster.v1.DeregisterRequest;
@@ -53,22 +52,7 @@ class WatchTest {
 
   @BeforeAll
   static void startNode() {
-    int clusterPort = FreePorts.next();
-    node =
-        RegistryNode.start(
-            ConfigLoader.load(
-                new String[] {
-                  "--profile=local",
-                  "--cluster.name=watch-test-" + UUID.randomUUID().toString().substring(0, 8),
-                  "--cluster.port=" + clusterPort,
-                  "--cluster.members=127.0.0.1:" + clusterPort,
-                  "--cluster.size=1",
-                  "--cluster.join-wait-s=0",
-                  "--api.port=" + FreePorts.next(),
-                  "--watch.queue-limit=" + QUEUE_LIMIT,
-                  "--node.name=watch-test"
-                },
-                Map.of()));
+    node = SingleNode.start("watch-test", "--watch.queue-limit=" + QUEUE_LIMIT);
     // A small flow-control window, so a caller that stops reading makes the node queue at once.
     channel =
         NettyChannelBuilder.forAddress("127.0.0.1", node.apiPort())

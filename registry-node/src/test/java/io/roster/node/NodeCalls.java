@@ -1,0 +1,76 @@
+package io.roster.node;
+
+import com.google.protobuf.Duration;
+import io.roster.testing.Instances;
+import io.roster.testing.NodeProcess;
+import io.roster.v1.ClusterServiceGrpc;
+import io.roster.v1.ClusterStatusRequest;
+import io.roster.v1.ClusterStatusResponse;
+import io.roster.v1.DiscoverRequest;
+import io.roster.v1.DiscoveryServiceGrpc;
+import io.roster.v1.HealthState;
+import io.roster.v1.Instance;
+import io.roster.v1.RegisterRequest;
+import io.roster.v1.RegisterResponse;
+import io.roster.v1.RegistryServiceGrpc;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The calls the cluster tests make to one node, each with a deadline. */
+final class NodeCalls {
+
+  private NodeCalls() {}
+
+  static RegistryServiceGrpc.RegistryServiceBlockingStub registry(NodeProcess node) {
+    return RegistryServiceGrpc.newBlockingStub(node.channel())
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** Registers {@code id} with a lease of {@code ttlSeconds} (0: the node's default). */
+  static RegisterResponse register(NodeProcess node, String service, String id, long ttlSeconds) {
+    RegisterRequest.Builder request =
+        RegisterRequest.newBuilder().setInstance(Instances.of(service).setInstanceId(id));
+    if (ttlSeconds > 0) {
+      request.setLeaseTtl(Duration.newBuilder().setSeconds(ttlSeconds));
+    }
+    return registry(node).register(request.build());
+  }
+
+  /** Every instance of the service, healthy or not. */
+  static List<Instance> discover(NodeProcess node, String service) {
+    return discover(node, service, true);
+  }
+
+  static List<Instance> discover(NodeProcess node, String service, boolean includeUnhealthy) {
+    return DiscoveryServiceGrpc.newBlockingStub(node.channel())
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .discover(
+            DiscoverRequest.newBuilder()
+                .setService(service)
+                .setIncludeUnhealthy(includeUnhealthy)
+                .build())
+        .getInstancesList();
+  }
+
+  static HealthState health(NodeProcess node, String service, String id) {
+    return discover(node, service).stream()
+        .filter(i -> i.getInstanceId().equals(id))
+        .map(Instance::getHealth)
+        .findFirst()
+        .orElse(HealthState.HEALTH_STATE_UNSPECIFIED);
+  }
+
+  static List<String> healthyIds(NodeProcess node, String service) {
+    return discover(node, service, false).stream().map(Instance::getInstanceId).toList();
+  }
+
+  static List<String> allIds(NodeProcess node, String service) {
+    return discover(node, service).stream().map(Instance::getInstanceId).toList();
+  }
+
+  static ClusterStatusResponse status(NodeProcess node) {
+    return ClusterServiceGrpc.newBlockingStub(node.channel())
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .clusterStatus(ClusterStatusRequest.getDefaultInstance());
+  }
+}
