@@ -16,6 +16,7 @@ import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.OpenStreams;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.node.api.WatchHub;
+import io.roster.node.api.http.HttpApi;
 import io.roster.node.cluster.ClusterClock;
 import io.roster.node.cluster.ClusterMembership;
 import io.roster.node.cluster.EvictionSweeper;
@@ -111,23 +112,27 @@ public final class RegistryNode implements AutoCloseable {
 
     GrpcIoServer grpc = GrpcIoServer.server(vertx);
     BearerTokenInterceptor tokens = new BearerTokenInterceptor();
+    // Held by name: the HTTP/JSON API calls the very same service objects.
+    RegistryGrpcService registry =
+        new RegistryGrpcService(
+            store, new LeaseKeeper(store, view, clock), config.leases(), openStreams);
+    DiscoveryGrpcService discovery =
+        new DiscoveryGrpcService(view, watchHub, openStreams, config.watchQueueLimit());
+    ClusterGrpcService clusterStatus =
+        new ClusterGrpcService(
+            config.cluster().name(),
+            membership,
+            leadership,
+            sweeper,
+            config.eviction().budgetPercentPerMinute(),
+            view);
     for (BindableService service :
-        List.of(
-            new RegistryGrpcService(
-                store, new LeaseKeeper(store, view, clock), config.leases(), openStreams),
-            new DiscoveryGrpcService(view, watchHub, openStreams, config.watchQueueLimit()),
-            new ClusterGrpcService(
-                config.cluster().name(),
-                membership,
-                leadership,
-                sweeper,
-                config.eviction().budgetPercentPerMinute(),
-                view),
-            health.getHealthService())) {
+        List.of(registry, discovery, clusterStatus, health.getHealthService())) {
       grpc.addService(GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(service, tokens)));
     }
     grpc.addService(ReflectionService.v1());
-    HttpEndpoints http = new HttpEndpoints(grpc, meters);
+    HttpEndpoints http =
+        new HttpEndpoints(grpc, meters, new HttpApi(registry, discovery, clusterStatus));
     server = vertx.createHttpServer(httpOptions()).requestHandler(http);
     await(
         server

@@ -1,6 +1,7 @@
 package io.roster.node.api;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.roster.node.api.http.HttpApi;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -8,7 +9,12 @@ import io.vertx.grpc.server.GrpcServer;
 
 /**
  * Everything the API port answers: gRPC (and gRPC-Web) calls go to the gRPC server; {@code GET
- * /metrics} answers Prometheus text. One port to open, one to scrape.
+ * /metrics} answers Prometheus text; everything else is the HTTP/JSON API ({@link HttpApi}, routes
+ * under {@code /v1/}, 404 elsewhere). One port to open, one to scrape.
+ *
+ * <p>gRPC is told apart by its content type ({@code application/grpc}, {@code
+ * application/grpc+proto}, {@code application/grpc-web...}), which every gRPC and gRPC-Web client
+ * sends, so no path of the HTTP API can shadow an RPC or the other way round.
  *
  * <p>Threading: runs on the Vert.x event loop of the connection.
  */
@@ -16,14 +22,20 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
 
   private final GrpcServer grpc;
   private final PrometheusMeterRegistry meters;
+  private final HttpApi json;
 
-  public HttpEndpoints(GrpcServer grpc, PrometheusMeterRegistry meters) {
+  public HttpEndpoints(GrpcServer grpc, PrometheusMeterRegistry meters, HttpApi json) {
     this.grpc = grpc;
     this.meters = meters;
+    this.json = json;
   }
 
   @Override
   public void handle(HttpServerRequest request) {
+    if (isGrpc(request)) {
+      grpc.handle(request);
+      return;
+    }
     if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {
       request
           .response()
@@ -31,6 +43,11 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
           .end(meters.scrape());
       return;
     }
-    grpc.handle(request);
+    json.handle(request);
+  }
+
+  private static boolean isGrpc(HttpServerRequest request) {
+    String contentType = request.getHeader("content-type");
+    return contentType != null && contentType.regionMatches(true, 0, "application/grpc", 0, 16);
   }
 }

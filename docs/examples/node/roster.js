@@ -1,0 +1,236 @@
+'use strict';
+// A small Roster client for Node.js: it loads the roster.v1 API from the .proto files at run time
+// (no generated code, no server reflection) and calls it with @grpc/grpc-js. Every call moves to
+// the next node when one does not answer, as the Java CLI does.
+const path = require('node:path');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+
+// The contract lives in proto/src/main/proto of this repository; ROSTER_PROTO_DIR points elsewhere
+// when the example is copied out of it.
+const PROTO_DIR =
+  process.env.ROSTER_PROTO_DIR || path.resolve(__dirname, '../../../proto/src/main/proto');
+
+// [START load]
+const definition = protoLoader.loadSync(
+  ['roster/v1/registry.proto', 'roster/v1/discovery.proto', 'roster/v1/cluster.proto'],
+  {
+    includeDirs: [PROTO_DIR],
+    longs: String, // uint64 revisions and epochs may pass 2^53: keep them exact, as strings
+    enums: String, // "INSTANCE_STATUS_UP", as in the HTTP/JSON API
+    defaults: true, // absent fields read as their defaults (0, "", false)
+    oneofs: true, // WatchResponse.event names the field that is set ("snapshot" or "changes")
+  },
+);
+const v1 = grpc.loadPackageDefinition(definition).roster.v1;
+// [END load]
+
+/** Codes after which another node may answer: it is leaving, cut off, or did not answer in time. */
+const RETRY_ELSEWHERE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+
+/** Node addresses ("host:port") from ROSTER_TARGETS (comma-separated), else the local cluster's first. */
+function targetsFromEnv() {
+  const list = (process.env.ROSTER_TARGETS || '127.0.0.1:7101')
+    .split(',')
+    .map((target) => target.trim())
+    .filter((target) => target.length > 0);
+  if (list.length === 0) {
+    throw new Error('ROSTER_TARGETS names no node');
+  }
+  return list;
+}
+
+/** Milliseconds of a google.protobuf.Duration as @grpc/proto-loader reads it ({seconds, nanos}). */
+function millis(duration) {
+  return Number(duration.seconds) * 1000 + Math.floor((duration.nanos || 0) / 1e6);
+}
+
+/**
+ * The message of a gRPC error. Some servers percent-encode characters such as '/' and ':' in it,
+ * which @grpc/grpc-js leaves encoded: decode them ("unknown lease default/orders/a: register again").
+ */
+function errorMessage(err) {
+  const text = err.details || err.message;
+  try {
+    return decodeURIComponent(text);
+  } catch (malformed) {
+    return text;
+  }
+}
+
+/**
+ * A message as one line of JSON. Fields whose name starts with "_" are dropped: with oneofs set,
+ * @grpc/proto-loader adds one such marker per proto3 optional field ("_weight": "weight").
+ */
+function toJson(message) {
+  return JSON.stringify(message, (key, value) => (key.startsWith('_') ? undefined : value));
+}
+
+/** Clients of the three roster.v1 services on every node; calls go to one node, then the next. */
+class Roster {
+  constructor(targets = targetsFromEnv(), { deadlineMs = 5000 } = {}) {
+    this.targets = targets;
+    this.deadlineMs = deadlineMs;
+    this.current = 0;
+    const credentials = grpc.credentials.createInsecure();
+    this.nodes = targets.map((target) => ({
+      target,
+      RegistryService: new v1.RegistryService(target, credentials),
+      DiscoveryService: new v1.DiscoveryService(target, credentials),
+      ClusterService: new v1.ClusterService(target, credentials),
+    }));
+  }
+
+  /** The node calls go to now. */
+  node() {
+    return this.nodes[this.current];
+  }
+
+  /** Calls the next node from now on. */
+  moveOn() {
+    this.current = (this.current + 1) % this.nodes.length;
+  }
+
+  /**
+   * One unary call, e.g. unary('DiscoveryService', 'Discover', {service: 'orders'}): tried on each
+   * node in turn while the answer is UNAVAILABLE or DEADLINE_EXCEEDED. Resolves with the answer;
+   * rejects with the gRPC error (err.code, err.details) of the last node tried.
+   */
+  async unary(service, method, request) {
+    let lastError;
+    for (let tried = 0; tried < this.nodes.length; tried++) {
+      const client = this.node()[service];
+      if (!client || typeof client[method] !== 'function') {
+        throw new Error(`no RPC ${service}/${method} in roster.v1`);
+      }
+      try {
+        return await new Promise((resolve, reject) =>
+          client[method](request, { deadline: Date.now() + this.deadlineMs }, (err, answer) =>
+            err ? reject(err) : resolve(answer),
+          ),
+        );
+      } catch (err) {
+        lastError = err;
+        if (!RETRY_ELSEWHERE.has(err.code)) {
+          throw err;
+        }
+        this.moveOn();
+      }
+    }
+    throw lastError;
+  }
+
+  /** A server stream (Watch) on the current node; the caller handles 'data', 'error' and 'end'. */
+  serverStream(service, method, request) {
+    return this.node()[service][method](request);
+  }
+
+  // [START register]
+  /** Registers an instance; resolves with the RegisterResponse (leaseId, epoch, heartbeatInterval). */
+  register(instance, leaseTtlSeconds) {
+    const request = { instance };
+    if (leaseTtlSeconds) {
+      request.leaseTtl = { seconds: String(leaseTtlSeconds) };
+    }
+    return this.unary('RegistryService', 'Register', request);
+  }
+  // [END register]
+
+  // [START discover]
+  /** The healthy, weighted endpoints of a service: resolves with a DiscoverResponse. */
+  discover(service, { zone = '', includeUnhealthy = false } = {}) {
+    return this.unary('DiscoveryService', 'Discover', {
+      service,
+      preferredZone: zone,
+      includeUnhealthy,
+    });
+  }
+  // [END discover]
+
+  /** Removes an instance; epoch (from Register) makes sure a successor is not removed instead. */
+  deregister(key, epoch = '0') {
+    return this.unary('RegistryService', 'Deregister', { key, epoch });
+  }
+
+  close() {
+    for (const node of this.nodes) {
+      for (const client of [node.RegistryService, node.DiscoveryService, node.ClusterService]) {
+        client.close();
+      }
+    }
+  }
+}
+
+/**
+ * Keeps one lease alive over a KeepAlive stream: a heartbeat every heartbeatInterval, on the
+ * current node; when the stream breaks (the node left), it reopens on the next node. The lease is
+ * renewed wherever it lands: leases live in the cluster, not in a node.
+ *
+ * onEvent(name, details) is told: "alive" (first renewal, and again after a reconnection),
+ * "reconnecting", and, each ending the keep-alive: "lost" (NOT_FOUND: evicted, register again),
+ * "replaced" (STALE_EPOCH: another process registered the same instance; stop) and "invalid".
+ */
+class KeepAlive {
+  constructor(roster, registered, onEvent = () => {}) {
+    this.roster = roster;
+    this.leaseId = registered.leaseId;
+    this.epoch = registered.epoch;
+    this.intervalMs = Math.max(100, millis(registered.heartbeatInterval));
+    this.onEvent = onEvent;
+    this.stopped = false;
+    this.alive = false;
+    this.open();
+  }
+
+  // [START keepalive]
+  open() {
+    const stream = this.roster.node().RegistryService.KeepAlive();
+    this.stream = stream;
+    stream.on('data', (answer) => {
+      if (answer.state === 'LEASE_STATE_ACTIVE') {
+        if (!this.alive) {
+          this.alive = true;
+          this.onEvent('alive', { target: this.roster.node().target, grantedTtl: answer.grantedTtl });
+        }
+      } else {
+        // NOT_FOUND: evicted, register again. STALE_EPOCH: another process registered the same
+        // instance since, so this one must stop. INVALID: a malformed lease id.
+        this.stop();
+        const event = { LEASE_STATE_NOT_FOUND: 'lost', LEASE_STATE_STALE_EPOCH: 'replaced' };
+        this.onEvent(event[answer.state] || 'invalid', { message: answer.message });
+      }
+    });
+    stream.on('error', (err) => this.reopen(err));
+    stream.on('end', () => this.reopen(new Error('stream ended by the node')));
+    const beat = () => stream.write({ leaseId: this.leaseId, epoch: this.epoch });
+    beat();
+    this.timer = setInterval(beat, this.intervalMs);
+  }
+  // [END keepalive]
+
+  reopen(cause) {
+    clearInterval(this.timer);
+    if (this.stopped || this.stream === undefined) {
+      return;
+    }
+    this.stream = undefined;
+    this.alive = false;
+    this.roster.moveOn();
+    this.onEvent('reconnecting', { to: this.roster.node().target, cause: errorMessage(cause) });
+    // A short pause, so a cluster that is entirely down is not spun on.
+    setTimeout(() => this.stopped || this.open(), 200);
+  }
+
+  stop() {
+    this.stopped = true;
+    clearInterval(this.timer);
+    if (this.stream) {
+      const stream = this.stream;
+      this.stream = undefined;
+      stream.end();
+      stream.cancel();
+    }
+  }
+}
+
+module.exports = { Roster, KeepAlive, errorMessage, toJson, targetsFromEnv, millis, v1 };

@@ -1,0 +1,11 @@
+package io.roster.node.api.http;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+
+/** What one route does with a request whose body has been read (and kept under the limit). */
+interface Endpoint {
+
+  /** Answers {@code request}; runs on its event loop and must not block. */
+  void serve(HttpServerRequest request, Buffer body);
+}

@@ -1,0 +1,88 @@
+package io.roster.node.api.http;
+
+import io.grpc.Status;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Error answers: {@code {"code": "NOT_FOUND", "message": "..."}} with the gRPC status name and the
+ * very description a gRPC caller gets, under the HTTP status that means the same thing.
+ *
+ * <p>FAILED_PRECONDITION is 409 Conflict, not 412: every FAILED_PRECONDITION of the API means "the
+ * instance was registered again since" (a stale epoch), a conflict with the current state; 412 is
+ * about HTTP conditional headers ({@code If-Match}), which this API does not use.
+ *
+ * <p>Stateless but for the log's rate limit (atomics): safe on any event loop.
+ */
+final class HttpErrors {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpErrors.class);
+
+  /** Refusal log lines per second at most, so a hostile client cannot flood the log. */
+  private static final long REFUSAL_LOGS_PER_SECOND = 20;
+
+  private static final AtomicLong logSecond = new AtomicLong();
+  private static final AtomicLong logsThisSecond = new AtomicLong();
+
+  private HttpErrors() {}
+
+  /** The HTTP status of a gRPC status code. */
+  static int httpStatus(Status.Code code) {
+    return switch (code) {
+      case OK -> 200;
+      case INVALID_ARGUMENT, OUT_OF_RANGE -> 400;
+      case UNAUTHENTICATED -> 401;
+      case PERMISSION_DENIED -> 403;
+      case NOT_FOUND -> 404;
+      case FAILED_PRECONDITION, ALREADY_EXISTS, ABORTED -> 409;
+      case RESOURCE_EXHAUSTED -> 429;
+      // No standard status; 499 is what nginx and Google's APIs use for a caller that went away.
+      case CANCELLED -> 499;
+      case UNIMPLEMENTED -> 501;
+      case UNAVAILABLE -> 503;
+      case DEADLINE_EXCEEDED -> 504;
+      case UNKNOWN, INTERNAL, DATA_LOSS -> 500;
+    };
+  }
+
+  /**
+   * Answers with the status a service failed a call with. The service already logged it (its {@code
+   * GrpcErrors} rate-limits bad input and logs internal errors with their stack trace).
+   */
+  static void send(HttpServerResponse response, Throwable failure) {
+    Status status = Status.fromThrowable(failure);
+    String message = status.getDescription() == null ? "" : status.getDescription();
+    send(response, httpStatus(status.getCode()), status.getCode().name(), message);
+  }
+
+  /** Refuses a request the HTTP layer itself found wrong, and logs it (rate-limited). */
+  static void refuse(
+      HttpServerResponse response, int httpStatus, Status.Code code, String message) {
+    logRefusal(httpStatus, message);
+    send(response, httpStatus, code.name(), message);
+  }
+
+  private static void send(
+      HttpServerResponse response, int httpStatus, String code, String message) {
+    if (response.ended() || response.closed() || response.headWritten()) {
+      return; // The caller went away, or an answer already started: nothing more to say.
+    }
+    response
+        .setStatusCode(httpStatus)
+        .putHeader("content-type", "application/json")
+        .end(new JsonObject().put("code", code).put("message", message).encode() + "\n");
+  }
+
+  private static void logRefusal(int httpStatus, String message) {
+    long second = System.currentTimeMillis() / 1000;
+    if (logSecond.getAndSet(second) != second) {
+      logsThisSecond.set(0);
+    }
+    if (logsThisSecond.incrementAndGet() <= REFUSAL_LOGS_PER_SECOND) {
+      log.info("HTTP request refused with {}: {}", httpStatus, message);
+    }
+  }
+}

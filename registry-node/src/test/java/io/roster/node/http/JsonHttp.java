@@ -1,0 +1,215 @@
+package io.roster.node.http;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.roster.v1.WatchResponse;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The JSON routes called as any HTTP client calls them: {@code java.net.http}, HTTP/1.1, no Roster
+ * or gRPC code on the way. Answers are parsed with the canonical JSON mapping into the API's
+ * messages, so a test asserts on typed fields.
+ */
+public final class JsonHttp {
+
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+
+  private final HttpClient client =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  /** An answer: HTTP status, content type, body. */
+  public record Answer(int status, String contentType, String body) {
+
+    /** The body as a {@code roster.v1} message; fails the test when it is not one. */
+    @SuppressWarnings("unchecked")
+    public <T extends Message> T as(T prototype) {
+      Message.Builder builder = prototype.newBuilderForType();
+      try {
+        JsonFormat.parser().merge(body, builder);
+      } catch (InvalidProtocolBufferException e) {
+        throw new AssertionError(
+            "answer " + status + " is no " + prototype.getClass() + ": " + body, e);
+      }
+      return (T) builder.build();
+    }
+
+    /** The {@code code} of an error answer. */
+    public String errorCode() {
+      return new JsonObject(body).getString("code");
+    }
+
+    /** The {@code message} of an error answer. */
+    public String errorMessage() {
+      return new JsonObject(body).getString("message");
+    }
+  }
+
+  /** Sends a documented example to a node at {@code baseUrl}. */
+  public Answer send(String baseUrl, HttpExamples.Example example) {
+    return send(example.method(), baseUrl + example.pathAndQuery(), example.body());
+  }
+
+  /** Sends {@code body} (null: none) and waits for the whole answer. */
+  public Answer send(String method, String url, String body) {
+    try {
+      HttpResponse<String> response =
+          client.send(request(method, url, body), HttpResponse.BodyHandlers.ofString());
+      return new Answer(
+          response.statusCode(),
+          response.headers().firstValue("content-type").orElse(""),
+          response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(method + " " + url + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Opens a newline-delimited JSON stream; returns once the status line and headers arrived. */
+  public Lines stream(String baseUrl, HttpExamples.Example example) {
+    try {
+      HttpResponse<InputStream> response =
+          client.send(
+              request(example.method(), baseUrl + example.pathAndQuery(), example.body()),
+              HttpResponse.BodyHandlers.ofInputStream());
+      return new Lines(response);
+    } catch (IOException e) {
+      throw new UncheckedIOException("opening " + example.pathAndQuery() + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static HttpRequest request(String method, String url, String body) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("content-type", "application/json");
+    }
+    if (!url.contains("/v1/watch")) {
+      request.timeout(CALL_TIMEOUT);
+    }
+    return request.build();
+  }
+
+  /**
+   * The lines of a streaming answer, read by a thread of their own as they come.
+   *
+   * <p>Threading: one reader thread fills the queue; the test thread takes from it.
+   */
+  public static final class Lines implements AutoCloseable {
+
+    private static final String END = "\u0000end";
+
+    private final HttpResponse<InputStream> response;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private volatile IOException failure;
+
+    Lines(HttpResponse<InputStream> response) {
+      this.response = response;
+      Thread reader = new Thread(this::read, "ndjson-reader");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    public int status() {
+      return response.statusCode();
+    }
+
+    public String contentType() {
+      return response.headers().firstValue("content-type").orElse("");
+    }
+
+    /** The next line as a WatchResponse; fails when none comes within {@code timeout}. */
+    public WatchResponse next(Duration timeout) {
+      String line = take(timeout);
+      if (line == null) {
+        throw new AssertionError("no line within " + timeout);
+      }
+      if (line.equals(END)) {
+        throw new AssertionError("the stream ended", failure);
+      }
+      WatchResponse.Builder message = WatchResponse.newBuilder();
+      try {
+        JsonFormat.parser().merge(line, message);
+      } catch (InvalidProtocolBufferException e) {
+        throw new AssertionError("line is no WatchResponse: " + line, e);
+      }
+      return message.build();
+    }
+
+    /**
+     * Waits for the stream to end (skipping lines still on their way); empty when it ended cleanly,
+     * else how it broke. Fails when it goes on past {@code timeout}.
+     */
+    public Optional<IOException> awaitEnd(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        String line = take(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        if (line == null) {
+          throw new AssertionError("the stream still runs after " + timeout);
+        }
+        if (line.equals(END)) {
+          return Optional.ofNullable(failure);
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        response.body().close();
+      } catch (IOException ignored) {
+        // Closing is all that is left to do.
+      }
+    }
+
+    private String take(Duration timeout) {
+      try {
+        return lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    private void read() {
+      try (BufferedReader reader =
+          new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        failure = e;
+      } finally {
+        lines.add(END);
+      }
+    }
+  }
+}
