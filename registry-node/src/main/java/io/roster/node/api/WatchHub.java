@@ -53,8 +53,8 @@ public final class WatchHub {
 
   /**
    * Subscribes to a service from {@code fromRevision} (0: start with a snapshot) and queues what
-   * the subscriber must get first: nothing when it is up to date (or ahead of this node), the
-   * changes it missed when this node still knows them, else a snapshot flagged {@code reset}.
+   * the subscriber must get first: nothing when it is up to date, the changes it missed when this
+   * node still knows them, else a snapshot flagged {@code reset}.
    */
   void subscribe(ServiceKey key, Subscriber subscriber, long fromRevision) {
     Topic topic = topics.computeIfAbsent(key, Topic::new);
@@ -63,6 +63,11 @@ public final class WatchHub {
       ServiceView current = topic.current;
       if (fromRevision == 0) {
         subscriber.snapshotDue(key, false);
+      } else if (fromRevision > current.revision()) {
+        // A revision this node never reached: its view lags by a moment, or the registry lost
+        // the service's state (every node restarted) and counts from 0 again. Only a snapshot is
+        // right in both cases.
+        subscriber.snapshotDue(key, true);
       } else if (fromRevision < current.revision()) {
         if (fromRevision >= topic.historyFrom) {
           subscriber.offer(key, topic.changesSince(fromRevision));

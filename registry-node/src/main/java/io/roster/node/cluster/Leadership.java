@@ -8,6 +8,7 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.roster.node.store.hazelcast.HazelcastFutures;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.UUID;
@@ -80,8 +81,8 @@ public final class Leadership {
   /** Claims the next epoch for this member (or its current one, if it holds it already). */
   CompletionStage<Long> claim() {
     UUID self = hazelcast.getCluster().getLocalMember().getUuid();
-    return records
-        .submitToKey(LeaderRecord.KEY, new ClaimLeadership(self, clock.millis()))
+    return HazelcastFutures.direct(
+            records.submitToKey(LeaderRecord.KEY, new ClaimLeadership(self, clock.millis())))
         .thenApply(
             epoch -> {
               refresh();
@@ -91,8 +92,9 @@ public final class Leadership {
 
   /** Publishes what the budget holds back under {@code epoch}. */
   CompletionStage<Boolean> publish(long epoch, long heldBack) {
-    return records
-        .submitToKey(LeaderRecord.KEY, new PublishProtection(epoch, heldBack, clock.millis()))
+    return HazelcastFutures.direct(
+            records.submitToKey(
+                LeaderRecord.KEY, new PublishProtection(epoch, heldBack, clock.millis())))
         .thenApply(
             written -> {
               refresh();
@@ -102,8 +104,7 @@ public final class Leadership {
 
   /** Re-reads the leader record in the background. */
   public void refresh() {
-    records
-        .getAsync(LeaderRecord.KEY)
+    HazelcastFutures.direct(records.getAsync(LeaderRecord.KEY))
         .whenComplete(
             (raw, failure) -> {
               if (failure == null && raw != null) {

@@ -146,6 +146,22 @@ class WatchTest {
   }
 
   @Test
+  void resumingFromARevisionTheNodeNeverReachedGetsAResetSnapshot() {
+    register("a");
+    long current = register("b").getRevision();
+    await().atMost(Duration.ofSeconds(10)).until(() -> viewRevision() >= current);
+
+    // As after a restart of every node: the caller remembers more than the registry now knows.
+    Watcher resumed = watch(current + 1_000);
+    WatchResponse first = resumed.await(1).get(0);
+
+    assertTrue(first.hasSnapshot());
+    assertTrue(first.getSnapshot().getReset());
+    assertEquals(List.of("a", "b"), ids(first));
+    resumed.cancel();
+  }
+
+  @Test
   void aCallerThatFallsBehindGetsAFreshSnapshotInsteadOfTheBacklog() {
     register("seed");
     AtomicReference<ClientCallStreamObserver<WatchRequest>> call = new AtomicReference<>();

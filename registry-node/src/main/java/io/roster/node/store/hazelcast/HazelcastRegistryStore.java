@@ -1,5 +1,7 @@
 package io.roster.node.store.hazelcast;
 
+import static io.roster.node.store.hazelcast.HazelcastFutures.direct;
+
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -92,13 +94,12 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
     // The instance first, then its lease: if this node dies in between, the instance is listed
     // without a lease, which the leader treats as expired; a lease without an instance would keep
     // a process heartbeating into nothing.
-    return services
-        .submitToKey(key, new RegisterInstance(spec, now))
+    return direct(services.submitToKey(key, new RegisterInstance(spec, now)))
         .thenCompose(
             revision ->
-                leases
-                    .submitToKey(
-                        key, new GrantLease(spec.key().instanceId(), revision, ttlMillis, now))
+                direct(
+                        leases.submitToKey(
+                            key, new GrantLease(spec.key().instanceId(), revision, ttlMillis, now)))
                     .thenApply(
                         granted -> {
                           var record =
@@ -116,16 +117,16 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   @Override
   public CompletionStage<MutationResult> deregister(InstanceKey key, long epoch) {
     String serviceKey = key.serviceKey().asString();
-    return services
-        .submitToKey(serviceKey, new DeregisterInstance(key.instanceId(), epoch))
+    return direct(services.submitToKey(serviceKey, new DeregisterInstance(key.instanceId(), epoch)))
         .thenCompose(
             raw -> {
               MutationResult result = mutation(raw);
               if (result.outcome() != MutationResult.Outcome.APPLIED) {
                 return CompletableFuture.completedFuture(result);
               }
-              return leases
-                  .submitToKey(serviceKey, new RevokeLease(key.instanceId(), result.currentEpoch()))
+              return direct(
+                      leases.submitToKey(
+                          serviceKey, new RevokeLease(key.instanceId(), result.currentEpoch())))
                   .thenApply(revoked -> result);
             });
   }
@@ -133,9 +134,10 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   @Override
   public CompletionStage<MutationResult> setStatus(
       InstanceKey key, InstanceStatus status, long epoch) {
-    return services
-        .submitToKey(
-            key.serviceKey().asString(), new SetInstanceStatus(key.instanceId(), status, epoch))
+    return direct(
+            services.submitToKey(
+                key.serviceKey().asString(),
+                new SetInstanceStatus(key.instanceId(), status, epoch)))
         .thenApply(HazelcastRegistryStore::mutation);
   }
 
@@ -168,17 +170,19 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
 
   @Override
   public CompletionStage<Long> declareExpired(ExpiredLease lease, LeaderFence fence) {
-    return leases.submitToKey(
-        lease.key().serviceKey().asString(),
-        new DeclareExpired(lease.key().instanceId(), lease.epoch(), clock.millis(), fence));
+    return direct(
+        leases.submitToKey(
+            lease.key().serviceKey().asString(),
+            new DeclareExpired(lease.key().instanceId(), lease.epoch(), clock.millis(), fence)));
   }
 
   @Override
   public CompletionStage<MutationResult> setLeaseCondition(
       InstanceKey key, long epoch, LeaseCondition condition) {
-    return services
-        .submitToKey(
-            key.serviceKey().asString(), new SetLeaseCondition(key.instanceId(), epoch, condition))
+    return direct(
+            services.submitToKey(
+                key.serviceKey().asString(),
+                new SetLeaseCondition(key.instanceId(), epoch, condition)))
         .thenApply(HazelcastRegistryStore::mutation);
   }
 
@@ -186,16 +190,18 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   public CompletionStage<Boolean> evict(ExpiredLease lease, long graceMillis, LeaderFence fence) {
     String serviceKey = lease.key().serviceKey().asString();
     String instanceId = lease.key().instanceId();
-    return leases
-        .submitToKey(
-            serviceKey,
-            new RevokeExpiredLease(instanceId, lease.epoch(), clock.millis(), graceMillis, fence))
+    return direct(
+            leases.submitToKey(
+                serviceKey,
+                new RevokeExpiredLease(
+                    instanceId, lease.epoch(), clock.millis(), graceMillis, fence)))
         .thenCompose(
             revoked ->
                 !revoked
                     ? CompletableFuture.completedFuture(false)
-                    : services
-                        .submitToKey(serviceKey, new DeregisterInstance(instanceId, lease.epoch()))
+                    : direct(
+                            services.submitToKey(
+                                serviceKey, new DeregisterInstance(instanceId, lease.epoch())))
                         .thenApply(removed -> true));
   }
 
@@ -207,7 +213,7 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
 
   @Override
   public CompletionStage<ServiceDelta> changesSince(ServiceKey key, long revision) {
-    return services.submitToKey(key.asString(), new ReadChanges(revision));
+    return direct(services.submitToKey(key.asString(), new ReadChanges(revision)));
   }
 
   @Override
