@@ -2,18 +2,29 @@ package io.roster.node.store.hazelcast;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Takes Hazelcast's futures off the common fork-join pool.
+ * Gives Hazelcast's futures a pool of Roster's own to run their dependents on.
  *
  * <p>Hazelcast runs the dependent actions of its futures ({@code thenApply}, {@code whenComplete}
- * ...) on {@code ForkJoinPool.commonPool()}. On a 2-core machine that pool has one thread, so every
- * continuation of every store call in the node queued behind one thread: registrations ran at a few
- * hundred a second. A future passed through {@link #direct} completes on the Hazelcast thread that
- * completed the operation, and its dependents run there: they are all short (map a result, start
- * the next operation, hand an answer to an event loop).
+ * ...) on the JDK's default async pool. On a 2-core machine the common fork-join pool has a
+ * parallelism of one, so the JDK starts a new thread for every such action: thousands a second
+ * under load, and registrations ran at a few hundred a second. Running them on the Hazelcast thread
+ * that completed the operation is not allowed either: those threads may not make remote calls, and
+ * a dependent often starts the next operation. So a future passed through {@link #direct} completes
+ * on this small fixed pool; its dependents are short (map a result, start the next operation, hand
+ * an answer to an event loop) and never block.
  */
 public final class HazelcastFutures {
+
+  /** Threads for dependents: enough that one slow dependent never queues the others. */
+  private static final int THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+  private static final ExecutorService CALLBACKS = newPool();
 
   private HazelcastFutures() {}
 
@@ -27,7 +38,23 @@ public final class HazelcastFutures {
             direct.complete(value);
           }
         },
-        Runnable::run);
+        CALLBACKS);
     return direct;
+  }
+
+  /** The pool itself, for work that must leave Hazelcast's threads the same way. */
+  public static Executor callbacks() {
+    return CALLBACKS;
+  }
+
+  private static ExecutorService newPool() {
+    AtomicInteger count = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        THREADS,
+        runnable -> {
+          Thread thread = new Thread(runnable, "roster-store-callback-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
   }
 }
