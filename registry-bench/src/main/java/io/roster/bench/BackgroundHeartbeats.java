@@ -35,6 +35,7 @@ final class BackgroundHeartbeats {
   private static final long REOPEN_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Cluster cluster;
+  private final RenewalGaps gaps;
   private final int window;
   private final long endNanos;
   private final PrintStream err;
@@ -66,8 +67,14 @@ final class BackgroundHeartbeats {
    * @param lifetimeMillis after this it sends no more, whatever happens to the run
    */
   BackgroundHeartbeats(
-      Cluster cluster, int streams, int window, long lifetimeMillis, PrintStream err) {
+      Cluster cluster,
+      RenewalGaps gaps,
+      int streams,
+      int window,
+      long lifetimeMillis,
+      PrintStream err) {
     this.cluster = cluster;
+    this.gaps = gaps;
     this.window = window;
     this.err = err;
     this.endNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(lifetimeMillis);
@@ -210,6 +217,7 @@ final class BackgroundHeartbeats {
     public void onAnswer(KeepAliveStream from, KeepAliveResponse answer, long receivedNanos) {
       if (answer.getState() == LeaseState.LEASE_STATE_ACTIVE) {
         active.incrementAndGet();
+        gaps.renewed(answer.getLeaseId(), receivedNanos);
         return;
       }
       notActive.incrementAndGet();

@@ -26,6 +26,7 @@ final class BenchContext {
   private final PrintStream err;
   private final SplittableRandom random;
   private final Queue<RegisteredLease> registered = new ConcurrentLinkedQueue<>();
+  private final RenewalGaps gaps;
   private List<RegisteredLease> population = List.of();
 
   BenchContext(
@@ -34,6 +35,7 @@ final class BenchContext {
       Progress progress,
       NodeCpu cpu,
       BackgroundHeartbeats background,
+      RenewalGaps gaps,
       BooleanSupplier stop,
       PrintStream err) {
     this.config = config;
@@ -41,6 +43,7 @@ final class BenchContext {
     this.progress = progress;
     this.cpu = cpu;
     this.background = background;
+    this.gaps = gaps;
     this.stop = stop;
     this.err = err;
     this.random = new SplittableRandom(config.seed());
@@ -64,6 +67,36 @@ final class BenchContext {
 
   BackgroundHeartbeats background() {
     return background;
+  }
+
+  /** Renewal gaps of the population's leases. */
+  RenewalGaps gaps() {
+    return gaps;
+  }
+
+  /** Opens a period of renewal-gap accounting: call at a phase's start, then {@link #putGaps}. */
+  long startGaps() {
+    gaps.takeMaxGapMillis();
+    return gaps.lapses();
+  }
+
+  /**
+   * Adds the renewal figures of the phase since {@link #startGaps} returned {@code lapsesBefore},
+   * and a problem when a lease went more than a TTL without renewal.
+   */
+  void putGaps(PhaseResult result, long lapsesBefore) {
+    long lapsed = gaps.lapses() - lapsesBefore;
+    double maxGap = gaps.takeMaxGapMillis();
+    result.put("lapsedRenewals", lapsed);
+    result.put("maxRenewalGapMs", maxGap == 0 ? null : maxGap);
+    if (lapsed > 0) {
+      result.problem(
+          lapsed
+              + " renewals came more than a TTL after the previous one (longest gap "
+              + Json.number(maxGap)
+              + " ms): those leases may have expired and been marked unhealthy although the"
+              + " bench kept heartbeating");
+    }
   }
 
   PrintStream err() {
@@ -97,6 +130,7 @@ final class BenchContext {
   static void putCpu(PhaseResult result, NodeCpu.Usage usage) {
     result.put("nodeCpuCores", orNull(usage.nodeCores()));
     result.put("benchCpuCores", orNull(usage.benchCores()));
+    result.put("otherCpuCores", orNull(usage.otherCores()));
   }
 
   /** "background: 3,301 hb/s, lost 0" for progress lines, or "" before any lease is kept. */
@@ -106,7 +140,9 @@ final class BenchContext {
     if (active == 0) {
       return "";
     }
-    return String.format(" | background %,.0f hb/s, lost %d", perSecond, background.notActive());
+    return String.format(
+        " | background %,.0f hb/s, lost %d, lapsed %d",
+        perSecond, background.notActive(), gaps.lapses());
   }
 
   static long millis(com.google.protobuf.Duration duration) {

@@ -11,7 +11,10 @@ import io.roster.v1.DeregisterRequest;
 import io.roster.v1.DeregisterResponse;
 import io.roster.v1.InstanceKey;
 import io.roster.v1.RegistryServiceGrpc;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -27,7 +30,7 @@ import java.util.function.BooleanSupplier;
  * <p>Threading: {@link #run} runs on the caller's thread; only the stop request crosses threads.
  */
 final class BenchRunner {
-  /** Every phase's problems made the run fail: a lost lease, an error, an undetected failure. */
+  /** A phase reported a problem: a lost or lapsed lease, failed calls, an undetected failure. */
   static final int EXIT_PROBLEMS = 1;
 
   /** A target did not answer ClusterStatus: nothing was sent. */
@@ -84,15 +87,17 @@ final class BenchRunner {
           cpu.measured()
               ? "  node CPU read from /proc for pids " + cpu.pids()
               : "  CPU not measured: " + cpu.unmeasuredReason());
+      RenewalGaps gaps = new RenewalGaps();
       BackgroundHeartbeats background =
           new BackgroundHeartbeats(
               cluster,
+              gaps,
               config.keepAliveStreams(),
               config.unansweredPerStream(),
               config.runBoundMillis(),
               err);
       BenchContext context =
-          new BenchContext(config, cluster, progress, cpu, background, stop, err);
+          new BenchContext(config, cluster, progress, cpu, background, gaps, stop, err);
       try {
         for (String name : config.phases()) {
           if (stop.getAsBoolean()) {
@@ -101,8 +106,13 @@ final class BenchRunner {
           results.add(runPhase(Phases.create(name), context));
         }
       } finally {
-        background.close();
-        cleanupLine = deregisterAll(context);
+        // Heartbeats go on while the instances are deregistered: 10,000 deregistrations may take
+        // longer than a TTL, and leases expiring meanwhile would have the leader evict them.
+        try {
+          cleanupLine = deregisterAll(context);
+        } finally {
+          background.close();
+        }
         err.println(cleanupLine);
       }
     }
@@ -256,6 +266,7 @@ final class BenchRunner {
         .append(' ')
         .append(System.getProperty("os.arch"))
         .append('\n');
+    header.append("- load average at the start: ").append(loadAverage()).append('\n');
     header
         .append("- node CPU: ")
         .append(
@@ -265,6 +276,15 @@ final class BenchRunner {
       header.append("- ").append(line).append('\n');
     }
     return header.toString();
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return fields[0] + " " + fields[1] + " " + fields[2] + " (1, 5, 15 min)";
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   /** Passes a Deregister's outcome on, with NOT_FOUND (already evicted) as a success. */

@@ -3,7 +3,9 @@ package io.roster.bench;
 import io.roster.v1.DiscoverRequest;
 import io.roster.v1.DiscoverResponse;
 import io.roster.v1.DiscoveryServiceGrpc;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,6 +50,11 @@ final class DiscoverPhase implements Phase {
     UnaryLoad<DiscoverResponse> load = new UnaryLoad<>(config.concurrency());
     AtomicLong instancesSeen = new AtomicLong();
     AtomicLong emptyAnswers = new AtomicLong();
+    AtomicLong shortAnswers = new AtomicLong();
+    Map<String, Integer> registeredPerService = new HashMap<>();
+    for (RegisteredLease lease : context.population()) {
+      registeredPerService.merge(lease.service(), 1, Integer::sum);
+    }
     Progress.Rate rate = new Progress.Rate();
     Progress.Rate background = new Progress.Rate(context.background().active());
     context
@@ -56,13 +63,14 @@ final class DiscoverPhase implements Phase {
             NAME,
             () ->
                 String.format(
-                    "%,.0f queries/s, total %,d, failed %d, empty %d%s",
+                    "%,.0f queries/s, total %,d, failed %d, short %d%s",
                     rate.perSecond(load.succeeded()),
                     load.succeeded(),
                     load.failed(),
-                    emptyAnswers.get(),
+                    shortAnswers.get() + emptyAnswers.get(),
                     context.backgroundLine(background)));
     long lostBefore = context.background().notActive();
+    long lapsesBefore = context.startGaps();
     long backgroundBefore = context.background().active();
     NodeCpu.Reading cpuBefore = context.cpu().read();
     long now = System.nanoTime();
@@ -84,6 +92,9 @@ final class DiscoverPhase implements Phase {
           instancesSeen.addAndGet(response.getInstancesCount());
           if (response.getInstancesCount() == 0) {
             emptyAnswers.incrementAndGet();
+          } else if (response.getInstancesCount()
+              < registeredPerService.getOrDefault(response.getInstances(0).getService(), 0)) {
+            shortAnswers.incrementAndGet(); // some of its instances were unhealthy
           }
         });
     NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
@@ -105,11 +116,13 @@ final class DiscoverPhase implements Phase {
             "meanInstances",
             load.succeeded() == 0 ? null : (double) instancesSeen.get() / load.succeeded())
         .put("emptyAnswers", emptyAnswers.get())
+        .put("shortAnswers", shortAnswers.get())
         .put(
             "backgroundHeartbeatsPerSec",
             (context.background().active() - backgroundBefore) / cpu.wallSeconds())
         .put("lostLeases", lost);
     BenchContext.putCpu(result, cpu);
+    context.putGaps(result, lapsesBefore);
     result.note(
         String.format(
             "%d calls in flight; background %,.0f heartbeats/s",
@@ -117,6 +130,12 @@ final class DiscoverPhase implements Phase {
             (context.background().active() - backgroundBefore) / cpu.wallSeconds()));
     if (load.failed() > 0) {
       result.problem(load.failed() + " queries failed " + load.failureSummary());
+    }
+    if (shortAnswers.get() > 0) {
+      result.problem(
+          shortAnswers.get()
+              + " answers listed fewer healthy instances than the bench keeps alive in the"
+              + " service");
     }
     if (emptyAnswers.get() > 0) {
       result.problem(emptyAnswers.get() + " answers listed no healthy instance");

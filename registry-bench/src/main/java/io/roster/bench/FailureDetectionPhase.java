@@ -87,6 +87,7 @@ final class FailureDetectionPhase implements Phase {
                     SAMPLE_SHARE_PER_SERVICE * context.population().size() / config.services()));
     int sampleServices = Math.min(config.services(), (sample + perService - 1) / perService);
     long lostBefore = context.background().notActive();
+    long lapsesBefore = context.startGaps();
     long backgroundBefore = context.background().active();
     NodeCpu.Reading cpuBefore = context.cpu().read();
     long phaseStart = System.nanoTime();
@@ -164,6 +165,7 @@ final class FailureDetectionPhase implements Phase {
             (context.background().active() - backgroundBefore) / cpu.wallSeconds())
         .put("lostLeases", lost + run.sampleNotActive());
     BenchContext.putCpu(result, cpu);
+    context.putGaps(result, lapsesBefore);
     result.note(
         String.format(
             "TTL %,d ms; %d of %d detected; polls every %d ms",

@@ -55,6 +55,7 @@ final class HeartbeatPhase implements Phase {
     AtomicLong activeInWindow = new AtomicLong();
     AtomicReference<String> firstNotActive = new AtomicReference<>();
 
+    long lapsesBefore = context.startGaps();
     context.background().pause();
     long lostBefore = context.background().notActive();
     List<Flood> floods = new ArrayList<>();
@@ -63,7 +64,7 @@ final class HeartbeatPhase implements Phase {
       for (int i = s; i < population.size(); i += streamCount) {
         share.add(population.get(i));
       }
-      floods.add(new Flood(share, maxSends, activeInWindow, firstNotActive));
+      floods.add(new Flood(share, maxSends, activeInWindow, firstNotActive, context.gaps()));
     }
     Progress.Rate rate = new Progress.Rate();
     context
@@ -148,6 +149,7 @@ final class HeartbeatPhase implements Phase {
         .put("streamsFailed", streamsFailed)
         .put("lostLeases", notActive + lostBackground);
     BenchContext.putCpu(result, cpu);
+    context.putGaps(result, lapsesBefore);
     double cpuPer1k = cpu.nodeCpuSeconds() / (active / 1_000.0);
     result.put("nodeCpuSeconds", BenchContext.orNull(cpu.nodeCpuSeconds()));
     result.put("cpuSecondsPer1kHeartbeatsPerSec", BenchContext.orNull(cpuPer1k));
@@ -189,6 +191,7 @@ final class HeartbeatPhase implements Phase {
     private final long maxSends;
     private final AtomicLong activeInWindow;
     private final AtomicReference<String> firstNotActive;
+    private final RenewalGaps gaps;
     private volatile boolean sending = true;
     private volatile KeepAliveStream stream; // set once by open()
     // Guarded by this.
@@ -200,8 +203,10 @@ final class HeartbeatPhase implements Phase {
         List<RegisteredLease> leases,
         long maxSends,
         AtomicLong activeInWindow,
-        AtomicReference<String> firstNotActive) {
+        AtomicReference<String> firstNotActive,
+        RenewalGaps gaps) {
       this.leases = leases;
+      this.gaps = gaps;
       this.maxSends = maxSends;
       this.activeInWindow = activeInWindow;
       this.firstNotActive = firstNotActive;
@@ -239,6 +244,7 @@ final class HeartbeatPhase implements Phase {
     @Override
     public void onAnswer(KeepAliveStream from, KeepAliveResponse answer, long receivedNanos) {
       if (answer.getState() == LeaseState.LEASE_STATE_ACTIVE) {
+        gaps.renewed(answer.getLeaseId(), receivedNanos);
         if (sending) {
           activeInWindow.incrementAndGet();
         }

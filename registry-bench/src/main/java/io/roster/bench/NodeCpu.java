@@ -93,7 +93,8 @@ final class NodeCpu {
       }
     }
     OptionalLong self = ticks(PROC.resolve("self").resolve("stat"));
-    return new Reading(System.nanoTime(), complete ? nodes : -1, self.orElse(-1));
+    return new Reading(
+        System.nanoTime(), complete ? nodes : -1, self.orElse(-1), machineBusyTicks().orElse(-1));
   }
 
   /** CPU used between two readings; NaN where not measured. */
@@ -108,19 +109,35 @@ final class NodeCpu {
         before.selfTicks < 0 || after.selfTicks < 0
             ? Double.NaN
             : (after.selfTicks - before.selfTicks) * secondsPerTick;
-    return new Usage(wall, nodes, bench);
+    double machine =
+        before.machineTicks < 0 || after.machineTicks < 0
+            ? Double.NaN
+            : (after.machineTicks - before.machineTicks) * secondsPerTick;
+    return new Usage(wall, nodes, bench, machine);
   }
 
-  /** Clock ticks and when they were read. */
-  record Reading(long nanos, long nodeTicks, long selfTicks) {}
+  /** Clock ticks and when they were read; -1 where not readable. */
+  record Reading(long nanos, long nodeTicks, long selfTicks, long machineTicks) {}
 
   /**
-   * CPU seconds used over {@code wallSeconds}, by all nodes together and by the bench.
+   * CPU seconds used over {@code wallSeconds}, by all nodes together, by the bench, and by every
+   * process of the machine (so what other processes took is known: this machine may be shared).
    *
    * @param nodeCpuSeconds NaN when not measured
    * @param benchCpuSeconds NaN when not measured
+   * @param machineCpuSeconds NaN when not measured
    */
-  record Usage(double wallSeconds, double nodeCpuSeconds, double benchCpuSeconds) {
+  record Usage(
+      double wallSeconds, double nodeCpuSeconds, double benchCpuSeconds, double machineCpuSeconds) {
+    /**
+     * Average cores busy with anything but the nodes and the bench. Approximate: the counters are
+     * read one after the other in clock ticks, so a quiet machine can come out a little below zero,
+     * which is reported as 0.
+     */
+    double otherCores() {
+      return Math.max(0, (machineCpuSeconds - nodeCpuSeconds - benchCpuSeconds) / wallSeconds);
+    }
+
     /** Average cores busy with the nodes. */
     double nodeCores() {
       return nodeCpuSeconds / wallSeconds;
@@ -139,6 +156,27 @@ final class NodeCpu {
       String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
       // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
       return OptionalLong.of(Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /**
+   * Busy time of all CPUs (user, nice, system, irq, softirq, steal) from the first line of
+   * /proc/stat, in the same clock ticks as /proc/PID/stat.
+   */
+  private static OptionalLong machineBusyTicks() {
+    try {
+      String first = Files.readAllLines(PROC.resolve("stat"), StandardCharsets.US_ASCII).get(0);
+      String[] fields = first.trim().split("\\s+");
+      if (!fields[0].equals("cpu")) {
+        return OptionalLong.empty();
+      }
+      long busy = 0;
+      for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+        busy += Long.parseLong(fields[i]);
+      }
+      return OptionalLong.of(busy);
     } catch (IOException | RuntimeException e) {
       return OptionalLong.empty();
     }

@@ -53,6 +53,7 @@ final class RegisterPhase implements Phase {
                     load.failed(),
                     context.backgroundLine(background)));
     long lostBefore = context.background().notActive();
+    long lapsesBefore = context.startGaps();
     NodeCpu.Reading cpuBefore = context.cpu().read();
     long now = System.nanoTime();
     boolean drained =
@@ -76,6 +77,7 @@ final class RegisterPhase implements Phase {
                       BenchContext.millis(response.getHeartbeatInterval()));
               leases.set((int) index, lease);
               context.registered().add(lease);
+              context.gaps().track(lease, System.nanoTime());
               context.background().add(lease);
             });
     NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
@@ -106,6 +108,7 @@ final class RegisterPhase implements Phase {
             .put("ttlMs", population.isEmpty() ? null : population.get(0).ttlMillis())
             .put("lostLeases", lost);
     BenchContext.putCpu(result, cpu);
+    context.putGaps(result, lapsesBefore);
     result.note(config.concurrency() + " calls in flight, " + load.failed() + " failed");
     if (load.failed() > 0) {
       result.problem(load.failed() + " registrations failed " + load.failureSummary());

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Where results go: each phase's JSON line to stdout and to {@code results.jsonl} as soon as the
@@ -76,8 +77,10 @@ final class Results {
   /** The phases side by side: the common figures, then each phase's own note and problems. */
   String table() {
     StringBuilder table = new StringBuilder();
-    table.append("| phase | ops | ops/s | p50 ms | p99 ms | p99.9 ms | lost leases | notes |\n");
-    table.append("|---|---:|---:|---:|---:|---:|---:|---|\n");
+    table.append(
+        "| phase | ops | ops/s | p50 ms | p99 ms | p99.9 ms | lost / lapsed leases | node CPU (cores)"
+            + " | other processes' CPU (cores) | notes |\n");
+    table.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (PhaseResult phase : phases) {
       String notes = phase.note();
       if (!phase.problems().isEmpty()) {
@@ -102,6 +105,12 @@ final class Results {
           .append(cell(phase.get("p999Ms"), false))
           .append(" | ")
           .append(cell(phase.get("lostLeases"), false))
+          .append(" / ")
+          .append(cell(phase.get("lapsedRenewals"), false))
+          .append(" | ")
+          .append(cell(phase.get("nodeCpuCores"), false))
+          .append(" | ")
+          .append(cell(phase.get("otherCpuCores"), false))
           .append(" | ")
           .append(notes.replace("|", "\\|"))
           .append(" |\n");
@@ -117,10 +126,10 @@ final class Results {
       if (number.isNaN()) {
         return "-";
       }
-      return whole ? String.format("%,.0f", number) : Json.number(number);
+      return whole ? String.format(Locale.ROOT, "%,.0f", number) : Json.number(number);
     }
     if (value instanceof Long || value instanceof Integer) {
-      return String.format("%,d", ((Number) value).longValue());
+      return String.format(Locale.ROOT, "%,d", ((Number) value).longValue());
     }
     return value.toString();
   }
