@@ -13,7 +13,27 @@ public final class RegistryNodeMain {
 
   private RegistryNodeMain() {}
 
+  /**
+   * Hazelcast runs the dependents of its futures on the JDK's common fork-join pool. The JDK sizes
+   * that pool at one thread fewer than the cores; with 2 cores or fewer it then starts a new thread
+   * for every dependent instead: thousands a second under load, which held a node to a few hundred
+   * registrations and a few thousand heartbeats a second. Four threads is what the node needs on
+   * any machine; an operator can still choose with the same system property.
+   */
+  static final String COMMON_POOL_PARALLELISM =
+      "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  static final int MIN_COMMON_POOL_PARALLELISM = 4;
+
   public static void main(String[] args) {
+    // Before anything touches the common pool: it reads the property once, when first used.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(
+          COMMON_POOL_PARALLELISM,
+          String.valueOf(
+              Math.max(
+                  MIN_COMMON_POOL_PARALLELISM, Runtime.getRuntime().availableProcessors() - 1)));
+    }
     NodeConfig config;
     try {
       config = ConfigLoader.load(args, System.getenv());

@@ -8,7 +8,6 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.roster.node.store.hazelcast.HazelcastFutures;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.UUID;
@@ -81,8 +80,8 @@ public final class Leadership {
   /** Claims the next epoch for this member (or its current one, if it holds it already). */
   CompletionStage<Long> claim() {
     UUID self = hazelcast.getCluster().getLocalMember().getUuid();
-    return HazelcastFutures.direct(
-            records.submitToKey(LeaderRecord.KEY, new ClaimLeadership(self, clock.millis())))
+    return records
+        .submitToKey(LeaderRecord.KEY, new ClaimLeadership(self, clock.millis()))
         .thenApply(
             epoch -> {
               refresh();
@@ -92,9 +91,8 @@ public final class Leadership {
 
   /** Publishes what the budget holds back under {@code epoch}. */
   CompletionStage<Boolean> publish(long epoch, long heldBack) {
-    return HazelcastFutures.direct(
-            records.submitToKey(
-                LeaderRecord.KEY, new PublishProtection(epoch, heldBack, clock.millis())))
+    return records
+        .submitToKey(LeaderRecord.KEY, new PublishProtection(epoch, heldBack, clock.millis()))
         .thenApply(
             written -> {
               refresh();
@@ -104,7 +102,8 @@ public final class Leadership {
 
   /** Re-reads the leader record in the background. */
   public void refresh() {
-    HazelcastFutures.direct(records.getAsync(LeaderRecord.KEY))
+    records
+        .getAsync(LeaderRecord.KEY)
         .whenComplete(
             (raw, failure) -> {
               if (failure == null && raw != null) {

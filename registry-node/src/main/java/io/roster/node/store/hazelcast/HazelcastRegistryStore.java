@@ -1,7 +1,5 @@
 package io.roster.node.store.hazelcast;
 
-import static io.roster.node.store.hazelcast.HazelcastFutures.direct;
-
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -94,12 +92,13 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
     // The instance first, then its lease: if this node dies in between, the instance is listed
     // without a lease, which the leader treats as expired; a lease without an instance would keep
     // a process heartbeating into nothing.
-    return direct(services.submitToKey(key, new RegisterInstance(spec, now)))
+    return services
+        .submitToKey(key, new RegisterInstance(spec, now))
         .thenCompose(
             revision ->
-                direct(
-                        leases.submitToKey(
-                            key, new GrantLease(spec.key().instanceId(), revision, ttlMillis, now)))
+                leases
+                    .submitToKey(
+                        key, new GrantLease(spec.key().instanceId(), revision, ttlMillis, now))
                     .thenApply(
                         granted -> {
                           var record =
@@ -117,16 +116,16 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   @Override
   public CompletionStage<MutationResult> deregister(InstanceKey key, long epoch) {
     String serviceKey = key.serviceKey().asString();
-    return direct(services.submitToKey(serviceKey, new DeregisterInstance(key.instanceId(), epoch)))
+    return services
+        .submitToKey(serviceKey, new DeregisterInstance(key.instanceId(), epoch))
         .thenCompose(
             raw -> {
               MutationResult result = mutation(raw);
               if (result.outcome() != MutationResult.Outcome.APPLIED) {
                 return CompletableFuture.completedFuture(result);
               }
-              return direct(
-                      leases.submitToKey(
-                          serviceKey, new RevokeLease(key.instanceId(), result.currentEpoch())))
+              return leases
+                  .submitToKey(serviceKey, new RevokeLease(key.instanceId(), result.currentEpoch()))
                   .thenApply(revoked -> result);
             });
   }
@@ -134,10 +133,9 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   @Override
   public CompletionStage<MutationResult> setStatus(
       InstanceKey key, InstanceStatus status, long epoch) {
-    return direct(
-            services.submitToKey(
-                key.serviceKey().asString(),
-                new SetInstanceStatus(key.instanceId(), status, epoch)))
+    return services
+        .submitToKey(
+            key.serviceKey().asString(), new SetInstanceStatus(key.instanceId(), status, epoch))
         .thenApply(HazelcastRegistryStore::mutation);
   }
 
@@ -170,19 +168,17 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
 
   @Override
   public CompletionStage<Long> declareExpired(ExpiredLease lease, LeaderFence fence) {
-    return direct(
-        leases.submitToKey(
-            lease.key().serviceKey().asString(),
-            new DeclareExpired(lease.key().instanceId(), lease.epoch(), clock.millis(), fence)));
+    return leases.submitToKey(
+        lease.key().serviceKey().asString(),
+        new DeclareExpired(lease.key().instanceId(), lease.epoch(), clock.millis(), fence));
   }
 
   @Override
   public CompletionStage<MutationResult> setLeaseCondition(
       InstanceKey key, long epoch, LeaseCondition condition) {
-    return direct(
-            services.submitToKey(
-                key.serviceKey().asString(),
-                new SetLeaseCondition(key.instanceId(), epoch, condition)))
+    return services
+        .submitToKey(
+            key.serviceKey().asString(), new SetLeaseCondition(key.instanceId(), epoch, condition))
         .thenApply(HazelcastRegistryStore::mutation);
   }
 
@@ -190,18 +186,16 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   public CompletionStage<Boolean> evict(ExpiredLease lease, long graceMillis, LeaderFence fence) {
     String serviceKey = lease.key().serviceKey().asString();
     String instanceId = lease.key().instanceId();
-    return direct(
-            leases.submitToKey(
-                serviceKey,
-                new RevokeExpiredLease(
-                    instanceId, lease.epoch(), clock.millis(), graceMillis, fence)))
+    return leases
+        .submitToKey(
+            serviceKey,
+            new RevokeExpiredLease(instanceId, lease.epoch(), clock.millis(), graceMillis, fence))
         .thenCompose(
             revoked ->
                 !revoked
                     ? CompletableFuture.completedFuture(false)
-                    : direct(
-                            services.submitToKey(
-                                serviceKey, new DeregisterInstance(instanceId, lease.epoch())))
+                    : services
+                        .submitToKey(serviceKey, new DeregisterInstance(instanceId, lease.epoch()))
                         .thenApply(removed -> true));
   }
 
@@ -213,7 +207,7 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
 
   @Override
   public CompletionStage<ServiceDelta> changesSince(ServiceKey key, long revision) {
-    return direct(services.submitToKey(key.asString(), new ReadChanges(revision)));
+    return services.submitToKey(key.asString(), new ReadChanges(revision));
   }
 
   @Override

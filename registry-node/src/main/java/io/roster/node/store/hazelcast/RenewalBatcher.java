@@ -86,8 +86,8 @@ final class RenewalBatcher implements AutoCloseable {
       if (taken == null) {
         continue;
       }
-      HazelcastFutures.direct(
-              leases.submitToKeys(taken.renewals.keySet(), new RenewLeases(taken.renewals, now)))
+      leases
+          .submitToKeys(taken.renewals.keySet(), new RenewLeases(taken.renewals, now))
           .whenComplete(
               (results, failure) -> {
                 for (Map.Entry<String, List<CompletableFuture<RenewResult>>> service :
