@@ -262,6 +262,7 @@ public final class EvictionSweeper implements AutoCloseable {
                 .toCompletableFuture());
       }
     }
+    AtomicInteger removedNow = new AtomicInteger();
     for (ExpiredLease lease : plan.toRemove()) {
       work.add(
           store
@@ -270,6 +271,7 @@ public final class EvictionSweeper implements AutoCloseable {
                   gone -> {
                     if (gone) {
                       removed.increment();
+                      removedNow.incrementAndGet();
                     }
                   })
               .toCompletableFuture());
@@ -283,16 +285,19 @@ public final class EvictionSweeper implements AutoCloseable {
     if (heldBack > 0 && heldBack != lastPublishedHeldBack) {
       log.warn(
           "eviction budget ({}% of the registry and of each service per minute) holds back {}"
-              + " expired leases: {}",
-          settings.budgetPercentPerMinute(), heldBack, plan.heldBack());
+              + " expired leases in {} services, most in: {}",
+          settings.budgetPercentPerMinute(),
+          heldBack,
+          plan.heldBack().size(),
+          mostHeldBack(plan.heldBack()));
     } else if (heldBack == 0 && lastPublishedHeldBack > 0) {
       log.info("eviction budget no longer holds anything back");
     }
-    if (!plan.toDeclare().isEmpty() || !plan.toRemove().isEmpty()) {
+    if (!plan.toDeclare().isEmpty() || removedNow.get() > 0) {
       log.info(
           "sweep: declared {} leases expired, removed {} instances after the grace",
           plan.toDeclare().size(),
-          plan.toRemove().size());
+          removedNow.get());
     }
     status =
         new Status(
@@ -304,6 +309,22 @@ public final class EvictionSweeper implements AutoCloseable {
       lastPublishedMillis = now;
       leadership.publish(leaderEpoch, heldBack);
     }
+  }
+
+  /** The five services with most held back: enough to act on, short enough to log. */
+  private static String mostHeldBack(Map<ServiceKey, Integer> heldBack) {
+    StringBuilder out = new StringBuilder();
+    heldBack.entrySet().stream()
+        .sorted(Map.Entry.<ServiceKey, Integer>comparingByValue().reversed())
+        .limit(5)
+        .forEach(
+            e -> {
+              if (out.length() > 0) {
+                out.append(", ");
+              }
+              out.append(e.getKey()).append('=').append(e.getValue());
+            });
+    return out.toString();
   }
 
   private void hold(String reason) {
