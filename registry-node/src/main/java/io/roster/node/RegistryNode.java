@@ -152,8 +152,17 @@ public final class RegistryNode implements AutoCloseable {
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
   }
 
+  /**
+   * Stream resets a client may send per 30 s before Vert.x closes its connection. Every gRPC call a
+   * client cancels, or whose deadline passes, is a reset: Vert.x's default (200) closed a busy
+   * client's connection, KeepAlive streams and all (ENHANCE_YOUR_CALM), under ordinary load. This
+   * still stops a rapid-reset flood, which sends tens of thousands a second.
+   */
+  static final int MAX_RESETS_PER_30_SECONDS = 10_000;
+
   private HttpServerOptions httpOptions() {
-    HttpServerOptions options = new HttpServerOptions();
+    HttpServerOptions options =
+        new HttpServerOptions().setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_30_SECONDS);
     NodeConfig.Tls tls = config.api().tls();
     if (tls.enabled()) {
       options
