@@ -90,8 +90,8 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
     String key = spec.key().serviceKey().asString();
     long now = clock.millis();
     // The instance first, then its lease: if this node dies in between, the instance is listed
-    // without a lease, which the leader treats as expired; a lease without an instance would keep
-    // a process heartbeating into nothing.
+    // without a lease until its client registers again (the sweep looks at leases only); a lease
+    // without an instance would keep a process heartbeating into nothing.
     return services
         .submitToKey(key, new RegisterInstance(spec, now))
         .thenCompose(
