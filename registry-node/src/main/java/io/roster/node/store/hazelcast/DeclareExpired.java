@@ -48,8 +48,7 @@ final class DeclareExpired extends LeaseProcessor<Long> {
     out.writeString(instanceId);
     out.writeLong(epoch);
     out.writeLong(nowMillis);
-    out.writeLong(fence.leaderEpoch());
-    out.writeLong(fence.validUntilMillis());
+    RecordCodec.writeFence(out, fence);
   }
 
   @Override
@@ -57,6 +56,6 @@ final class DeclareExpired extends LeaseProcessor<Long> {
     instanceId = in.readString();
     epoch = in.readLong();
     nowMillis = in.readLong();
-    fence = new LeaderFence(in.readLong(), in.readLong());
+    fence = RecordCodec.readFence(in);
   }
 }

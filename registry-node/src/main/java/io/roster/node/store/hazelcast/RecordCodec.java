@@ -5,6 +5,7 @@ import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.LeaderFence;
 import io.roster.node.domain.Lease;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.LeaseTable;
@@ -150,6 +151,15 @@ final class RecordCodec {
           new ExpiredLease(key, in.readLong(), in.readLong(), in.readBoolean(), in.readLong()));
     }
     return expired;
+  }
+
+  static void writeFence(DataOutput out, LeaderFence fence) throws IOException {
+    out.writeLong(fence.leaderEpoch());
+    out.writeLong(fence.validUntilMillis());
+  }
+
+  static LeaderFence readFence(DataInput in) throws IOException {
+    return new LeaderFence(in.readLong(), in.readLong());
   }
 
   static void writeCondition(DataOutput out, LeaseCondition lease) throws IOException {

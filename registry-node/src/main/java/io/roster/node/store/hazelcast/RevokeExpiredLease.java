@@ -52,8 +52,7 @@ final class RevokeExpiredLease extends LeaseProcessor<Boolean> {
     out.writeLong(epoch);
     out.writeLong(nowMillis);
     out.writeLong(graceMillis);
-    out.writeLong(fence.leaderEpoch());
-    out.writeLong(fence.validUntilMillis());
+    RecordCodec.writeFence(out, fence);
   }
 
   @Override
@@ -62,6 +61,6 @@ final class RevokeExpiredLease extends LeaseProcessor<Boolean> {
     epoch = in.readLong();
     nowMillis = in.readLong();
     graceMillis = in.readLong();
-    fence = new LeaderFence(in.readLong(), in.readLong());
+    fence = RecordCodec.readFence(in);
   }
 }
