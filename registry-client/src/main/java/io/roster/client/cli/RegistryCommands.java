@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.TypeConversionException;
@@ -128,25 +129,12 @@ final class RegistryCommands {
   static final class Deregister implements Callable<Integer> {
     @ParentCommand private RosterCli cli;
 
-    @Option(names = "--service", required = true, description = "Service name.")
-    private String service;
-
-    @Option(names = "--id", required = true, description = "Instance id.")
-    private String instanceId;
-
-    @Option(names = "--namespace", defaultValue = "", description = "Namespace (default: default).")
-    private String namespace;
-
-    @Option(names = "--epoch", defaultValue = "0", description = "Only this epoch; 0: any.")
-    private long epoch;
+    @Mixin private TargetInstance target;
 
     @Override
     public Integer call() {
       DeregisterRequest request =
-          DeregisterRequest.newBuilder()
-              .setKey(key(namespace, service, instanceId))
-              .setEpoch(epoch)
-              .build();
+          DeregisterRequest.newBuilder().setKey(target.key()).setEpoch(target.epoch).build();
       try (Targets targets = cli.connect()) {
         cli.print(targets.call(RegistryServiceGrpc::newBlockingStub, s -> s.deregister(request)));
         return 0;
@@ -160,11 +148,7 @@ final class RegistryCommands {
   static final class SetStatus implements Callable<Integer> {
     @ParentCommand private RosterCli cli;
 
-    @Option(names = "--service", required = true, description = "Service name.")
-    private String service;
-
-    @Option(names = "--id", required = true, description = "Instance id.")
-    private String instanceId;
+    @Mixin private TargetInstance target;
 
     @Option(
         names = "--status",
@@ -174,24 +158,37 @@ final class RegistryCommands {
         description = "The new status.")
     private InstanceStatus status;
 
-    @Option(names = "--namespace", defaultValue = "", description = "Namespace (default: default).")
-    private String namespace;
-
-    @Option(names = "--epoch", defaultValue = "0", description = "Only this epoch; 0: any.")
-    private long epoch;
-
     @Override
     public Integer call() {
       SetStatusRequest request =
           SetStatusRequest.newBuilder()
-              .setKey(key(namespace, service, instanceId))
+              .setKey(target.key())
               .setStatus(status)
-              .setEpoch(epoch)
+              .setEpoch(target.epoch)
               .build();
       try (Targets targets = cli.connect()) {
         cli.print(targets.call(RegistryServiceGrpc::newBlockingStub, s -> s.setStatus(request)));
         return 0;
       }
+    }
+  }
+
+  /** The instance a deregister or set-status acts on, and the epoch it must still be at. */
+  static final class TargetInstance {
+    @Option(names = "--service", required = true, description = "Service name.")
+    String service;
+
+    @Option(names = "--id", required = true, description = "Instance id.")
+    String instanceId;
+
+    @Option(names = "--namespace", defaultValue = "", description = "Namespace (default: default).")
+    String namespace;
+
+    @Option(names = "--epoch", defaultValue = "0", description = "Only this epoch; 0: any.")
+    long epoch;
+
+    InstanceKey key() {
+      return RegistryCommands.key(namespace, service, instanceId);
     }
   }
 
