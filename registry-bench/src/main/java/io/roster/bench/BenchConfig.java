@@ -19,6 +19,11 @@ import java.util.List;
  * @param failureSample instances whose heartbeats the failure-detection phase stops
  * @param failureLeaseTtlMillis lease TTL the failure-detection sample asks for; 0 leaves it unset
  *     (the node's default, 10 s)
+ * @param propagationChanges changes the propagation phase times, at most
+ * @param scaleInstances instance counts at which the scale phase reads heap, ascending
+ * @param scaleStreams Watch stream counts at which the scale phase reads heap, ascending
+ * @param scaleBoundMillis time bound of each registration and deregistration step of the scale
+ *     phase
  * @param callDeadlineMillis deadline of each unary call
  * @param countedPhaseBoundMillis time bound of the phases bounded by a count (register, cleanup)
  * @param nodePids node processes whose CPU time is read; empty: found from their command lines
@@ -38,6 +43,10 @@ record BenchConfig(
     int unansweredPerStream,
     int failureSample,
     long failureLeaseTtlMillis,
+    int propagationChanges,
+    List<Integer> scaleInstances,
+    List<Integer> scaleStreams,
+    long scaleBoundMillis,
     long callDeadlineMillis,
     long countedPhaseBoundMillis,
     List<Long> nodePids,
@@ -49,6 +58,8 @@ record BenchConfig(
     targets = List.copyOf(targets);
     phases = List.copyOf(phases);
     nodePids = List.copyOf(nodePids);
+    scaleInstances = List.copyOf(scaleInstances);
+    scaleStreams = List.copyOf(scaleStreams);
     check(!targets.isEmpty(), "no target");
     check(!phases.isEmpty(), "no phase");
     check(instances >= 1, "instances must be at least 1");
@@ -59,6 +70,10 @@ record BenchConfig(
     check(unansweredPerStream >= 1, "the window of unanswered heartbeats must be at least 1");
     check(failureSample >= 1, "the failure-detection sample must be at least 1");
     check(failureLeaseTtlMillis >= 0, "the failure-detection TTL is negative");
+    check(propagationChanges >= 1, "the propagation phase makes at least 1 change");
+    check(ascending(scaleInstances, 10_000_000), "scale instances must be ascending, 1-10000000");
+    check(ascending(scaleStreams, 1_000_000), "scale streams must be ascending, 1-1000000");
+    check(scaleBoundMillis >= 1_000, "the scale bound must be at least 1 s");
     check(callDeadlineMillis >= 100, "the call deadline must be at least 100 ms");
     check(countedPhaseBoundMillis >= 1_000, "the phase bound must be at least 1 s");
   }
@@ -66,7 +81,29 @@ record BenchConfig(
   /** Longest the whole run may take; background loops stop by themselves after it. */
   long runBoundMillis() {
     long failureDetection = 4_000 + 2_000 + 3_600_000 + 60_000; // bounded by the TTL, at most 1 h
-    return countedPhaseBoundMillis * 3 + phaseDurationMillis * 2 + failureDetection;
+    long propagation = phaseDurationMillis + 30_000;
+    long scale =
+        scaleBoundMillis * 2 * scaleInstances.size()
+            + 130_000 * scaleStreams.size()
+            + NodeHeap.JCMD_BOUND_SECONDS
+                * 3_000
+                * (2 * scaleInstances.size() + 2 * scaleStreams.size() + 3);
+    return countedPhaseBoundMillis * 3
+        + phaseDurationMillis * 2
+        + failureDetection
+        + propagation
+        + scale;
+  }
+
+  private static boolean ascending(List<Integer> counts, int max) {
+    for (int i = 0; i < counts.size(); i++) {
+      if (counts.get(i) < 1
+          || counts.get(i) > max
+          || (i > 0 && counts.get(i) <= counts.get(i - 1))) {
+        return false;
+      }
+    }
+    return !counts.isEmpty();
   }
 
   private static void check(boolean condition, String message) {

@@ -36,8 +36,8 @@ import picocli.CommandLine.Spec;
     usageHelpWidth = 100,
     description = {
       "Load generator for a running Roster cluster (default: the three nodes of"
-          + " deploy/local/roster-local). Phases: register, heartbeat, discover,"
-          + " failure-detection. Results: one JSON line per phase, then a markdown table, on"
+          + " deploy/local/roster-local). Phases: register, heartbeat, discover, propagation,"
+          + " failure-detection, scale. Results: one JSON line per phase, then a markdown table, on"
           + " stdout and in --out; progress on stderr.",
     })
 public final class BenchMain implements Callable<Integer> {
@@ -70,7 +70,7 @@ public final class BenchMain implements Callable<Integer> {
       names = "--phases",
       split = ",",
       paramLabel = "name",
-      defaultValue = "register,heartbeat,discover,failure-detection",
+      defaultValue = "register,heartbeat,discover,propagation,failure-detection,scale",
       description =
           "Phases to run, in their fixed order (default: ${DEFAULT-VALUE}). register"
               + " runs first anyway when another phase needs its instances.")
@@ -142,10 +142,47 @@ public final class BenchMain implements Callable<Integer> {
   private Long failureLeaseTtlMillis;
 
   @Option(
+      names = "--propagation-changes",
+      paramLabel = "N",
+      description =
+          "Changes the propagation phase times, at most; it also stops after --duration-s"
+              + " (default: 2000; --smoke: 20).")
+  private Integer propagationChanges;
+
+  @Option(
+      names = "--scale-instances",
+      split = ",",
+      paramLabel = "N",
+      description =
+          "Instance counts at which the scale phase reads the nodes' heap, ascending (default:"
+              + " 10000,100000; --smoke: 200,500).")
+  private List<Integer> scaleInstances;
+
+  @Option(
+      names = "--scale-streams",
+      split = ",",
+      paramLabel = "N",
+      description =
+          "Watch stream counts at which the scale phase reads the last target's heap, ascending"
+              + " (default: 1000,10000; --smoke: 20,50).")
+  private List<Integer> scaleStreams;
+
+  @Option(
+      names = "--scale-bound-s",
+      paramLabel = "s",
+      defaultValue = "600",
+      description =
+          "Bound of each registration and deregistration step of the scale phase (default:"
+              + " ${DEFAULT-VALUE}).")
+  private long scaleBoundSeconds;
+
+  @Option(
       names = "--node-pids",
       split = ",",
       paramLabel = "pid",
-      description = "Node processes whose CPU time to read (default: found by their command line).")
+      description =
+          "Node processes whose CPU time and heap to read, in the order of --targets (default:"
+              + " found by their command line).")
   private List<Long> nodePids;
 
   @Option(
@@ -182,7 +219,8 @@ public final class BenchMain implements Callable<Integer> {
       names = "--smoke",
       description =
           "Tiny sizes to check the bench itself: 50 instances, 5 services, 2 s phases,"
-              + " a failure-detection sample of 5 with a 2 s TTL.")
+              + " a failure-detection sample of 5 with a 2 s TTL, 20 propagation changes, scale"
+              + " at 200 and 500 instances and 20 and 50 Watch streams.")
   private boolean smoke;
 
   @Option(
@@ -279,6 +317,12 @@ public final class BenchMain implements Callable<Integer> {
         window,
         orDefault(failureSample, 200, 5),
         failureLeaseTtlMillis != null ? failureLeaseTtlMillis : smoke ? 2_000 : 0,
+        orDefault(propagationChanges, 2_000, 20),
+        scaleInstances != null
+            ? scaleInstances
+            : smoke ? List.of(200, 500) : List.of(10_000, 100_000),
+        scaleStreams != null ? scaleStreams : smoke ? List.of(20, 50) : List.of(1_000, 10_000),
+        TimeUnit.SECONDS.toMillis(scaleBoundSeconds),
         callDeadlineMillis,
         TimeUnit.SECONDS.toMillis(maxPhaseSeconds),
         nodePids == null ? List.of() : nodePids,

@@ -63,7 +63,11 @@ final class NodeCpu {
           "no registry-node process found for " + String.join(", ", missing),
           secondsPerTick);
     }
-    return new NodeCpu(new ArrayList<>(pidByPort.values()), null, secondsPerTick);
+    List<Long> pids = new ArrayList<>();
+    for (TargetAddress target : targets) {
+      pids.add(pidByPort.get(target.port()));
+    }
+    return new NodeCpu(pids, null, secondsPerTick);
   }
 
   /** Whether node CPU is measured. */
@@ -76,6 +80,7 @@ final class NodeCpu {
     return unmeasuredReason;
   }
 
+  /** The node processes, in the order of the targets when found or given one per target. */
   List<Long> pids() {
     return pids;
   }

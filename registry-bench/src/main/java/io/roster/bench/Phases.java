@@ -14,7 +14,9 @@ final class Phases {
     ALL.put(RegisterPhase.NAME, RegisterPhase::new);
     ALL.put(HeartbeatPhase.NAME, HeartbeatPhase::new);
     ALL.put(DiscoverPhase.NAME, DiscoverPhase::new);
+    ALL.put(PropagationPhase.NAME, PropagationPhase::new);
     ALL.put(FailureDetectionPhase.NAME, FailureDetectionPhase::new);
+    ALL.put(ScalePhase.NAME, ScalePhase::new);
   }
 
   private Phases() {}

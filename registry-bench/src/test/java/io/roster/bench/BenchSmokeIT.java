@@ -50,20 +50,29 @@ class BenchSmokeIT {
         jsonLines.add(line);
       }
     }
-    for (String phase : List.of("register", "heartbeat", "discover", "failure-detection")) {
-      String line =
-          jsonLines.stream()
-              .filter(json -> json.startsWith("{\"phase\":\"" + phase + "\""))
-              .findFirst()
-              .orElseThrow(
-                  () -> new AssertionError("no JSON line for " + phase + " in " + printed));
+    for (String phase :
+        List.of("register", "heartbeat", "discover", "propagation", "failure-detection", "scale")) {
+      String line = line(jsonLines, phase);
       assertTrue(number(line, "ops").orElse(0L) > 0, phase + " did no work: " + line);
       assertEquals(Optional.of(0L), number(line, "lostLeases"), phase + " lost leases: " + line);
       assertTrue(line.contains("\"ok\":true"), phase + " reported a problem: " + line);
     }
+    String scale = line(jsonLines, "scale");
+    assertTrue(
+        number(scale, "heapBytesPerInstanceAt500").isPresent(), "no heap per instance: " + scale);
+    assertTrue(
+        number(scale, "heapBytesPerWatchStreamAt50").isPresent(),
+        "no heap per Watch stream: " + scale);
     assertEquals(0, exitCode, "exit code; output:\n" + printed);
     assertEquals(jsonLines, Files.readAllLines(out.resolve("results.jsonl")));
     assertTrue(Files.readString(out.resolve("results.md")).contains("| failure-detection |"));
+  }
+
+  private static String line(List<String> jsonLines, String phase) {
+    return jsonLines.stream()
+        .filter(json -> json.startsWith("{\"phase\":\"" + phase + "\""))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no JSON line for " + phase + " in " + jsonLines));
   }
 
   private static Optional<Long> number(String json, String field) {
