@@ -120,7 +120,8 @@ final class DiscoverPhase implements Phase {
         .put(
             "backgroundHeartbeatsPerSec",
             (context.background().active() - backgroundBefore) / cpu.wallSeconds())
-        .put("lostLeases", lost);
+        .put("lostLeases", lost)
+        .latencies(latencies, "Discover call");
     BenchContext.putCpu(result, cpu);
     context.putGaps(result, lapsesBefore);
     result.note(

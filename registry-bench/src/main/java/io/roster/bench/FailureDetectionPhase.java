@@ -163,7 +163,8 @@ final class FailureDetectionPhase implements Phase {
         .put(
             "backgroundHeartbeatsPerSec",
             (context.background().active() - backgroundBefore) / cpu.wallSeconds())
-        .put("lostLeases", lost + run.sampleNotActive());
+        .put("lostLeases", lost + run.sampleNotActive())
+        .latencies(Latencies.ofMillis(detections), "last heartbeat sent → listed unhealthy");
     BenchContext.putCpu(result, cpu);
     context.putGaps(result, lapsesBefore);
     result.note(

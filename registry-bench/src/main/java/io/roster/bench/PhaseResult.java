@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What one phase measured: named figures in the order they are printed, a note for the table, and
@@ -14,6 +15,8 @@ import java.util.Map;
  * {@code ops} (operations that succeeded), {@code opsPerSec}, {@code p50Ms}, {@code p99Ms}, {@code
  * p999Ms}.
  *
+ * <p>A phase that timed something sample by sample also attaches the latencies, for the plot.
+ *
  * <p>Not thread-safe: built by the phase's thread.
  */
 final class PhaseResult {
@@ -21,6 +24,8 @@ final class PhaseResult {
   private final Map<String, Object> figures = new LinkedHashMap<>();
   private final List<String> problems = new ArrayList<>();
   private String note = "";
+  private Latencies latencies;
+  private String timed = "";
 
   PhaseResult(String phase) {
     this.phase = phase;
@@ -55,6 +60,26 @@ final class PhaseResult {
 
   String note() {
     return note;
+  }
+
+  /**
+   * Attaches a snapshot of the phase's latencies, for the plot, with a short name of what was
+   * timed: "Register call", "last heartbeat → listed unhealthy".
+   */
+  PhaseResult latencies(Latencies measured, String whatWasTimed) {
+    this.latencies = measured.snapshot();
+    this.timed = whatWasTimed;
+    return this;
+  }
+
+  /** The latencies attached, if any. */
+  Optional<Latencies> latencies() {
+    return Optional.ofNullable(latencies);
+  }
+
+  /** What the attached latencies timed; empty when none are attached. */
+  String timed() {
+    return timed;
   }
 
   List<String> problems() {

@@ -106,7 +106,8 @@ final class RegisterPhase implements Phase {
             .put("p999Ms", latencies.percentileMillis(99.9))
             .put("maxMs", latencies.maxMillis())
             .put("ttlMs", population.isEmpty() ? null : population.get(0).ttlMillis())
-            .put("lostLeases", lost);
+            .put("lostLeases", lost)
+            .latencies(latencies, "Register call");
     BenchContext.putCpu(result, cpu);
     context.putGaps(result, lapsesBefore);
     result.note(config.concurrency() + " calls in flight, " + load.failed() + " failed");

@@ -14,11 +14,14 @@ import java.util.Locale;
 /**
  * Where results go: each phase's JSON line to stdout and to {@code results.jsonl} as soon as the
  * phase ends (so a run cut short keeps what it measured), then a markdown table to stdout and
- * {@code results.md}.
+ * {@code results.md}, and the latency plot of the phases that timed samples to {@code latency.svg}
+ * beside it.
  *
  * <p>Not thread-safe: the main thread writes.
  */
 final class Results {
+  static final String PLOT_FILE = "latency.svg";
+
   private final PrintStream out;
   private final Path directory;
   private final List<PhaseResult> phases = new ArrayList<>();
@@ -58,19 +61,48 @@ final class Results {
     }
   }
 
-  /** Prints the table and writes results.md with {@code header} (markdown) above it. */
+  /**
+   * Prints the table and writes results.md with {@code header} (markdown) above it. When a phase
+   * attached latencies, also writes their plot, latency.svg, beside results.md, links it under the
+   * table and prints its path.
+   */
   void finish(String header, String footer) {
     String table = table();
     out.println();
     out.print(table);
     out.flush();
+    Path plot = directory.resolve(PLOT_FILE);
+    List<LatencyPlot.Series> plotted = new ArrayList<>();
+    for (PhaseResult phase : phases) {
+      phase
+          .latencies()
+          .ifPresent(
+              latencies ->
+                  plotted.add(new LatencyPlot.Series(phase.phase(), phase.timed(), latencies)));
+    }
+    try {
+      if (plotted.isEmpty()) {
+        // A plot an earlier run left in this directory would pass for this run's.
+        Files.deleteIfExists(plot);
+      } else {
+        Files.writeString(plot, LatencyPlot.svg(plotted), StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + plot, e);
+    }
+    String link = plotted.isEmpty() ? "" : "\n![latency by percentile](" + PLOT_FILE + ")\n";
     try {
       Files.writeString(
           directory.resolve("results.md"),
-          header + "\n" + table + (footer.isEmpty() ? "" : "\n" + footer + "\n"),
+          header + "\n" + table + link + (footer.isEmpty() ? "" : "\n" + footer + "\n"),
           StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + directory.resolve("results.md"), e);
+    }
+    if (!plotted.isEmpty()) {
+      out.println();
+      out.println("latency by percentile: " + plot);
+      out.flush();
     }
   }
 
