@@ -168,7 +168,8 @@ final class PropagationPhase implements Phase {
         .put("missedEvents", missed)
         .put("failedWrites", failedWrites)
         .put("backgroundHeartbeatsPerSec", BenchContext.orNull(backgroundPerSecond))
-        .put("lostLeases", lost);
+        .put("lostLeases", lost)
+        .latencies(latencies, "SetStatus sent on node A → event on a Watch stream on node C");
     BenchContext.putCpu(result, cpu);
     context.putGaps(result, lapsesBefore);
     result.note(
