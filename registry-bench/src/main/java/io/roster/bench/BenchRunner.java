@@ -117,7 +117,8 @@ final class BenchRunner {
       }
     }
     results.finish(header(started, clusterLines, cpu), "Cleanup: " + cleanupLine);
-    err.println("results: " + config.outDirectory().resolve("results.jsonl") + ", results.md");
+    err.println(
+        "results: " + config.outDirectory().resolve("results.jsonl") + ", results.md, latency.svg");
     if (stop.getAsBoolean()) {
       return EXIT_STOPPED;
     }
