@@ -1,10 +1,16 @@
 package io.roster.node.api;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.roster.node.domain.DiscoveryQuery;
-import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.InstanceValidator;
 import io.roster.node.domain.InvalidArgumentException;
 import io.roster.node.domain.ServiceKey;
@@ -30,10 +36,19 @@ import java.util.Map;
  * {@code roster.v1.DiscoveryService}, answered from the node's {@link LocalView}: no network hop,
  * no lock, and the same view the Watch streams follow ({@link WatchHub}).
  *
- * <p>Threading: methods are called on a Vert.x event loop; Discover and ListServices answer before
- * returning; Watch streams are then written on the same event loop ({@link WatchStream}).
+ * <p>Discover answers come from {@link DiscoverAnswers}, encoded once per service view and query
+ * shape. On the wire ({@link #bindService}) they are sent as those bytes, through a Discover method
+ * descriptor whose response marshaller writes them unchanged ({@link EncodedMessage}): callers see
+ * the {@code DiscoverResponse} of the .proto, byte for byte what the generated marshaller would
+ * have written. {@link #discover} (the HTTP/JSON API, in-JVM callers) decodes the same bytes, so
+ * every path gives the same answer.
+ *
+ * <p>Threading: methods are called on Vert.x event loops, possibly several at once; Discover and
+ * ListServices answer before returning; Watch streams are then written on the event loop of their
+ * call ({@link WatchStream}).
  */
-public final class DiscoveryGrpcService extends DiscoveryServiceGrpc.DiscoveryServiceImplBase {
+public final class DiscoveryGrpcService
+    implements DiscoveryServiceGrpc.AsyncService, BindableService {
 
   static final int DEFAULT_PAGE_SIZE = 100;
   static final int MAX_PAGE_SIZE = 1000;
@@ -43,6 +58,7 @@ public final class DiscoveryGrpcService extends DiscoveryServiceGrpc.DiscoverySe
   private final WatchHub hub;
   private final OpenStreams openStreams;
   private final int watchQueueLimit;
+  private final DiscoverAnswers answers;
 
   public DiscoveryGrpcService(
       LocalView view, WatchHub hub, OpenStreams openStreams, int watchQueueLimit) {
@@ -50,34 +66,79 @@ public final class DiscoveryGrpcService extends DiscoveryServiceGrpc.DiscoverySe
     this.hub = hub;
     this.openStreams = openStreams;
     this.watchQueueLimit = watchQueueLimit;
+    this.answers = new DiscoverAnswers(view, DiscoverAnswers.DEFAULT_MAX_BYTES);
   }
 
+  /**
+   * The service as the generated binding defines it, except Discover, which answers with
+   * pre-encoded bytes. The service descriptor keeps the .proto's schema, so reflection and the
+   * Vert.x bridge see the same service.
+   */
+  @Override
+  public ServerServiceDefinition bindService() {
+    ServerServiceDefinition generated = DiscoveryServiceGrpc.bindService(this);
+    MethodDescriptor<DiscoverRequest, DiscoverResponse> discover =
+        DiscoveryServiceGrpc.getDiscoverMethod();
+    MethodDescriptor<DiscoverRequest, EncodedMessage> encodedDiscover =
+        discover.toBuilder(discover.getRequestMarshaller(), EncodedMessage.MARSHALLER).build();
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(generated.getServiceDescriptor().getName())
+            .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor())
+            .addMethod(encodedDiscover);
+    List<ServerMethodDefinition<?, ?>> others = new ArrayList<>();
+    for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+      if (!method.getMethodDescriptor().getFullMethodName().equals(discover.getFullMethodName())) {
+        descriptor.addMethod(method.getMethodDescriptor());
+        others.add(method);
+      }
+    }
+    ServerServiceDefinition.Builder definition =
+        ServerServiceDefinition.builder(descriptor.build())
+            .addMethod(encodedDiscover, ServerCalls.asyncUnaryCall(this::discoverEncoded));
+    for (ServerMethodDefinition<?, ?> method : others) {
+      definition.addMethod(method);
+    }
+    return definition.build();
+  }
+
+  /** Discover as the wire serves it: the answer's bytes, sent as they are. */
+  void discoverEncoded(DiscoverRequest request, StreamObserver<EncodedMessage> observer) {
+    DiscoveryQuery query = query(request, observer);
+    if (query != null) {
+      Replies.answer(observer, answers.answer(query));
+    }
+  }
+
+  /** Discover for callers in this JVM (the HTTP/JSON API): the wire's answer, decoded. */
   @Override
   public void discover(DiscoverRequest request, StreamObserver<DiscoverResponse> observer) {
-    DiscoveryQuery query;
-    try {
-      query =
-          new DiscoveryQuery(
-              ProtoMapper.toServiceKey(
-                  "namespace", request.getNamespace(), "service", request.getService()),
-              InstanceValidator.zone("preferred_zone", request.getPreferredZone()),
-              ProtoMapper.selector(request.getMetadataSelectorMap()),
-              request.getIncludeUnhealthy(),
-              InstanceValidator.version("version", request.getVersion()));
-    } catch (InvalidArgumentException e) {
-      Replies.fail(observer, GrpcErrors.toStatus("Discover", e));
+    DiscoveryQuery query = query(request, observer);
+    if (query == null) {
       return;
     }
-    ServiceView service = view.get(query.service());
-    ServiceView.Selection selection = service.select(query);
-    DiscoverResponse.Builder response =
-        DiscoverResponse.newBuilder()
-            .setRevision(service.revision())
-            .setZoneFallback(selection.zoneFallback());
-    for (InstanceRecord record : selection.instances()) {
-      response.addInstances(ProtoMapper.toProto(record));
+    DiscoverResponse response;
+    try {
+      response = DiscoverResponse.parseFrom(answers.answer(query).bytes());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("an encoded Discover answer does not decode", e);
     }
-    Replies.answer(observer, response.build());
+    Replies.answer(observer, response);
+  }
+
+  /** The validated query, or null after failing the call with INVALID_ARGUMENT. */
+  private static DiscoveryQuery query(DiscoverRequest request, StreamObserver<?> observer) {
+    try {
+      return new DiscoveryQuery(
+          ProtoMapper.toServiceKey(
+              "namespace", request.getNamespace(), "service", request.getService()),
+          InstanceValidator.zone("preferred_zone", request.getPreferredZone()),
+          ProtoMapper.selector(request.getMetadataSelectorMap()),
+          request.getIncludeUnhealthy(),
+          InstanceValidator.version("version", request.getVersion()));
+    } catch (InvalidArgumentException e) {
+      Replies.fail(observer, GrpcErrors.toStatus("Discover", e));
+      return null;
+    }
   }
 
   @Override

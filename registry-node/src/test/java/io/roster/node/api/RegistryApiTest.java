@@ -20,6 +20,9 @@ import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
 import io.roster.node.RegistryNode;
 import io.roster.node.SingleNode;
+import io.roster.node.domain.DiscoveryQuery;
+import io.roster.node.domain.ServiceKey;
+import io.roster.node.domain.ServiceView;
 import io.roster.testing.Instances;
 import io.roster.v1.ClusterServiceGrpc;
 import io.roster.v1.ClusterStatusRequest;
@@ -191,6 +194,37 @@ class RegistryApiTest {
             DiscoverRequest.newBuilder().setService(service).setPreferredZone("z9").build());
     assertTrue(fallback.getZoneFallback());
     assertEquals(2, fallback.getInstancesCount());
+  }
+
+  @Test
+  void discoverAnswersOnTheWireAreTheOnesBuiltFromTheView() {
+    registry.register(
+        Instances.register(Instances.of(service).setInstanceId("a").setZone("z1").setVersion("2")));
+    registry.register(
+        Instances.register(
+            Instances.of(service).setInstanceId("b").putMetadata("tier", "gold").setWeight(7)));
+    awaitInstances(DiscoverRequest.newBuilder().setService(service), 2);
+    ServiceView current = node.view().get(new ServiceKey("default", service));
+
+    for (DiscoveryQuery query :
+        List.of(
+            new DiscoveryQuery(current.key(), "", Map.of(), false, ""),
+            new DiscoveryQuery(current.key(), "z1", Map.of(), false, ""),
+            new DiscoveryQuery(current.key(), "", Map.of("tier", "gold"), true, ""),
+            new DiscoveryQuery(current.key(), "", Map.of(), false, "2"))) {
+      DiscoverRequest request =
+          DiscoverRequest.newBuilder()
+              .setService(service)
+              .setPreferredZone(query.preferredZone())
+              .putAllMetadataSelector(query.metadataSelector())
+              .setIncludeUnhealthy(query.includeUnhealthy())
+              .setVersion(query.version())
+              .build();
+      DiscoverResponse built = DiscoverAnswers.build(current, query);
+      // Twice: the first call may build the answer, the second is served from the cache.
+      assertEquals(built, discovery.discover(request));
+      assertEquals(built, discovery.discover(request));
+    }
   }
 
   @Test
