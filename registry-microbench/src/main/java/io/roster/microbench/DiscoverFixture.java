@@ -1,0 +1,117 @@
+package io.roster.microbench;
+
+import io.grpc.stub.StreamObserver;
+import io.roster.node.api.DiscoveryGrpcService;
+import io.roster.node.api.OpenStreams;
+import io.roster.node.api.WatchHub;
+import io.roster.node.domain.InstanceKey;
+import io.roster.node.domain.InstanceSpec;
+import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.ServiceKey;
+import io.roster.node.store.InMemoryRegistryStore;
+import io.roster.node.view.LocalView;
+import io.roster.v1.DiscoverRequest;
+import io.roster.v1.DiscoverResponse;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * A node's {@link LocalView} holding one service of {@code instances} instances, and the node's
+ * {@link DiscoveryGrpcService} answering from it: the Discover path as a node runs it, minus the
+ * transport. Instances look like registry-bench's (an id, a 10.x address, port 8080, one of three
+ * zones, a version, one label), all healthy and UP, so an answer is the size the bench's are.
+ *
+ * <p>The view is filled from the in-memory store; a node fills it from Hazelcast, but Discover
+ * reads only the view, which holds the same records either way.
+ *
+ * <p>Threading: {@link #discover} is called by one thread at a time (a node calls it on its event
+ * loop); the view is immutable once filled.
+ */
+final class DiscoverFixture implements AutoCloseable {
+
+  static final ServiceKey SERVICE = new ServiceKey("bench", "orders");
+
+  private final InMemoryRegistryStore store;
+  private final DiscoveryGrpcService discovery;
+  private final DiscoverRequest request;
+  private final Answer answer = new Answer();
+
+  private DiscoverFixture(InMemoryRegistryStore store, LocalView view) {
+    this.store = store;
+    this.discovery = new DiscoveryGrpcService(view, new WatchHub(view), new OpenStreams(), 1024);
+    // What registry-bench's discover phase asks: the healthy instances of one service.
+    this.request =
+        DiscoverRequest.newBuilder()
+            .setNamespace(SERVICE.namespace())
+            .setService(SERVICE.service())
+            .build();
+  }
+
+  /** Registers {@code instances} instances and waits until the view holds them all. */
+  static DiscoverFixture start(int instances) {
+    InMemoryRegistryStore store = new InMemoryRegistryStore(Clock.systemUTC());
+    for (int i = 0; i < instances; i++) {
+      store.register(spec(i), 10_000).toCompletableFuture().join();
+    }
+    LocalView view = new LocalView(store);
+    view.start().toCompletableFuture().join();
+    int held = view.get(SERVICE).instances().size();
+    if (held != instances) {
+      store.close();
+      throw new IllegalStateException(
+          "the view holds " + held + " instances of " + SERVICE + ", expected " + instances);
+    }
+    return new DiscoverFixture(store, view);
+  }
+
+  /** Answers the request as the node does, up to the response message (not encoded). */
+  DiscoverResponse discover() {
+    discovery.discover(request, answer);
+    return answer.take();
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+
+  static InstanceSpec spec(int index) {
+    return new InstanceSpec(
+        new InstanceKey(SERVICE.namespace(), SERVICE.service(), String.format("i-%06d", index)),
+        String.format("10.%d.%d.%d", (index >> 16) & 0xff, (index >> 8) & 0xff, index & 0xff),
+        8080,
+        Map.of(),
+        InstanceSpec.DEFAULT_WEIGHT,
+        "zone-" + (char) ('a' + index % 3),
+        "1.0." + index % 4,
+        Map.of("bench", "true"),
+        InstanceStatus.UP);
+  }
+
+  /** Keeps the one response of a unary call; a failure is the fixture's bug, so it throws. */
+  private static final class Answer implements StreamObserver<DiscoverResponse> {
+    private DiscoverResponse response;
+
+    @Override
+    public void onNext(DiscoverResponse value) {
+      response = value;
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      throw new IllegalStateException("Discover failed", failure);
+    }
+
+    @Override
+    public void onCompleted() {}
+
+    DiscoverResponse take() {
+      DiscoverResponse taken = response;
+      response = null;
+      if (taken == null) {
+        throw new IllegalStateException("Discover answered nothing");
+      }
+      return taken;
+    }
+  }
+}
