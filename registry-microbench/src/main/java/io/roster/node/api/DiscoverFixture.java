@@ -1,9 +1,7 @@
-package io.roster.microbench;
+package io.roster.node.api;
 
 import io.grpc.stub.StreamObserver;
-import io.roster.node.api.DiscoveryGrpcService;
-import io.roster.node.api.OpenStreams;
-import io.roster.node.api.WatchHub;
+import io.roster.node.domain.DiscoveryQuery;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
@@ -24,27 +22,37 @@ import java.util.Map;
  * <p>The view is filled from the in-memory store; a node fills it from Hazelcast, but Discover
  * reads only the view, which holds the same records either way.
  *
- * <p>Threading: {@link #discover} is called by one thread at a time (a node calls it on its event
- * loop); the view is immutable once filled.
+ * <p>In the node's package: the wire's Discover ({@code discoverEncoded}), {@link DiscoverAnswers}
+ * and {@link EncodedMessage} are package-private, and are measured as they are rather than widened
+ * for a benchmark.
+ *
+ * <p>Threading: called by one thread at a time (a node calls Discover on an event loop); the view
+ * is immutable once filled.
  */
 final class DiscoverFixture implements AutoCloseable {
 
   static final ServiceKey SERVICE = new ServiceKey("bench", "orders");
 
+  /** What registry-bench's discover phase asks: the healthy instances of one service. */
+  static final DiscoverRequest REQUEST =
+      DiscoverRequest.newBuilder()
+          .setNamespace(SERVICE.namespace())
+          .setService(SERVICE.service())
+          .build();
+
+  /** {@link #REQUEST} as the node validates it. */
+  static final DiscoveryQuery QUERY = new DiscoveryQuery(SERVICE, "", Map.of(), false, "");
+
   private final InMemoryRegistryStore store;
+  private final LocalView view;
   private final DiscoveryGrpcService discovery;
-  private final DiscoverRequest request;
-  private final Answer answer = new Answer();
+  private final Answer<EncodedMessage> encoded = new Answer<>();
+  private final Answer<DiscoverResponse> decoded = new Answer<>();
 
   private DiscoverFixture(InMemoryRegistryStore store, LocalView view) {
     this.store = store;
+    this.view = view;
     this.discovery = new DiscoveryGrpcService(view, new WatchHub(view), new OpenStreams(), 1024);
-    // What registry-bench's discover phase asks: the healthy instances of one service.
-    this.request =
-        DiscoverRequest.newBuilder()
-            .setNamespace(SERVICE.namespace())
-            .setService(SERVICE.service())
-            .build();
   }
 
   /** Registers {@code instances} instances and waits until the view holds them all. */
@@ -64,10 +72,21 @@ final class DiscoverFixture implements AutoCloseable {
     return new DiscoverFixture(store, view);
   }
 
-  /** Answers the request as the node does, up to the response message (not encoded). */
-  DiscoverResponse discover() {
-    discovery.discover(request, answer);
-    return answer.take();
+  /** Discover as the gRPC API serves it: the answer's bytes, from the cache once built. */
+  EncodedMessage discoverOnTheWire() {
+    discovery.discoverEncoded(REQUEST, encoded);
+    return encoded.take();
+  }
+
+  /** Discover as callers in the node's JVM get it (the HTTP/JSON API): the same bytes, decoded. */
+  DiscoverResponse discoverDecoded() {
+    discovery.discover(REQUEST, decoded);
+    return decoded.take();
+  }
+
+  /** The answer built from the view from scratch, as the cache does on a miss (not encoded). */
+  DiscoverResponse buildAnswer() {
+    return DiscoverAnswers.build(view.get(SERVICE), QUERY);
   }
 
   @Override
@@ -89,11 +108,11 @@ final class DiscoverFixture implements AutoCloseable {
   }
 
   /** Keeps the one response of a unary call; a failure is the fixture's bug, so it throws. */
-  private static final class Answer implements StreamObserver<DiscoverResponse> {
-    private DiscoverResponse response;
+  private static final class Answer<T> implements StreamObserver<T> {
+    private T response;
 
     @Override
-    public void onNext(DiscoverResponse value) {
+    public void onNext(T value) {
       response = value;
     }
 
@@ -105,8 +124,8 @@ final class DiscoverFixture implements AutoCloseable {
     @Override
     public void onCompleted() {}
 
-    DiscoverResponse take() {
-      DiscoverResponse taken = response;
+    T take() {
+      T taken = response;
       response = null;
       if (taken == null) {
         throw new IllegalStateException("Discover answered nothing");

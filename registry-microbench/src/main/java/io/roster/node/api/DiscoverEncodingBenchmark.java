@@ -1,5 +1,6 @@
-package io.roster.microbench;
+package io.roster.node.api;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import io.roster.v1.DiscoverResponse;
 import java.io.IOException;
@@ -18,14 +19,14 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Protobuf encoding of a Discover answer of 10, 100 or 1,000 instances, the message built once by
- * the node's own Discover path ({@link DiscoverFixture}). {@link #toByteArray} allocates the array
- * as a caller would; {@link #writeTo} writes into a buffer kept from one call to the next, which is
- * the encoding work alone. Setup prints the encoded size (JMH's auxiliary counters add up over
- * iterations, so they cannot report a size).
+ * the node's own code ({@link DiscoverAnswers#build}). {@link #toByteString} is the call the node
+ * makes to keep an answer (it allocates the bytes); {@link #writeTo} writes into a buffer kept from
+ * one call to the next, which is the encoding work alone. Setup prints the encoded size (JMH's
+ * auxiliary counters add up over iterations, so they cannot report a size).
  *
  * <p>Protobuf remembers a message's size once computed, so from the second call on these measure
  * the writing only; a fresh answer also pays one size computation, which {@link
- * DiscoverBenchmark#discoverAndEncode} includes.
+ * DiscoverBenchmark#buildAndEncode} includes.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,7 +45,7 @@ public class DiscoverEncodingBenchmark {
   @Setup
   public void setUp() {
     try (DiscoverFixture fixture = DiscoverFixture.start(instances)) {
-      response = fixture.discover();
+      response = fixture.buildAnswer();
     }
     buffer = new byte[response.getSerializedSize()];
     System.out.printf(
@@ -53,8 +54,8 @@ public class DiscoverEncodingBenchmark {
   }
 
   @Benchmark
-  public byte[] toByteArray() {
-    return response.toByteArray();
+  public ByteString toByteString() {
+    return response.toByteString();
   }
 
   @Benchmark
@@ -65,7 +66,7 @@ public class DiscoverEncodingBenchmark {
     return buffer;
   }
 
-  /** The response encoded, kept apart so that decoding it back can be checked. */
+  /** The response encoded, so that decoding it back can be checked. */
   DiscoverResponse response() {
     return response;
   }
