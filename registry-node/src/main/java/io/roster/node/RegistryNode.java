@@ -7,6 +7,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.api.BearerTokenInterceptor;
@@ -130,6 +131,12 @@ public final class RegistryNode implements AutoCloseable {
         List.of(registry, discovery, clusterStatus, health.getHealthService())) {
       grpc.addService(GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(service, tokens)));
     }
+    Gauge.builder("roster.streams.open", openStreams, OpenStreams::size)
+        .description("Watch and KeepAlive streams open on this node")
+        .register(meters);
+    Gauge.builder("roster.watch.subscriptions", watchHub, WatchHub::subscriptions)
+        .description("Services followed by Watch streams on this node, one per stream and service")
+        .register(meters);
     grpc.addService(ReflectionService.v1());
     HttpEndpoints http =
         new HttpEndpoints(grpc, meters, new HttpApi(registry, discovery, clusterStatus));

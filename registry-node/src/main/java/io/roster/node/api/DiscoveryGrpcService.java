@@ -226,7 +226,15 @@ public final class DiscoveryGrpcService
     ServerCallStreamObserver<WatchResponse> call =
         (ServerCallStreamObserver<WatchResponse>) observer;
     WatchStream stream = new WatchStream(call, context, hub, watchQueueLimit, services);
+    // A call ends by completing (the node ends it) or by a cancel (the client cancelled it or
+    // went away): either way it must leave the open streams, or the node keeps its stream, queue
+    // and handlers for good.
     call.setOnCloseHandler(() -> openStreams.remove(observer));
+    call.setOnCancelHandler(
+        () -> {
+          stream.close();
+          openStreams.remove(observer);
+        });
     stream.start(fromRevisions);
   }
 }

@@ -87,6 +87,15 @@ public final class WatchHub {
     }
   }
 
+  /** Subscriptions on this node: one per Watch stream and service it follows. */
+  public int subscriptions() {
+    int total = 0;
+    for (Topic topic : topics.values()) {
+      total += topic.subscribers.size();
+    }
+    return total;
+  }
+
   /** The view a snapshot of {@code key} is taken from: the one the last message was made from. */
   ServiceView current(ServiceKey key) {
     Topic topic = topics.get(key);

@@ -53,10 +53,12 @@ final class WatchStream implements WatchHub.Subscriber {
     this.services = List.copyOf(services);
   }
 
-  /** Subscribes to every service; call on the event loop. */
+  /**
+   * Subscribes to every service; call on the event loop. The caller sets the call's cancel handler,
+   * which must {@link #close} this stream.
+   */
   void start(Map<ServiceKey, Long> fromRevisions) {
     call.setOnReadyHandler(this::drain);
-    call.setOnCancelHandler(this::close);
     for (ServiceKey key : services) {
       long from = fromRevisions.getOrDefault(key, 0L);
       sentRevisions.put(key, from);

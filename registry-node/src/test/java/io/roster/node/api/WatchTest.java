@@ -26,6 +26,10 @@ import io.roster.v1.SetStatusRequest;
 import io.roster.v1.WatchRequest;
 import io.roster.v1.WatchResponse;
 import io.roster.v1.WatchTarget;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -246,6 +250,70 @@ class WatchTest {
 
   private long viewRevision() {
     return node.view().get(new io.roster.node.domain.ServiceKey("default", service)).revision();
+  }
+
+  @Test
+  void aWatchTheClientCancelsOrDropsLeavesNothingBehindOnTheNode() throws Exception {
+    register("a");
+    Map<String, Integer> before = gauges();
+    ManagedChannel cancelling = plainChannel();
+    ManagedChannel dropped = plainChannel();
+    try {
+      Watcher cancelled = new Watcher();
+      DiscoveryServiceGrpc.newStub(cancelling).watch(request(0), cancelled);
+      Watcher lost = new Watcher();
+      DiscoveryServiceGrpc.newStub(dropped).watch(request(0), lost);
+      cancelled.await(1);
+      lost.await(1);
+      Map<String, Integer> open = gauges();
+      for (String gauge : before.keySet()) {
+        assertTrue(open.get(gauge) >= before.get(gauge) + 2, gauge + " counts both: " + open);
+      }
+
+      cancelled.cancel(); // RST_STREAM on a connection that stays open
+      dropped.shutdownNow(); // the connection goes away with the stream
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                Map<String, Integer> after = gauges();
+                for (String gauge : before.keySet()) {
+                  assertTrue(
+                      after.get(gauge) <= before.get(gauge),
+                      "the node still holds streams that ended: " + after + ", before: " + before);
+                }
+              });
+    } finally {
+      cancelling.shutdownNow();
+      dropped.shutdownNow();
+    }
+  }
+
+  private static ManagedChannel plainChannel() {
+    return NettyChannelBuilder.forAddress("127.0.0.1", node.apiPort()).usePlaintext().build();
+  }
+
+  /** The node's stream gauges, read from its metrics endpoint as an operator would. */
+  private static Map<String, Integer> gauges() throws Exception {
+    String metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + node.apiPort() + "/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    Map<String, Integer> gauges = new java.util.TreeMap<>();
+    for (String line : metrics.split("\n")) {
+      for (String gauge : List.of("roster_streams_open", "roster_watch_subscriptions")) {
+        if (line.startsWith(gauge + " ")) {
+          gauges.put(gauge, (int) Double.parseDouble(line.substring(gauge.length() + 1).trim()));
+        }
+      }
+    }
+    assertEquals(2, gauges.size(), "stream gauges in /metrics:\n" + metrics);
+    return gauges;
   }
 
   private RegisterResponse register(String id) {
