@@ -104,7 +104,7 @@ public final class ServiceState {
     }
     long next = ++revision;
     instances.remove(instanceId);
-    removals.addLast(new Removal(next, current));
+    removals.addLast(new Removal(next, instanceId));
     while (removals.size() > MAX_REMOVALS_RETAINED) {
       compactedRevision = removals.removeFirst().revision();
     }

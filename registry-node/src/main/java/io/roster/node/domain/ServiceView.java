@@ -108,9 +108,9 @@ public final class ServiceView {
     } else {
       TreeMap<String, InstanceRecord> merged = new TreeMap<>(byId);
       for (Removal removal : delta.removals()) {
-        InstanceRecord held = merged.get(removal.last().instanceId());
+        InstanceRecord held = merged.get(removal.instanceId());
         if (held != null && held.revision() < removal.revision()) {
-          merged.remove(removal.last().instanceId());
+          merged.remove(removal.instanceId());
         }
       }
       for (InstanceRecord record : delta.upserts()) {

@@ -120,7 +120,8 @@ class ServiceViewTest {
     InstanceRecord drainingA = record(spec("a"), InstanceStatus.DRAINING, true, 3);
     InstanceRecord c = record(spec("c"), 5);
 
-    ServiceView next = view.apply(delta(5, List.of(drainingA, c), List.of(new Removal(4, b))));
+    ServiceView next =
+        view.apply(delta(5, List.of(drainingA, c), List.of(new Removal(4, b.instanceId()))));
 
     assertEquals(5, next.revision());
     assertEquals(List.of(drainingA, c), next.instances());
@@ -134,7 +135,8 @@ class ServiceViewTest {
     ServiceView view = viewOf(1, old);
     InstanceRecord reAdded = record(Specs.builder("a").port(9999).build(), 3);
 
-    ServiceView next = view.apply(delta(3, List.of(reAdded), List.of(new Removal(2, old))));
+    ServiceView next =
+        view.apply(delta(3, List.of(reAdded), List.of(new Removal(2, old.instanceId()))));
 
     assertEquals(List.of(reAdded), next.instances());
     assertEquals(9999, next.instances().get(0).spec().port());
@@ -146,7 +148,8 @@ class ServiceViewTest {
     InstanceRecord b = record(spec("b"), 2);
     ServiceView view = viewOf(2, old, b);
 
-    ServiceView removed = view.apply(delta(3, List.of(), List.of(new Removal(3, old))));
+    ServiceView removed =
+        view.apply(delta(3, List.of(), List.of(new Removal(3, old.instanceId()))));
     assertEquals(List.of(b), removed.instances());
 
     InstanceRecord reAdded = record(spec("a"), 4);
@@ -161,8 +164,8 @@ class ServiceViewTest {
     ServiceView view = viewOf(5, a);
     InstanceRecord x = record(spec("x"), 5);
 
-    assertSame(view, view.apply(delta(5, List.of(x), List.of(new Removal(5, a)))));
-    assertSame(view, view.apply(delta(4, List.of(x), List.of(new Removal(4, a)))));
+    assertSame(view, view.apply(delta(5, List.of(x), List.of(new Removal(5, a.instanceId())))));
+    assertSame(view, view.apply(delta(4, List.of(x), List.of(new Removal(4, a.instanceId())))));
     assertEquals(List.of(a), view.instances());
   }
 
@@ -182,7 +185,7 @@ class ServiceViewTest {
     InstanceRecord held = record(spec("a"), 6);
     ServiceView view = viewOf(6, held);
 
-    ServiceView next = view.apply(delta(7, List.of(), List.of(new Removal(5, held))));
+    ServiceView next = view.apply(delta(7, List.of(), List.of(new Removal(5, held.instanceId()))));
 
     assertEquals(List.of(held), next.instances());
   }
@@ -221,7 +224,8 @@ class ServiceViewTest {
     InstanceRecord drainingA = record(spec("a"), InstanceStatus.DRAINING, true, 3);
     InstanceRecord c = record(spec("c"), 5);
 
-    ServiceView next = view.apply(delta(5, List.of(drainingA, c), List.of(new Removal(4, b))));
+    ServiceView next =
+        view.apply(delta(5, List.of(drainingA, c), List.of(new Removal(4, b.instanceId()))));
 
     assertSame(drainingA, next.find("a"));
     assertNull(next.find("b"));

@@ -139,7 +139,7 @@ public abstract class RegistryStoreContract {
     assertEquals(1, delta.upserts().size());
     assertEquals("c", delta.upserts().get(0).instanceId());
     assertEquals(1, delta.removals().size());
-    assertEquals("a", delta.removals().get(0).last().instanceId());
+    assertEquals("a", delta.removals().get(0).instanceId());
   }
 
   @Test

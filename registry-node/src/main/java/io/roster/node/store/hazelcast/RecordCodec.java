@@ -33,7 +33,7 @@ import java.util.Map;
 final class RecordCodec {
 
   /** Format version written first in every top-level structure. */
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
 
   private static final InstanceStatus[] STATUSES = InstanceStatus.values();
 
@@ -51,7 +51,7 @@ final class RecordCodec {
     out.writeInt(state.removals().size());
     for (Removal removal : state.removals()) {
       out.writeLong(removal.revision());
-      writeRecord(out, removal.last());
+      out.writeUTF(removal.instanceId());
     }
   }
 
@@ -65,7 +65,7 @@ final class RecordCodec {
     List<Removal> removals = new ArrayList<>(removalCount);
     for (int i = 0; i < removalCount; i++) {
       long removedAt = in.readLong();
-      removals.add(new Removal(removedAt, readRecord(in, key)));
+      removals.add(new Removal(removedAt, in.readUTF()));
     }
     return new ServiceState(key, revision, instances, removals, compacted);
   }
@@ -82,7 +82,7 @@ final class RecordCodec {
     out.writeInt(delta.removals().size());
     for (Removal removal : delta.removals()) {
       out.writeLong(removal.revision());
-      writeRecord(out, removal.last());
+      out.writeUTF(removal.instanceId());
     }
   }
 
@@ -96,7 +96,7 @@ final class RecordCodec {
     List<Removal> removals = new ArrayList<>(removalCount);
     for (int i = 0; i < removalCount; i++) {
       long removedAt = in.readLong();
-      removals.add(new Removal(removedAt, readRecord(in, key)));
+      removals.add(new Removal(removedAt, in.readUTF()));
     }
     return new ServiceDelta(key, revision, snapshot, upserts, removals);
   }
