@@ -109,6 +109,7 @@ public final class RegistryNode implements AutoCloseable {
         id -> {
           resyncQuietly();
           leadership.refresh();
+          watchHub.forgetOldRemovals();
         });
 
     GrpcIoServer grpc = GrpcIoServer.server(vertx);

@@ -17,16 +17,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Fans every change of this node's view out to the Watch streams on this node: one subscription per
  * service per node (the {@link LocalView} listener), whichever node made the change, and each
  * change turned into its protobuf message once, whatever the number of streams.
  *
- * <p>Each service's topic mirrors the view it follows and remembers its last {@value
- * #REMOVALS_KEPT} removals, so a stream resuming from a revision gets exactly what it missed from
- * memory, or a snapshot flagged {@code reset} when that is gone. The view Watch streams from is the
- * one Discover reads.
+ * <p>Each service's topic mirrors the view it follows and remembers its removals of the last
+ * {@value #REMOVAL_RETENTION_MINUTES} minutes (at most {@value #REMOVALS_KEPT}), so a stream
+ * resuming from a revision gets exactly what it missed from memory, or a snapshot flagged {@code
+ * reset} when that is gone, as etcd answers a watch from a compacted revision. Without the time
+ * bound a registry with churn held a full record per removal for good: 1,000 services that each saw
+ * 100 instances come and go kept about 70 MB on every node. The view Watch streams from is the one
+ * Discover reads.
  *
  * <p>Threading: {@link #viewChanged} runs on store threads inside the view's update, in revision
  * order per service; subscribe and unsubscribe on event loops. Each topic's monitor orders the
@@ -36,10 +41,36 @@ public final class WatchHub {
 
   static final int REMOVALS_KEPT = 1024;
 
+  /** How long a removal stays available to resuming streams. */
+  static final long REMOVAL_RETENTION_MINUTES = 5;
+
+  private static final long REMOVAL_RETENTION_NANOS =
+      TimeUnit.MINUTES.toNanos(REMOVAL_RETENTION_MINUTES);
+
   private final Map<ServiceKey, Topic> topics = new ConcurrentHashMap<>();
+  private final LongSupplier nanoTime;
 
   public WatchHub(LocalView view) {
+    this(view, System::nanoTime);
+  }
+
+  /** With a clock for tests: {@code nanoTime} as {@link System#nanoTime}. */
+  WatchHub(LocalView view, LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
     view.onChange(this::viewChanged);
+  }
+
+  /**
+   * Forgets removals older than the retention; call periodically, so a service that stopped
+   * changing lets go of its history too.
+   */
+  public void forgetOldRemovals() {
+    long now = nanoTime.getAsLong();
+    for (Topic topic : topics.values()) {
+      synchronized (topic) {
+        topic.forgetBefore(now - REMOVAL_RETENTION_NANOS);
+      }
+    }
   }
 
   /** A Watch stream's side of the hub. */
@@ -113,11 +144,13 @@ public final class WatchHub {
         // earlier than here takes a snapshot.
         topic.historyFrom = after.revision();
       }
+      long now = nanoTime.getAsLong();
       for (InstanceChange change : changes) {
         if (change.kind() == InstanceChange.Kind.REMOVED) {
-          topic.remember(change);
+          topic.remember(change, now);
         }
       }
+      topic.forgetBefore(now - REMOVAL_RETENTION_NANOS);
       if (changes.isEmpty() || topic.subscribers.isEmpty()) {
         return;
       }
@@ -155,7 +188,7 @@ public final class WatchHub {
   /** One service: its subscribers, the view they follow, its recent removals. */
   private static final class Topic {
     final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
-    final ArrayDeque<InstanceChange> removals = new ArrayDeque<>();
+    final ArrayDeque<Remembered> removals = new ArrayDeque<>();
     volatile ServiceView current;
     long historyFrom;
 
@@ -163,19 +196,30 @@ public final class WatchHub {
       this.current = ServiceView.empty(key);
     }
 
-    void remember(InstanceChange removal) {
-      removals.addLast(removal);
+    void remember(InstanceChange removal, long nowNanos) {
+      removals.addLast(new Remembered(removal, nowNanos));
       while (removals.size() > REMOVALS_KEPT) {
-        historyFrom = Math.max(historyFrom, removals.removeFirst().revision());
+        forgetFirst();
       }
+    }
+
+    /** Forgets the removals made before {@code cutoffNanos}. */
+    void forgetBefore(long cutoffNanos) {
+      while (!removals.isEmpty() && removals.peekFirst().atNanos - cutoffNanos < 0) {
+        forgetFirst();
+      }
+    }
+
+    private void forgetFirst() {
+      historyFrom = Math.max(historyFrom, removals.removeFirst().change.revision());
     }
 
     /** What changed after {@code revision}: instances changed since, and removals since. */
     WatchResponse changesSince(long revision) {
       List<InstanceChange> changes = new ArrayList<>();
-      for (InstanceChange removal : removals) {
-        if (removal.revision() > revision) {
-          changes.add(removal);
+      for (Remembered removal : removals) {
+        if (removal.change.revision() > revision) {
+          changes.add(removal.change);
         }
       }
       for (InstanceRecord record : current.instances()) {
@@ -188,4 +232,7 @@ public final class WatchHub {
       return changesMessage(current, changes);
     }
   }
+
+  /** A removal and when this node saw it. */
+  private record Remembered(InstanceChange change, long atNanos) {}
 }

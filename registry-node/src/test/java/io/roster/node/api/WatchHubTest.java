@@ -1,0 +1,136 @@
+package io.roster.node.api;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.roster.node.domain.InstanceKey;
+import io.roster.node.domain.InstanceSpec;
+import io.roster.node.domain.ServiceKey;
+import io.roster.node.store.InMemoryRegistryStore;
+import io.roster.node.view.LocalView;
+import io.roster.testing.Instances;
+import io.roster.testing.ManualClock;
+import io.roster.v1.ChangeType;
+import io.roster.v1.WatchResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The hub's memory of removals: exact deltas while it holds them, a reset snapshot after. */
+@Timeout(60)
+class WatchHubTest {
+
+  private static final ServiceKey ORDERS = new ServiceKey("default", "orders");
+
+  private final ManualClock clock = new ManualClock();
+  private final AtomicLong nanos = new AtomicLong();
+  private final InMemoryRegistryStore store = new InMemoryRegistryStore(clock);
+  private final LocalView view = new LocalView(store);
+  private final WatchHub hub = new WatchHub(view, nanos::get);
+
+  @BeforeEach
+  void startView() {
+    done(view.start());
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  @Test
+  void aStreamResumingWithinTheRetentionGetsTheRemovalItMissed() {
+    long seen = register("a");
+    register("b");
+    long removed = deregister("a");
+    awaitView(removed);
+    nanos.addAndGet(TimeUnit.MINUTES.toNanos(WatchHub.REMOVAL_RETENTION_MINUTES) - 1);
+    hub.forgetOldRemovals();
+
+    Recorder resumed = subscribe(seen);
+
+    assertTrue(resumed.snapshots.isEmpty(), "no snapshot needed");
+    assertEquals(1, resumed.messages.size());
+    assertEquals(
+        List.of(ChangeType.CHANGE_TYPE_UPDATED, ChangeType.CHANGE_TYPE_REMOVED),
+        resumed.messages.get(0).getChanges().getChangesList().stream()
+            .map(change -> change.getType())
+            .toList());
+  }
+
+  @Test
+  void aStreamResumingAfterTheRetentionGetsAResetSnapshot() {
+    long seen = register("a");
+    register("b");
+    long removed = deregister("a");
+    awaitView(removed);
+    nanos.addAndGet(TimeUnit.MINUTES.toNanos(WatchHub.REMOVAL_RETENTION_MINUTES) + 1);
+    hub.forgetOldRemovals();
+
+    Recorder resumed = subscribe(seen);
+
+    assertTrue(resumed.messages.isEmpty(), "no delta from a forgotten history");
+    assertEquals(List.of(true), resumed.snapshots, "a snapshot flagged reset");
+  }
+
+  @Test
+  void removalsAreForgottenWhenTheServiceChangesAfterTheRetentionToo() {
+    long seen = register("a");
+    awaitView(deregister("a"));
+    nanos.addAndGet(TimeUnit.MINUTES.toNanos(WatchHub.REMOVAL_RETENTION_MINUTES) + 1);
+    awaitView(register("c")); // no periodic call: the change itself lets go of old history
+
+    Recorder resumed = subscribe(seen);
+
+    assertFalse(resumed.snapshots.isEmpty(), "a reset snapshot, not a delta missing a removal");
+  }
+
+  private Recorder subscribe(long fromRevision) {
+    Recorder recorder = new Recorder();
+    hub.subscribe(ORDERS, recorder, fromRevision);
+    return recorder;
+  }
+
+  private long register(String id) {
+    InstanceSpec spec =
+        ProtoMapper.toSpec(Instances.of(ORDERS.service()).setInstanceId(id).build());
+    return done(store.register(spec, 60_000)).record().revision();
+  }
+
+  private long deregister(String id) {
+    return done(store.deregister(new InstanceKey("default", "orders", id), 0)).revision();
+  }
+
+  private void awaitView(long revision) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> view.get(ORDERS).revision() >= revision);
+  }
+
+  private static <T> T done(CompletionStage<T> stage) {
+    return stage.toCompletableFuture().join();
+  }
+
+  /** What the hub hands one subscriber. */
+  private static final class Recorder implements WatchHub.Subscriber {
+    final List<WatchResponse> messages = new ArrayList<>();
+    final List<Boolean> snapshots = new ArrayList<>();
+
+    @Override
+    public void offer(ServiceKey key, WatchResponse message) {
+      messages.add(message);
+    }
+
+    @Override
+    public void snapshotDue(ServiceKey key, boolean reset) {
+      snapshots.add(reset);
+    }
+  }
+}
