@@ -68,7 +68,7 @@ final class DiscoverAnswers {
     if (cached != null && cached.builtFrom.get() == current) {
       return cached.message;
     }
-    EncodedMessage message = new EncodedMessage(build(current, query).toByteString());
+    EncodedMessage message = EncodedMessage.of(build(current, query));
     if (current.revision() > 0) {
       answers.put(query, new Answer(current, message, weight(query, message)));
     }

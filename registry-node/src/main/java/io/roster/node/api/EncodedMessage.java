@@ -1,6 +1,8 @@
 package io.roster.node.api;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
@@ -14,26 +16,33 @@ import java.io.OutputStream;
  * descriptor whose handler answers with pre-encoded messages; the caller's stub still decodes the
  * generated type, since the bytes are the same.
  *
- * <p>Immutable (the bytes are a {@link ByteString}); safe to send from any thread, to any number of
- * calls at once.
+ * <p>Immutable: the array is written once, by the encoder, and never handed out (only a read-only
+ * {@link ByteString} view of it, and copies). It is kept as an array, not a {@code ByteString},
+ * because {@code ByteString.writeTo} copies the bytes again before writing them, on every send.
+ * Safe to send from any thread, to any number of calls at once.
  */
 final class EncodedMessage {
 
   /** Writes the bytes unchanged; reads any message's bytes (for a client of this descriptor). */
   static final MethodDescriptor.Marshaller<EncodedMessage> MARSHALLER = new Marshaller();
 
-  private final ByteString bytes;
+  private final byte[] bytes;
 
-  EncodedMessage(ByteString bytes) {
+  private EncodedMessage(byte[] bytes) {
     this.bytes = bytes;
   }
 
+  static EncodedMessage of(MessageLite message) {
+    return new EncodedMessage(message.toByteArray());
+  }
+
+  /** The bytes, as a read-only view (no copy). */
   ByteString bytes() {
-    return bytes;
+    return UnsafeByteOperations.unsafeWrap(bytes);
   }
 
   int size() {
-    return bytes.size();
+    return bytes.length;
   }
 
   private static final class Marshaller implements MethodDescriptor.Marshaller<EncodedMessage> {
@@ -45,7 +54,7 @@ final class EncodedMessage {
     @Override
     public EncodedMessage parse(InputStream stream) {
       try {
-        return new EncodedMessage(ByteString.readFrom(stream));
+        return new EncodedMessage(stream.readAllBytes());
       } catch (IOException e) {
         throw new IllegalStateException("reading an encoded message failed", e);
       }
@@ -57,24 +66,24 @@ final class EncodedMessage {
    * and the Vert.x bridge then copy the message once instead of reading it in chunks.
    */
   private static final class BytesStream extends InputStream implements Drainable, KnownLength {
-    private final ByteString bytes;
+    private final byte[] bytes;
     private int position;
 
-    BytesStream(ByteString bytes) {
+    BytesStream(byte[] bytes) {
       this.bytes = bytes;
     }
 
     @Override
     public int drainTo(OutputStream target) throws IOException {
-      int drained = bytes.size() - position;
-      bytes.substring(position).writeTo(target);
-      position = bytes.size();
+      int drained = bytes.length - position;
+      target.write(bytes, position, drained);
+      position = bytes.length;
       return drained;
     }
 
     @Override
     public int read() {
-      return position < bytes.size() ? bytes.byteAt(position++) & 0xff : -1;
+      return position < bytes.length ? bytes[position++] & 0xff : -1;
     }
 
     @Override
@@ -82,18 +91,18 @@ final class EncodedMessage {
       if (length == 0) {
         return 0;
       }
-      if (position >= bytes.size()) {
+      if (position >= bytes.length) {
         return -1;
       }
-      int count = Math.min(length, bytes.size() - position);
-      bytes.substring(position, position + count).copyTo(target, offset);
+      int count = Math.min(length, bytes.length - position);
+      System.arraycopy(bytes, position, target, offset, count);
       position += count;
       return count;
     }
 
     @Override
     public int available() {
-      return bytes.size() - position;
+      return bytes.length - position;
     }
   }
 }
