@@ -99,6 +99,23 @@ final class BenchContext {
     }
   }
 
+  /**
+   * Background heartbeats answered other than ACTIVE since the background's {@code notActive()} was
+   * {@code notActiveBefore}, adding a problem to {@code result} when there are any: each is a lease
+   * the cluster lost although the bench kept heartbeating.
+   */
+  long backgroundLost(PhaseResult result, long notActiveBefore) {
+    long lost = background.notActive() - notActiveBefore;
+    if (lost > 0) {
+      result.problem(
+          lost
+              + " background heartbeats answered other than ACTIVE: leases lost ("
+              + background.firstNotActive()
+              + ")");
+    }
+    return lost;
+  }
+
   PrintStream err() {
     return err;
   }

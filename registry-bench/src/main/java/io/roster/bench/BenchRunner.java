@@ -2,15 +2,10 @@ package io.roster.bench;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.roster.v1.ClusterMember;
 import io.roster.v1.ClusterServiceGrpc;
 import io.roster.v1.ClusterStatusRequest;
 import io.roster.v1.ClusterStatusResponse;
-import io.roster.v1.DeregisterRequest;
-import io.roster.v1.DeregisterResponse;
-import io.roster.v1.InstanceKey;
-import io.roster.v1.RegistryServiceGrpc;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -180,55 +175,23 @@ final class BenchRunner {
     return lines;
   }
 
-  /**
-   * Deregisters every instance the run registered, with its epoch (so nothing registered since by
-   * someone else is removed), bounded by {@code countedPhaseBoundMillis}. An instance already gone
-   * (evicted after its grace) counts as done.
-   */
+  /** Deregisters every instance the run registered, bounded by {@code countedPhaseBoundMillis}. */
   private String deregisterAll(BenchContext context) throws InterruptedException {
     List<RegisteredLease> leases = new ArrayList<>(context.registered());
     if (leases.isEmpty()) {
       return "nothing to deregister";
     }
-    UnaryLoad<DeregisterResponse> load = new UnaryLoad<>(config.concurrency());
-    context
-        .progress()
-        .show(
-            "cleanup",
-            () -> String.format("deregistered %,d/%,d", load.succeeded(), leases.size()));
-    long start = System.nanoTime();
-    boolean drained =
-        load.run(
-            leases.size(),
-            start + TimeUnit.MILLISECONDS.toNanos(config.countedPhaseBoundMillis()),
-            TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
-            () -> false, // cleanup runs on a stop request too: it is what a stop waits for
-            (index, observer) -> {
-              RegisteredLease lease = leases.get((int) index);
-              RegistryServiceGrpc.newStub(context.cluster().nextChannel())
-                  .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
-                  .deregister(
-                      DeregisterRequest.newBuilder()
-                          .setKey(
-                              InstanceKey.newBuilder()
-                                  .setNamespace(config.namespace())
-                                  .setService(lease.service())
-                                  .setInstanceId(lease.instanceId()))
-                          .setEpoch(lease.epoch())
-                          .build(),
-                      new GoneIsDone(observer));
-            },
-            (index, response) -> {});
-    context.progress().clear();
+    Deregistration cleanup =
+        Deregistration.run(context, leases, config.countedPhaseBoundMillis(), "cleanup");
     return String.format(
         Locale.ROOT,
         "deregistered %d of %d instances in namespace %s in %.1f s%s%s",
-        load.succeeded(),
+        cleanup.succeeded(),
         leases.size(),
         config.namespace(),
-        (System.nanoTime() - start) / 1e9,
-        load.failed() > 0 ? "; " + load.failed() + " failed " + load.failureSummary() : "",
-        drained ? "" : "; some calls still unanswered");
+        cleanup.elapsedSeconds(),
+        cleanup.failed() > 0 ? "; " + cleanup.failed() + " failed " + cleanup.failureSummary() : "",
+        cleanup.drained() ? "" : "; some calls still unanswered");
   }
 
   private String header(ZonedDateTime started, List<String> clusterLines, NodeCpu cpu) {
@@ -285,35 +248,6 @@ final class BenchRunner {
       return fields[0] + " " + fields[1] + " " + fields[2] + " (1, 5, 15 min)";
     } catch (IOException | RuntimeException e) {
       return "unknown";
-    }
-  }
-
-  /** Passes a Deregister's outcome on, with NOT_FOUND (already evicted) as a success. */
-  private static final class GoneIsDone implements StreamObserver<DeregisterResponse> {
-    private final StreamObserver<DeregisterResponse> next;
-
-    GoneIsDone(StreamObserver<DeregisterResponse> next) {
-      this.next = next;
-    }
-
-    @Override
-    public void onNext(DeregisterResponse value) {
-      next.onNext(value);
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      if (Status.fromThrowable(error).getCode() == Status.Code.NOT_FOUND) {
-        next.onNext(DeregisterResponse.getDefaultInstance());
-        next.onCompleted();
-      } else {
-        next.onError(error);
-      }
-    }
-
-    @Override
-    public void onCompleted() {
-      next.onCompleted();
     }
   }
 }

@@ -100,7 +100,7 @@ final class DiscoverPhase implements Phase {
     NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
     context.progress().clear();
 
-    long lost = context.background().notActive() - lostBefore;
+    long lost = context.backgroundLost(result, lostBefore);
     Latencies latencies = load.latencies();
     result
         .put("ops", load.succeeded())
@@ -140,13 +140,6 @@ final class DiscoverPhase implements Phase {
     }
     if (emptyAnswers.get() > 0) {
       result.problem(emptyAnswers.get() + " answers listed no healthy instance");
-    }
-    if (lost > 0) {
-      result.problem(
-          lost
-              + " background heartbeats answered other than ACTIVE: leases lost ("
-              + context.background().firstNotActive()
-              + ")");
     }
     return result;
   }

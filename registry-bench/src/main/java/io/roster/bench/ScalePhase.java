@@ -6,10 +6,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.roster.v1.DeregisterRequest;
-import io.roster.v1.DeregisterResponse;
 import io.roster.v1.DiscoveryServiceGrpc;
-import io.roster.v1.InstanceKey;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
@@ -22,7 +19,6 @@ import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
@@ -85,16 +81,9 @@ final class ScalePhase implements Phase {
     } finally {
       context.progress().clear();
     }
-    long lost = context.background().notActive() - lostBefore;
+    long lost = context.backgroundLost(result, lostBefore);
     result.put("lostLeases", lost);
     context.putGaps(result, lapsesBefore);
-    if (lost > 0) {
-      result.problem(
-          lost
-              + " background heartbeats answered other than ACTIVE: leases lost ("
-              + context.background().firstNotActive()
-              + ")");
-    }
     return result;
   }
 
@@ -313,46 +302,10 @@ final class ScalePhase implements Phase {
     if (leases.isEmpty()) {
       return 0;
     }
-    BenchConfig config = context.config();
-    UnaryLoad<DeregisterResponse> load = new UnaryLoad<>(config.concurrency());
-    AtomicIntegerArray done = new AtomicIntegerArray(leases.size());
-    context
-        .progress()
-        .show(
-            NAME,
-            () ->
-                String.format(
-                    "deregistered %,d/%,d scale instances", load.succeeded(), leases.size()));
-    load.run(
-        leases.size(),
-        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.scaleBoundMillis()),
-        TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
-        () -> false, // the instances hold 1 h leases: always try to remove them
-        (index, observer) -> {
-          RegisteredLease lease = leases.get((int) index);
-          RegistryServiceGrpc.newStub(context.cluster().nextChannel())
-              .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
-              .deregister(
-                  DeregisterRequest.newBuilder()
-                      .setKey(
-                          InstanceKey.newBuilder()
-                              .setNamespace(config.namespace())
-                              .setService(lease.service())
-                              .setInstanceId(lease.instanceId()))
-                      .setEpoch(lease.epoch())
-                      .build(),
-                  observer);
-        },
-        (index, response) -> done.set((int) index, 1));
-    context.progress().clear();
-    long left = 0;
-    for (int i = 0; i < done.length(); i++) {
-      if (done.get(i) == 0) {
-        context.registered().add(leases.get(i));
-        left++;
-      }
-    }
-    return left;
+    List<RegisteredLease> left =
+        Deregistration.run(context, leases, context.config().scaleBoundMillis(), NAME).left();
+    context.registered().addAll(left);
+    return left.size();
   }
 
   /** Instance {@code index} of the scale set: shaped as the population's, in its own services. */
