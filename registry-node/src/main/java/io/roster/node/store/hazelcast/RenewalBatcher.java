@@ -19,22 +19,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns many heartbeats into few Hazelcast writes. Heartbeats are queued per partition; at the end
- * of every {@code windowMillis} window, each partition with at least {@value #FULL_BATCH}
- * heartbeats waiting, or whose oldest has waited {@value #MAX_WAIT_WINDOWS} windows, gets one
- * {@link RenewLeases} operation (one write and one backup, whatever the number of leases in it).
- * The write rate is so bounded by partitions × windows per second, not by heartbeats per second.
+ * Turns many heartbeats into few Hazelcast writes. Heartbeats are queued per partition; every
+ * {@code windowMillis} each partition with heartbeats waiting gets one {@link RenewLeases}
+ * operation (one write and one backup, whatever the number of leases in it). The write rate is so
+ * bounded by partitions × windows per second, not by heartbeats per second.
  *
- * <p>Why not every partition every window: a fleet at rest spreads its heartbeats over many
- * services, so a window holds about one heartbeat per partition, and each then paid a whole
- * Hazelcast invocation and its backup (90-170 µs here, the same for 1 or 100 renewals): the 3,000
- * heartbeats/s of 10,000 idle instances kept most of a core busy. Under load, partitions fill a
- * batch within one window and are written every window as before.
- *
- * <p>The cost is latency and slack: a heartbeat is answered, and its lease extended, up to {@value
- * #MAX_WAIT_WINDOWS} windows after it arrived (one window under load), so a lease runs up to that
- * much longer than TTL after the last heartbeat. With the default 20 ms window (100 ms at most) and
- * TTLs of seconds, both are small.
+ * <p>The cost is latency and slack: a heartbeat is answered, and its lease extended, up to one
+ * window after it arrived, so a lease runs up to one window longer than TTL after the last
+ * heartbeat. With the default 20 ms window and TTLs of seconds, both are noise.
  *
  * <p>Threading: {@link #renew} is called from any thread; flushes run on one scheduler thread;
  * futures complete on Hazelcast threads.
@@ -43,12 +35,6 @@ final class RenewalBatcher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RenewalBatcher.class);
   private static final RenewResult.Outcome[] OUTCOMES = RenewResult.Outcome.values();
-
-  /** Heartbeats waiting in one partition that are worth a write at once. */
-  static final int FULL_BATCH = 16;
-
-  /** Windows a heartbeat waits at most for others to share its write. */
-  static final int MAX_WAIT_WINDOWS = 5;
 
   private final IMap<String, LeaseTable> leases;
   private final PartitionService partitions;
@@ -96,7 +82,7 @@ final class RenewalBatcher implements AutoCloseable {
     long now = clock.millis();
     for (Map.Entry<Integer, Batch> entry : pending.entrySet()) {
       Batch batch = entry.getValue();
-      Batch.Taken taken = batch.takeWhenDue();
+      Batch.Taken taken = batch.take();
       if (taken == null) {
         continue;
       }
@@ -135,35 +121,23 @@ final class RenewalBatcher implements AutoCloseable {
   }
 
   /** Heartbeats waiting for one partition; guarded by its own monitor. */
-  static final class Batch {
+  private static final class Batch {
     private Map<String, List<RenewLeases.Renewal>> renewals = new HashMap<>();
     private Map<String, List<CompletableFuture<RenewResult>>> answers = new HashMap<>();
-    private int waiting;
-    private int windowsWaited;
 
     synchronized void add(
         String serviceKey, RenewLeases.Renewal renewal, CompletableFuture<RenewResult> answer) {
       renewals.computeIfAbsent(serviceKey, k -> new ArrayList<>()).add(renewal);
       answers.computeIfAbsent(serviceKey, k -> new ArrayList<>()).add(answer);
-      waiting++;
     }
 
-    /**
-     * At the end of a window: everything waiting when it is a full batch or has waited long enough,
-     * else null (and the heartbeats wait one window more).
-     */
-    synchronized Taken takeWhenDue() {
-      if (waiting == 0) {
-        return null;
-      }
-      if (waiting < FULL_BATCH && ++windowsWaited < MAX_WAIT_WINDOWS) {
+    synchronized Taken take() {
+      if (renewals.isEmpty()) {
         return null;
       }
       Taken taken = new Taken(renewals, answers);
       renewals = new HashMap<>();
       answers = new HashMap<>();
-      waiting = 0;
-      windowsWaited = 0;
       return taken;
     }
 
