@@ -50,18 +50,37 @@ public final class LeaseTable {
 
   /**
    * Grants the lease of a registration. A grant for an older epoch than the one held is ignored:
-   * two registrations racing must leave the newer one's lease.
+   * two registrations racing must leave the newer one's lease. A grant of the epoch held (a retried
+   * or late write) never moves its expiry backwards.
    */
   public void grant(String instanceId, long epoch, long ttlMillis, long nowMillis) {
     Lease held = leases.get(instanceId);
-    if (held == null || held.epoch() <= epoch) {
+    if (held == null || held.epoch() < epoch) {
       leases.put(instanceId, new Lease(epoch, ttlMillis, nowMillis + ttlMillis, false, 0));
+    } else if (held.epoch() == epoch && !held.expired()) {
+      leases.put(
+          instanceId,
+          new Lease(
+              epoch,
+              ttlMillis,
+              Math.max(held.expiresAtMillis(), nowMillis + ttlMillis),
+              false,
+              held.seq()));
     }
   }
 
   /**
-   * Extends a lease by its TTL from now; {@code epoch} 0 skips the epoch check. Renewing a lease
-   * the leader declared expired revives it: the caller must then mark the instance healthy.
+   * Extends a lease to its TTL past {@code nowMillis}, the moment the heartbeat was taken in;
+   * {@code epoch} 0 skips the epoch check. Renewing a lease the leader declared expired revives it:
+   * the caller must then mark the instance healthy.
+   *
+   * <p>The expiry never moves backwards. Heartbeats are stamped when their batch is built and the
+   * batch can land much later: it waits on a member that hangs, then is retried on the member that
+   * took over its partitions, after fresher renewals and after the leader gave every lease a full
+   * TTL. Taking such a stamp as "now" would pull the expiry back into the past and have the leader
+   * declare an instance expired whose heartbeats all arrived. So a renewal only ever extends: one
+   * whose stamp plus TTL is not later than the held expiry changes nothing, and for a declared
+   * lease (whose expiry is the declaration time) it does not revive what it cannot keep alive.
    */
   public RenewResult renew(String instanceId, long epoch, long nowMillis) {
     Lease held = leases.get(instanceId);
@@ -76,10 +95,13 @@ public final class LeaseTable {
     if (epoch != 0 && epoch < held.epoch()) {
       return RenewResult.stale(held.epoch());
     }
+    long expiresAt = nowMillis + held.ttlMillis();
+    if (expiresAt <= held.expiresAtMillis()) {
+      return new RenewResult(
+          RenewResult.Outcome.RENEWED, held.ttlMillis(), held.epoch(), false, held.seq());
+    }
     long seq = held.expired() ? held.seq() + 1 : held.seq();
-    leases.put(
-        instanceId,
-        new Lease(held.epoch(), held.ttlMillis(), nowMillis + held.ttlMillis(), false, seq));
+    leases.put(instanceId, new Lease(held.epoch(), held.ttlMillis(), expiresAt, false, seq));
     return new RenewResult(
         RenewResult.Outcome.RENEWED, held.ttlMillis(), held.epoch(), held.expired(), seq);
   }

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.roster.node.domain.RenewResult.Outcome;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class LeaseTableTest {
@@ -23,6 +26,11 @@ class LeaseTableTest {
   private static final LeaderFence FENCE = new LeaderFence(5, NOW + 3_600_000);
 
   private final LeaseTable table = new LeaseTable();
+
+  /** Leader epoch 5, its leader lease good until {@code validUntilMillis}. */
+  private static LeaderFence fenceUntil(long validUntilMillis) {
+    return new LeaderFence(5, validUntilMillis);
+  }
 
   /** A lease as granted or renewed: not declared expired, health sequence 0. */
   private static Lease live(long epoch, long ttlMillis, long expiresAtMillis) {
@@ -209,6 +217,100 @@ class LeaseTableTest {
 
     assertEquals(RenewResult.notFound(), result);
     assertEquals(live(3, TTL, NOW + TTL), table.get("a"), "the lease held is left alone");
+  }
+
+  // ---- late and reordered renewals: an expiry never moves backwards ----
+
+  @Test
+  void aRenewalStampedBeforeTheHeldOneNeverMovesTheExpiryBack() {
+    table.grant("a", 3, TTL, 0);
+    table.renew("a", 3, 5_000);
+
+    RenewResult late = table.renew("a", 3, 2_000);
+
+    assertEquals(new RenewResult(Outcome.RENEWED, TTL, 3, false, 0), late);
+    assertEquals(live(3, TTL, 15_000), table.get("a"), "not 12,000");
+  }
+
+  @Test
+  void aRenewalStampedBeforeTheFullTtlGraceLeavesTheGraceAlone() {
+    table.grant("a", 3, TTL, 0);
+    table.extendAll(20_000);
+
+    table.renew("a", 3, 1_000);
+
+    assertEquals(live(3, TTL, 30_000), table.get("a"));
+    assertEquals(-1, table.declareExpired("a", 3, 11_000, fenceUntil(30_000)));
+  }
+
+  @Test
+  void aRetriedGrantOfTheSameEpochNeverShortensTheLease() {
+    table.grant("a", 3, TTL, 0);
+    table.renew("a", 3, 8_000);
+
+    table.grant("a", 3, TTL, 0);
+
+    assertEquals(live(3, TTL, 18_000), table.get("a"));
+  }
+
+  @Test
+  void aLateRenewalThatCannotKeepADeclaredLeaseAliveDoesNotReviveIt() {
+    table.grant("a", 3, TTL, 0);
+    long seq = table.declareExpired("a", 3, 10_500, fenceUntil(20_000));
+
+    RenewResult late = table.renew("a", 3, 400);
+
+    assertFalse(late.revived());
+    assertEquals(new Lease(3, TTL, 10_500, true, seq), table.get("a"));
+  }
+
+  @Test
+  void aLateRenewalThatWasDueBeforeTheDeclarationRevivesTheLease() {
+    table.grant("a", 3, TTL, 0);
+    long seq = table.declareExpired("a", 3, 10_500, fenceUntil(20_000));
+
+    RenewResult late = table.renew("a", 3, 1_000);
+
+    assertTrue(late.revived());
+    assertEquals(new Lease(3, TTL, 11_000, false, seq + 1), table.get("a"));
+  }
+
+  /**
+   * Batches of renewals applied in any order, any number of times, interleaved with full-TTL
+   * grants: the expiry only grows, and always ends at the latest stamp plus TTL (no renewal is
+   * lost).
+   */
+  @Test
+  void renewalsDelayedAndReorderedAtRandomNeverMoveAnExpiryBackOrLoseOne() {
+    Random random = new Random(11);
+    for (int round = 0; round < 2_000; round++) {
+      LeaseTable leases = new LeaseTable();
+      leases.grant("a", 1, TTL, 0);
+      List<Long> stamps = new ArrayList<>();
+      for (int i = 0; i < 1 + random.nextInt(12); i++) {
+        stamps.add((long) random.nextInt(40_000));
+      }
+      List<Long> applied = new ArrayList<>(stamps);
+      for (int i = 0; i < random.nextInt(4); i++) {
+        applied.add(applied.get(random.nextInt(applied.size()))); // a retried batch
+      }
+      Collections.shuffle(applied, random);
+      long latestGrace = 0;
+      long before = leases.get("a").expiresAtMillis();
+      for (long stamp : applied) {
+        if (random.nextInt(5) == 0) {
+          latestGrace = Math.max(latestGrace, stamp + TTL);
+          leases.extendAll(stamp);
+        }
+        leases.renew("a", 1, stamp);
+        long after = leases.get("a").expiresAtMillis();
+        assertTrue(
+            after >= before, "round " + round + ": expiry went from " + before + " to " + after);
+        before = after;
+      }
+      long latestRenewal = Collections.max(stamps) + TTL;
+      assertEquals(Math.max(Math.max(TTL, latestRenewal), latestGrace), before, "round " + round);
+    }
   }
 
   // ---- declare, revive, revoke ----
