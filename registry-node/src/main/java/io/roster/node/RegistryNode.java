@@ -96,9 +96,8 @@ public final class RegistryNode implements AutoCloseable {
     // Events can be lost when a member dies mid-change: compare revisions whenever membership
     // moves, and periodically in case anything else slipped.
     membership.onChange(
-        memberLeft -> {
+        () -> {
           leadership.membershipChanged();
-          sweeper.membershipChanged(memberLeft);
           resyncQuietly();
         });
     sweeper.start();

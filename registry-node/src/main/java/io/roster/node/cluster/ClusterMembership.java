@@ -6,7 +6,6 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +32,8 @@ public final class ClusterMembership {
     this.expectedSize = expectedSize;
   }
 
-  /** Calls {@code onChange} after every member join (false) or leave (true). */
-  public void onChange(Consumer<Boolean> onChange) {
+  /** Calls {@code onChange} after every member join or leave. */
+  public void onChange(Runnable onChange) {
     hazelcast
         .getCluster()
         .addMembershipListener(
@@ -45,7 +44,7 @@ public final class ClusterMembership {
                     "member joined: {}; members now {}",
                     describe(event.getMember()),
                     event.getMembers().size());
-                onChange.accept(false);
+                onChange.run();
               }
 
               @Override
@@ -54,7 +53,7 @@ public final class ClusterMembership {
                     "member left: {}; members now {}",
                     describe(event.getMember()),
                     event.getMembers().size());
-                onChange.accept(true);
+                onChange.run();
               }
             });
   }

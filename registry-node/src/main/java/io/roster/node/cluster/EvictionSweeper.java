@@ -18,6 +18,7 @@ import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceView;
 import io.roster.node.store.RegistryStore;
+import io.roster.node.store.hazelcast.MembersDigest;
 import io.roster.node.view.LocalView;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,8 +44,12 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>On becoming leader: claim the next leader epoch, then give every live lease at least a full
  *       TTL from now, so heartbeats lost while leadership moved evict nobody (as Consul and etcd do
- *       on a leader change). A departed member is handled the same way: renewals that were waiting
- *       on it may have been lost.
+ *       on a leader change). A departed member is handled the same way, before anything else is
+ *       decided: renewals that were waiting on it were lost or come late, and the backups promoted
+ *       in its place hold expiries from before it went quiet. Every eviction carries the membership
+ *       the leases were extended for ({@link LeaderFence#membersDigest}), and the partition owner
+ *       refuses it under another, so a sweep that was waiting on a hung member when it left
+ *       declares nothing.
  *   <li>Without a majority of the configured cluster, or with a lapsed leader lease, do nothing: a
  *       minority never evicts.
  *   <li>Ask every member for the expired leases it owns; let {@link EvictionPolicy} pick, within
@@ -91,7 +97,7 @@ public final class EvictionSweeper implements AutoCloseable {
   private long lastSweepMillis;
   private int lastPublishedHeldBack = -1;
   private long lastPublishedMillis;
-  private boolean membersLeft;
+  private Set<UUID> extendedFor = Set.of();
   private final Map<String, String> lastFailure = new HashMap<>();
 
   private volatile Status status = new Status(0, false, "not leader");
@@ -149,11 +155,6 @@ public final class EvictionSweeper implements AutoCloseable {
         () -> guarded("ping", this::ping), pingEvery, pingEvery, TimeUnit.MILLISECONDS);
   }
 
-  /** Tells the sweeper that membership changed (called from Hazelcast's event thread). */
-  public void membershipChanged(boolean memberLeft) {
-    thread.execute(() -> membersLeft |= memberLeft);
-  }
-
   /** This node's eviction state, for ClusterStatus. */
   public Status status() {
     return status;
@@ -175,15 +176,17 @@ public final class EvictionSweeper implements AutoCloseable {
       hold("no quorum: " + reachable + " of " + membership.expectedSize() + " nodes reachable");
       return;
     }
+    Set<Member> members = hazelcast.getCluster().getMembers();
     if (leaderEpoch == 0) {
-      takeOver(now);
+      takeOver(now, members);
       return;
     }
-    if (membersLeft) {
-      membersLeft = false;
-      store.extendAllLeases().toCompletableFuture().join();
+    Set<UUID> ids = ids(members);
+    if (!ids.containsAll(extendedFor)) {
+      store.extendAllLeases().toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
       log.info("a member left: gave every live lease at least a full TTL from now");
     }
+    extendedFor = ids;
     Set<String> others = new HashSet<>();
     membership.members().forEach(member -> others.add(member.id()));
     leaderLease.retainOnly(others);
@@ -197,16 +200,16 @@ public final class EvictionSweeper implements AutoCloseable {
             ? 0
             : Math.max(0, now - lastSweepMillis - 2 * settings.sweepIntervalMillis());
     lastSweepMillis = now;
-    sweep(now, slack, new LeaderFence(leaderEpoch, validUntil));
+    sweep(now, slack, new LeaderFence(leaderEpoch, validUntil, MembersDigest.of(members)));
   }
 
-  private void takeOver(long now) {
+  private void takeOver(long now, Set<Member> members) {
     long epoch = leadership.claim().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
     store.extendAllLeases().toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
     leaderEpoch = epoch;
     leaderLease = new LeaderLease(membership.expectedSize(), settings.leaderLeaseMillis());
     lastSweepMillis = 0;
-    membersLeft = false;
+    extendedFor = ids(members);
     log.info(
         "took over as leader at epoch {} in {} ms: every live lease has at least a full TTL",
         epoch,
@@ -309,6 +312,12 @@ public final class EvictionSweeper implements AutoCloseable {
       lastPublishedMillis = now;
       leadership.publish(leaderEpoch, heldBack);
     }
+  }
+
+  private static Set<UUID> ids(Set<Member> members) {
+    Set<UUID> ids = new HashSet<>();
+    members.forEach(member -> ids.add(member.getUuid()));
+    return ids;
   }
 
   /** The five services with most held back: enough to act on, short enough to log. */

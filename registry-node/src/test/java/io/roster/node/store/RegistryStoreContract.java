@@ -282,7 +282,8 @@ public abstract class RegistryStoreContract {
     assertEquals(1, mine(get(store().expiredLeases(100))).size());
   }
 
-  private List<ExpiredLease> mine(List<ExpiredLease> expired) {
+  /** The expired leases of this test's service. */
+  protected List<ExpiredLease> mine(List<ExpiredLease> expired) {
     return expired.stream().filter(l -> l.key().service().equals(service)).toList();
   }
 

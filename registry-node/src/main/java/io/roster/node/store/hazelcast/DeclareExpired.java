@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.util.Map;
 
 /** Declares one lease expired if it still is; answers the new health sequence or -1. */
-final class DeclareExpired extends LeaseProcessor<Long> {
+final class DeclareExpired extends FencedLeaseProcessor<Long> {
 
   private String instanceId;
   private long epoch;
@@ -25,7 +25,17 @@ final class DeclareExpired extends LeaseProcessor<Long> {
   }
 
   @Override
-  public Long process(Map.Entry<String, LeaseTable> entry) {
+  LeaderFence fence() {
+    return fence;
+  }
+
+  @Override
+  Long refusedAnswer() {
+    return -1L;
+  }
+
+  @Override
+  Long apply(Map.Entry<String, LeaseTable> entry) {
     LeaseTable table = entry.getValue();
     if (table == null) {
       return -1L;
@@ -36,6 +46,11 @@ final class DeclareExpired extends LeaseProcessor<Long> {
       entry.setValue(table);
     }
     return seq;
+  }
+
+  @Override
+  DeclareExpired forBackup() {
+    return new DeclareExpired(instanceId, epoch, nowMillis, fence.withoutMembers());
   }
 
   @Override

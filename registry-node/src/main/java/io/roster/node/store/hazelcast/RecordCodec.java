@@ -160,10 +160,11 @@ final class RecordCodec {
   static void writeFence(DataOutput out, LeaderFence fence) throws IOException {
     out.writeLong(fence.leaderEpoch());
     out.writeLong(fence.validUntilMillis());
+    out.writeLong(fence.membersDigest());
   }
 
   static LeaderFence readFence(DataInput in) throws IOException {
-    return new LeaderFence(in.readLong(), in.readLong());
+    return new LeaderFence(in.readLong(), in.readLong(), in.readLong());
   }
 
   static void writeCondition(DataOutput out, LeaseCondition lease) throws IOException {

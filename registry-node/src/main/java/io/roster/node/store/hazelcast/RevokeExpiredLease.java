@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.util.Map;
 
 /** Removes a lease declared expired whose grace is over; answers whether it did. */
-final class RevokeExpiredLease extends LeaseProcessor<Boolean> {
+final class RevokeExpiredLease extends FencedLeaseProcessor<Boolean> {
 
   private String instanceId;
   private long epoch;
@@ -28,7 +28,17 @@ final class RevokeExpiredLease extends LeaseProcessor<Boolean> {
   }
 
   @Override
-  public Boolean process(Map.Entry<String, LeaseTable> entry) {
+  LeaderFence fence() {
+    return fence;
+  }
+
+  @Override
+  Boolean refusedAnswer() {
+    return false;
+  }
+
+  @Override
+  Boolean apply(Map.Entry<String, LeaseTable> entry) {
     LeaseTable table = entry.getValue();
     if (table == null) {
       return false;
@@ -39,6 +49,12 @@ final class RevokeExpiredLease extends LeaseProcessor<Boolean> {
       entry.setValue(table.isEmpty() ? null : table);
     }
     return revoked;
+  }
+
+  @Override
+  RevokeExpiredLease forBackup() {
+    return new RevokeExpiredLease(
+        instanceId, epoch, nowMillis, graceMillis, fence.withoutMembers());
   }
 
   @Override

@@ -2,12 +2,20 @@ package io.roster.node.store.hazelcast;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
 import io.roster.node.cluster.HazelcastConfigFactory;
 import io.roster.node.config.ConfigLoader;
 import io.roster.node.config.NodeConfig;
+import io.roster.node.domain.ExpiredLease;
+import io.roster.node.domain.InstanceKey;
+import io.roster.node.domain.InstanceSpec;
+import io.roster.node.domain.InstanceStatus;
+import io.roster.node.domain.LeaderFence;
+import io.roster.node.domain.LeaseTable;
 import io.roster.node.domain.ServiceDelta;
 import io.roster.node.store.RegistryStore;
 import io.roster.node.store.RegistryStoreContract;
@@ -73,36 +81,133 @@ class HazelcastRegistryStoreTest extends RegistryStoreContract {
   @Test
   void stateSurvivesTheDeathOfTheMemberThatOwnedIt() {
     // A third member joins and then dies without a word: its partitions' backups take over.
-    NodeConfig config =
-        ConfigLoader.load(
-            new String[] {
-              "--profile=local",
-              "--cluster.name=" + members.get(0).getConfig().getClusterName(),
-              "--cluster.port=" + FreePorts.next(),
-              "--cluster.members="
-                  + members.get(0).getCluster().getLocalMember().getAddress().getHost()
-                  + ":"
-                  + members.get(0).getCluster().getLocalMember().getAddress().getPort(),
-              "--cluster.join-wait-s=0",
-              "--node.name=doomed"
-            },
-            Map.of());
-    HazelcastInstance doomed =
-        Hazelcast.newHazelcastInstance(HazelcastConfigFactory.create(config));
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> doomed.getCluster().getMembers().size() == 3);
+    HazelcastInstance doomed = joinMember("doomed");
     for (int i = 0; i < 50; i++) {
       get(store().register(spec("i" + i), 5_000));
     }
 
-    doomed.getLifecycleService().terminate();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> members.get(0).getCluster().getMembers().size() == 2);
+    leave(doomed);
 
     ServiceDelta snapshot = get(store().changesSince(key("x").serviceKey(), 0));
     assertEquals(50, snapshot.upserts().size());
     assertEquals(50, snapshot.revision());
+  }
+
+  /**
+   * A sweep decided while a member was still in the cluster must not land after it left: the
+   * promoted backups may hold expiries the lost renewals would have moved, and the leader has not
+   * given them their full TTL yet. The owner refuses, whichever member it is; under the new
+   * membership the leader decides again.
+   */
+  @Test
+  void evictionsDecidedUnderAMembershipThatChangedSinceAreRefused() {
+    HazelcastInstance doomed = joinMember("leaves-mid-sweep");
+    List<String> services = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      // Services spread over partitions, so both local and remote owners are asked.
+      String service = "fenced-" + UUID.randomUUID().toString().substring(0, 8);
+      services.add(service);
+      InstanceSpec spec =
+          new InstanceSpec(
+              new InstanceKey("default", service, "a"),
+              "127.0.0.1",
+              8080,
+              Map.of(),
+              100,
+              "",
+              "",
+              Map.of(),
+              InstanceStatus.UP);
+      get(store().register(spec, 1_000));
+    }
+    clock.advanceMillis(1_500);
+    List<ExpiredLease> expired = fencedOnly(get(store().expiredLeases(0)), services);
+    assertEquals(12, expired.size());
+    LeaderFence before =
+        new LeaderFence(
+            1, Long.MAX_VALUE, MembersDigest.of(members.get(0).getCluster().getMembers()));
+
+    leave(doomed);
+
+    for (ExpiredLease lease : expired) {
+      assertEquals(-1, get(store().declareExpired(lease, before)), lease.key() + " was declared");
+    }
+    assertTrue(
+        fencedOnly(get(store().expiredLeases(0)), services).stream()
+            .noneMatch(ExpiredLease::declared),
+        "nothing declared under the old membership");
+    LeaderFence now =
+        new LeaderFence(
+            1, Long.MAX_VALUE, MembersDigest.of(members.get(0).getCluster().getMembers()));
+    for (ExpiredLease lease : expired) {
+      assertTrue(get(store().declareExpired(lease, now)) > 0, lease.key() + " was refused");
+    }
+  }
+
+  /**
+   * Renewal batches land late and out of order (one waited on a member that hung and was retried on
+   * the member that took over): through the real processors and their backups, a lease keeps the
+   * expiry of the latest renewal.
+   */
+  @Test
+  void renewalBatchesThatLandLateAndOutOfOrderNeverShortenALease() {
+    long epoch = get(store().register(spec("late"), 10_000)).record().epoch();
+    long start = clock.millis();
+    IMap<String, LeaseTable> leases = members.get(1).getMap(HazelcastRegistryStore.LEASES_MAP);
+    String serviceKey = key("late").serviceKey().asString();
+    for (long stamp : List.of(5_000L, 2_000L, 4_000L, 1_000L, 2_000L)) {
+      Map<String, List<RenewLeases.Renewal>> batch =
+          Map.of(serviceKey, List.of(new RenewLeases.Renewal("late", epoch)));
+      get(leases.submitToKey(serviceKey, new RenewLeases(batch, start + stamp)));
+    }
+
+    clock.advanceMillis(14_999);
+    assertTrue(mine(get(store().expiredLeases(0))).isEmpty(), "the lease runs to 15,000");
+    clock.advanceMillis(1);
+    assertEquals(1, mine(get(store().expiredLeases(0))).size());
+  }
+
+  private static List<ExpiredLease> fencedOnly(List<ExpiredLease> all, List<String> services) {
+    return all.stream().filter(lease -> services.contains(lease.key().service())).toList();
+  }
+
+  /** Starts one more member of the shared cluster and waits until everyone sees it. */
+  private static HazelcastInstance joinMember(String name) {
+    HazelcastInstance first = members.get(0);
+    NodeConfig config =
+        ConfigLoader.load(
+            new String[] {
+              "--profile=local",
+              "--cluster.name=" + first.getConfig().getClusterName(),
+              "--cluster.port=" + FreePorts.next(),
+              "--cluster.members="
+                  + first.getCluster().getLocalMember().getAddress().getHost()
+                  + ":"
+                  + first.getCluster().getLocalMember().getAddress().getPort(),
+              "--cluster.join-wait-s=0",
+              "--node.name=" + name
+            },
+            Map.of());
+    HazelcastInstance joined =
+        Hazelcast.newHazelcastInstance(HazelcastConfigFactory.create(config));
+    int size = members.size() + 1;
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                joined.getCluster().getMembers().size() == size
+                    && first.getCluster().getMembers().size() == size);
+    return joined;
+  }
+
+  /** Kills a member without a word and waits until the others have dropped it. */
+  private static void leave(HazelcastInstance member) {
+    member.getLifecycleService().terminate();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                members.stream()
+                    .allMatch(m -> m.getCluster().getMembers().size() == members.size()));
   }
 }
