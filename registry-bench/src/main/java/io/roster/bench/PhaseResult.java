@@ -15,7 +15,9 @@ import java.util.Optional;
  * {@code ops} (operations that succeeded), {@code opsPerSec}, {@code p50Ms}, {@code p99Ms}, {@code
  * p999Ms}.
  *
- * <p>A phase that timed something sample by sample also attaches the latencies, for the plot.
+ * <p>A phase that timed something sample by sample also attaches the latencies, for the plot. A
+ * phase whose figures do not fit one row may add markdown details (printed under the table) and
+ * files of its own (written beside results.md, e.g. a time series).
  *
  * <p>Not thread-safe: built by the phase's thread.
  */
@@ -26,6 +28,8 @@ final class PhaseResult {
   private String note = "";
   private Latencies latencies;
   private String timed = "";
+  private String details = "";
+  private final Map<String, String> files = new LinkedHashMap<>();
 
   PhaseResult(String phase) {
     this.phase = phase;
@@ -80,6 +84,33 @@ final class PhaseResult {
   /** What the attached latencies timed; empty when none are attached. */
   String timed() {
     return timed;
+  }
+
+  /**
+   * Markdown about the phase, printed under the summary table (a heading of its own, then text).
+   */
+  PhaseResult details(String markdown) {
+    this.details = markdown;
+    return this;
+  }
+
+  /** The markdown details; empty when there are none. */
+  String details() {
+    return details;
+  }
+
+  /** A file to write beside results.md, e.g. {@code protection.csv}; a plain name, no directory. */
+  PhaseResult file(String name, String content) {
+    if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+      throw new IllegalArgumentException("not a plain file name: '" + name + "'");
+    }
+    files.put(name, content);
+    return this;
+  }
+
+  /** The files to write, by name, in the order they were added. */
+  Map<String, String> files() {
+    return Collections.unmodifiableMap(files);
   }
 
   List<String> problems() {

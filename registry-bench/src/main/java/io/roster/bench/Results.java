@@ -10,12 +10,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Where results go: each phase's JSON line to stdout and to {@code results.jsonl} as soon as the
- * phase ends (so a run cut short keeps what it measured), then a markdown table to stdout and
- * {@code results.md}, and the latency plot of the phases that timed samples to {@code latency.svg}
- * beside it.
+ * phase ends (so a run cut short keeps what it measured), with the files the phase attached beside
+ * it; then a markdown table to stdout and {@code results.md}, followed by the phases' details, and
+ * the latency plot of the phases that timed samples to {@code latency.svg} beside it.
  *
  * <p>Not thread-safe: the main thread writes.
  */
@@ -59,6 +60,14 @@ final class Results {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot append to " + directory.resolve("results.jsonl"), e);
     }
+    for (Map.Entry<String, String> file : result.files().entrySet()) {
+      Path path = directory.resolve(file.getKey());
+      try {
+        Files.writeString(path, file.getValue(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + path, e);
+      }
+    }
   }
 
   /**
@@ -91,10 +100,20 @@ final class Results {
       throw new UncheckedIOException("cannot write " + plot, e);
     }
     String link = plotted.isEmpty() ? "" : "\n![latency by percentile](" + PLOT_FILE + ")\n";
+    StringBuilder details = new StringBuilder();
+    for (PhaseResult phase : phases) {
+      if (!phase.details().isEmpty()) {
+        details.append('\n').append(phase.details().strip()).append('\n');
+      }
+    }
+    if (details.length() > 0) {
+      out.print(details);
+      out.flush();
+    }
     try {
       Files.writeString(
           directory.resolve("results.md"),
-          header + "\n" + table + link + (footer.isEmpty() ? "" : "\n" + footer + "\n"),
+          header + "\n" + table + link + details + (footer.isEmpty() ? "" : "\n" + footer + "\n"),
           StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + directory.resolve("results.md"), e);

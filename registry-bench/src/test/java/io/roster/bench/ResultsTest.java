@@ -2,6 +2,7 @@ package io.roster.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -61,5 +62,33 @@ class ResultsTest {
 
     assertFalse(Files.exists(directory.resolve("latency.svg")));
     assertFalse(Files.readString(directory.resolve("results.md")).contains("latency.svg"));
+  }
+
+  @Test
+  void aPhasesFilesAreWrittenWhenItEndsAndItsDetailsFollowTheTable(@TempDir Path directory)
+      throws Exception {
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    Results results = new Results(new PrintStream(stdout, true, StandardCharsets.UTF_8), directory);
+    results.add(
+        new PhaseResult("protection")
+            .put("ops", 3)
+            .details("## protection\n\n| t (s) | held back |\n|---:|---:|\n| 1.0 | 3,500 |\n")
+            .file("protection.csv", "scenario,t_s\ns2,1.0\n"));
+
+    assertEquals("scenario,t_s\ns2,1.0\n", Files.readString(directory.resolve("protection.csv")));
+    results.finish("# Bench", "Cleanup: done");
+
+    String markdown = Files.readString(directory.resolve("results.md"));
+    int table = markdown.indexOf("| protection |");
+    int details = markdown.indexOf("## protection");
+    int footer = markdown.indexOf("Cleanup: done");
+    assertTrue(table >= 0 && details > table && footer > details, markdown);
+    assertTrue(stdout.toString(StandardCharsets.UTF_8).contains("| 1.0 | 3,500 |"));
+  }
+
+  @Test
+  void aFileNameWithADirectoryIsRefused() {
+    PhaseResult result = new PhaseResult("protection");
+    assertThrows(IllegalArgumentException.class, () -> result.file("../results.md", ""));
   }
 }
