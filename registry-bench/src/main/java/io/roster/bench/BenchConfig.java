@@ -24,6 +24,7 @@ import java.util.List;
  * @param scaleStreams Watch stream counts at which the scale phase reads heap, ascending
  * @param scaleBoundMillis time bound of each registration and deregistration step of the scale
  *     phase
+ * @param protection sizes and durations of the protection phase
  * @param callDeadlineMillis deadline of each unary call
  * @param countedPhaseBoundMillis time bound of the phases bounded by a count (register, cleanup)
  * @param nodePids node processes whose CPU time is read; empty: found from their command lines
@@ -47,6 +48,7 @@ record BenchConfig(
     List<Integer> scaleInstances,
     List<Integer> scaleStreams,
     long scaleBoundMillis,
+    ProtectionConfig protection,
     long callDeadlineMillis,
     long countedPhaseBoundMillis,
     List<Long> nodePids,
@@ -92,7 +94,8 @@ record BenchConfig(
         + phaseDurationMillis * 2
         + failureDetection
         + propagation
-        + scale;
+        + scale
+        + protection.boundMillis(countedPhaseBoundMillis);
   }
 
   private static boolean ascending(List<Integer> counts, int max) {

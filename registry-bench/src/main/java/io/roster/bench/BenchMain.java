@@ -37,8 +37,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Load generator for a running Roster cluster (default: the three nodes of"
           + " deploy/local/roster-local). Phases: register, heartbeat, discover, propagation,"
-          + " failure-detection, scale. Results: one JSON line per phase, then a markdown table, on"
-          + " stdout and in --out; progress on stderr.",
+          + " failure-detection, scale, and protection (asked for only: it takes about 7 minutes)."
+          + " Results: one JSON line per phase, then a markdown table, on stdout and in --out;"
+          + " progress on stderr.",
     })
 public final class BenchMain implements Callable<Integer> {
   /** Exit code of a command-line mistake (EX_USAGE of sysexits.h), as the roster CLI. */
@@ -73,7 +74,9 @@ public final class BenchMain implements Callable<Integer> {
       defaultValue = "register,heartbeat,discover,propagation,failure-detection,scale",
       description =
           "Phases to run, in their fixed order (default: ${DEFAULT-VALUE}). register"
-              + " runs first anyway when another phase needs its instances.")
+              + " runs first anyway when another phase needs its instances. protection is not in"
+              + " the default list (about 7 minutes at default sizes): ask for it, alone for its"
+              + " figures (--phases protection), since its budget counts the whole registry.")
   private List<String> phases;
 
   @Option(
@@ -177,6 +180,70 @@ public final class BenchMain implements Callable<Integer> {
   private long scaleBoundSeconds;
 
   @Option(
+      names = "--protection-instances",
+      paramLabel = "N",
+      description =
+          "Instances the protection phase registers and keeps alive itself (default: 10000;"
+              + " --smoke: 60).")
+  private Integer protectionInstances;
+
+  @Option(
+      names = "--protection-services",
+      paramLabel = "S",
+      description =
+          "Services the protection phase's instances are spread over (default: 100; --smoke: 6).")
+  private Integer protectionServices;
+
+  @Option(
+      names = "--protection-dead",
+      paramLabel = "N",
+      description =
+          "Instances of the one service that stops in the protection phase's first scenario"
+              + " (default: 100; --smoke: 10).")
+  private Integer protectionDead;
+
+  @Option(
+      names = "--protection-silent-share",
+      paramLabel = "F",
+      defaultValue = "0.5",
+      description =
+          "Share of the protection phase's instances, drawn at random, that stops in its second"
+              + " scenario (default: ${DEFAULT-VALUE}).")
+  private double protectionSilentShare;
+
+  @Option(
+      names = "--protection-lease-ttl-ms",
+      paramLabel = "ms",
+      description =
+          "Lease TTL the protection phase's instances ask for (default: unset, the node's default"
+              + " of 10 s; --smoke: 2000).")
+  private Long protectionLeaseTtlMillis;
+
+  @Option(
+      names = "--protection-observe-s",
+      paramLabel = "s",
+      description =
+          "How long the protection phase watches the dead service after its last heartbeat"
+              + " (default: 60; --smoke: 4).")
+  private Integer protectionObserveSeconds;
+
+  @Option(
+      names = "--protection-record-s",
+      paramLabel = "s",
+      description =
+          "How long the protection phase records each wide silence before the heartbeats resume"
+              + " (default: 90; --smoke: 5).")
+  private Integer protectionRecordSeconds;
+
+  @Option(
+      names = "--protection-settle-s",
+      paramLabel = "s",
+      description =
+          "Seconds without a declaration the protection phase waits for before each wide"
+              + " silence, so the budget's 60 s window starts empty (default: 61; --smoke: 0).")
+  private Integer protectionSettleSeconds;
+
+  @Option(
       names = "--node-pids",
       split = ",",
       paramLabel = "pid",
@@ -220,7 +287,9 @@ public final class BenchMain implements Callable<Integer> {
       description =
           "Tiny sizes to check the bench itself: 50 instances, 5 services, 2 s phases,"
               + " a failure-detection sample of 5 with a 2 s TTL, 20 propagation changes, scale"
-              + " at 200 and 500 instances and 20 and 50 Watch streams.")
+              + " at 200 and 500 instances and 20 and 50 Watch streams; protection (when asked"
+              + " for) with 60 instances over 6 services, a dead service of 10, a 2 s TTL, 4 s of"
+              + " observation, 5 s of recording and no settling.")
   private boolean smoke;
 
   @Option(
@@ -323,6 +392,15 @@ public final class BenchMain implements Callable<Integer> {
             : smoke ? List.of(200, 500) : List.of(10_000, 100_000),
         scaleStreams != null ? scaleStreams : smoke ? List.of(20, 50) : List.of(1_000, 10_000),
         TimeUnit.SECONDS.toMillis(scaleBoundSeconds),
+        new ProtectionConfig(
+            orDefault(protectionInstances, 10_000, 60),
+            orDefault(protectionServices, 100, 6),
+            orDefault(protectionDead, 100, 10),
+            protectionSilentShare,
+            protectionLeaseTtlMillis != null ? protectionLeaseTtlMillis : smoke ? 2_000 : 0,
+            TimeUnit.SECONDS.toMillis(orDefault(protectionObserveSeconds, 60, 4)),
+            TimeUnit.SECONDS.toMillis(orDefault(protectionRecordSeconds, 90, 5)),
+            TimeUnit.SECONDS.toMillis(orDefault(protectionSettleSeconds, 61, 0))),
         callDeadlineMillis,
         TimeUnit.SECONDS.toMillis(maxPhaseSeconds),
         nodePids == null ? List.of() : nodePids,

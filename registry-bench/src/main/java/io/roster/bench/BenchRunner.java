@@ -218,6 +218,24 @@ final class BenchRunner {
         .append(config.failureSample())
         .append(config.smoke() ? " (--smoke)" : "")
         .append('\n');
+    if (config.phases().contains(ProtectionPhase.NAME)) {
+      ProtectionConfig protection = config.protection();
+      header.append(
+          String.format(
+              Locale.ROOT,
+              "- protection: %d instances over %d services and a dead service of %d, TTL %s, %.0f"
+                  + " %% silent at random, observe %d s, record %d s, settle %d s%n",
+              protection.instances(),
+              protection.services(),
+              protection.deadInstances(),
+              protection.leaseTtlMillis() > 0
+                  ? protection.leaseTtlMillis() + " ms"
+                  : "the node's default",
+              protection.silentShare() * 100,
+              protection.observeMillis() / 1_000,
+              protection.recordMillis() / 1_000,
+              protection.settleMillis() / 1_000));
+    }
     header
         .append("- bench machine: ")
         .append(Runtime.getRuntime().availableProcessors())

@@ -17,6 +17,7 @@ final class Phases {
     ALL.put(PropagationPhase.NAME, PropagationPhase::new);
     ALL.put(FailureDetectionPhase.NAME, FailureDetectionPhase::new);
     ALL.put(ScalePhase.NAME, ScalePhase::new);
+    ALL.put(ProtectionPhase.NAME, ProtectionPhase::new);
   }
 
   private Phases() {}

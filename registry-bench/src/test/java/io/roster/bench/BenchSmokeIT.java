@@ -22,10 +22,20 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The bench runs every phase in smoke sizes against three real nodes, and each phase reports work
- * done and no lease lost.
+ * done and no lease lost. The protection phase, asked for by name, runs with a 2 s TTL and no
+ * settling, so it adds about 20 s.
  */
 @Timeout(240)
 class BenchSmokeIT {
+  private static final List<String> PHASES =
+      List.of(
+          "register",
+          "heartbeat",
+          "discover",
+          "propagation",
+          "failure-detection",
+          "scale",
+          "protection");
 
   @Test
   void everyPhaseDoesWorkAndLosesNoLeaseOnThreeRealNodes() throws IOException {
@@ -37,7 +47,15 @@ class BenchSmokeIT {
           cluster.nodes().stream().map(NodeProcess::apiAddress).collect(Collectors.joining(","));
       exitCode =
           BenchMain.execute(
-              new String[] {"--smoke", "--targets", targets, "--out", out.toString()},
+              new String[] {
+                "--smoke",
+                "--phases",
+                String.join(",", PHASES),
+                "--targets",
+                targets,
+                "--out",
+                out.toString()
+              },
               new PrintStream(stdout, true, StandardCharsets.UTF_8),
               System.err,
               () -> false);
@@ -50,8 +68,7 @@ class BenchSmokeIT {
         jsonLines.add(line);
       }
     }
-    for (String phase :
-        List.of("register", "heartbeat", "discover", "propagation", "failure-detection", "scale")) {
+    for (String phase : PHASES) {
       String line = line(jsonLines, phase);
       assertTrue(number(line, "ops").orElse(0L) > 0, phase + " did no work: " + line);
       assertEquals(Optional.of(0L), number(line, "lostLeases"), phase + " lost leases: " + line);
@@ -66,6 +83,14 @@ class BenchSmokeIT {
     assertEquals(0, exitCode, "exit code; output:\n" + printed);
     assertEquals(jsonLines, Files.readAllLines(out.resolve("results.jsonl")));
     assertTrue(Files.readString(out.resolve("results.md")).contains("| failure-detection |"));
+    String protection = line(jsonLines, "protection");
+    assertEquals(Optional.of(0L), number(protection, "falsePositives"), protection);
+    assertTrue(number(protection, "s1Declared").orElse(0L) > 0, "nothing declared: " + protection);
+    assertTrue(number(protection, "s2Declared").orElse(0L) > 0, "nothing declared: " + protection);
+    assertTrue(
+        Files.readString(out.resolve("results.md")).contains("### 3. zone-c silent"),
+        "no protection details in results.md");
+    assertTrue(Files.readString(out.resolve(ProtectionPhase.SERIES_FILE)).startsWith("scenario,"));
   }
 
   private static String line(List<String> jsonLines, String phase) {
