@@ -89,7 +89,6 @@ public final class EvictionSweeper implements AutoCloseable {
   private final Counter declared;
   private final Counter removed;
   private final Counter failures;
-  private final AtomicInteger heldBackGauge = new AtomicInteger();
 
   // Confined to the scheduler thread.
   private long leaderEpoch;
@@ -122,6 +121,7 @@ public final class EvictionSweeper implements AutoCloseable {
         new EvictionPolicy(
             new EvictionBudget(
                 settings.budgetPercentPerMinute() / 100.0, settings.budgetFloorPerMinute()),
+            settings.confinedServicesPercent() / 100.0,
             settings.graceMillis(),
             settings.maxPerSweep());
     this.pings = hazelcast.getExecutorService(HazelcastConfigFactory.PING_EXECUTOR);
@@ -139,8 +139,10 @@ public final class EvictionSweeper implements AutoCloseable {
         Counter.builder("roster.eviction.failures")
             .description("Sweeps (or pings) that failed and were retried")
             .register(meters);
-    Gauge.builder("roster.eviction.held.back", heldBackGauge, AtomicInteger::get)
-        .description("Expired leases the eviction budget held back at the last sweep")
+    Gauge.builder("roster.eviction.held.back", this, EvictionSweeper::clusterHeldBack)
+        .description(
+            "Expired leases the leader's eviction budget held back at its last sweep (every node"
+                + " reports the cluster's figure)")
         .register(meters);
   }
 
@@ -158,6 +160,20 @@ public final class EvictionSweeper implements AutoCloseable {
   /** This node's eviction state, for ClusterStatus. */
   public Status status() {
     return status;
+  }
+
+  /**
+   * What the current leader's budget held back at its last sweep, as this node knows it: its own
+   * figure when it leads, else the one the leader published (0 until it has).
+   */
+  public int clusterHeldBack() {
+    if (leadership.isLocalLeader()) {
+      return status.heldBack();
+    }
+    LeaderRecord record = leadership.record();
+    return record != null && record.leader().equals(leadership.leaderId())
+        ? (int) record.heldBack()
+        : 0;
   }
 
   private void tick() {
@@ -224,15 +240,15 @@ public final class EvictionSweeper implements AutoCloseable {
             .toCompletableFuture()
             .orTimeout(30, TimeUnit.SECONDS)
             .join();
-    Map<ServiceKey, Integer> sizes = new HashMap<>();
-    int total = 0;
+    int services = 0;
+    int instances = 0;
     for (ServiceView service : view.all()) {
-      sizes.put(service.key(), service.instances().size());
-      total += service.instances().size();
+      if (!service.instances().isEmpty()) {
+        services++;
+        instances += service.instances().size();
+      }
     }
-    policy.budget().retainOnly(sizes.keySet());
-    EvictionPolicy.Plan plan =
-        policy.plan(expired, key -> sizes.getOrDefault(key, 0), total, now, random);
+    EvictionPolicy.Plan plan = policy.plan(expired, services, instances, now, random);
 
     List<CompletableFuture<?>> work = new ArrayList<>();
     for (ExpiredLease lease : plan.toDeclare()) {
@@ -284,17 +300,19 @@ public final class EvictionSweeper implements AutoCloseable {
         .join();
 
     int heldBack = plan.heldBackTotal();
-    heldBackGauge.set(heldBack);
     if (heldBack > 0 && heldBack != lastPublishedHeldBack) {
       log.warn(
-          "eviction budget ({}% of the registry and of each service per minute) holds back {}"
-              + " expired leases in {} services, most in: {}",
-          settings.budgetPercentPerMinute(),
+          "eviction protection holds back {} expired leases: {} instances in {} services stopped"
+              + " heartbeating, which looks like lost heartbeats rather than failed services;"
+              + " declaring at most {} ({}% of the registry) per minute. Most held back in: {}",
           heldBack,
-          plan.heldBack().size(),
+          plan.silentInstances(),
+          plan.silentServices(),
+          policy.budget().capacity(instances),
+          settings.budgetPercentPerMinute(),
           mostHeldBack(plan.heldBack()));
     } else if (heldBack == 0 && lastPublishedHeldBack > 0) {
-      log.info("eviction budget no longer holds anything back");
+      log.info("eviction protection no longer holds anything back");
     }
     if (!plan.toDeclare().isEmpty() || removedNow.get() > 0) {
       log.info(
@@ -306,7 +324,9 @@ public final class EvictionSweeper implements AutoCloseable {
         new Status(
             heldBack,
             heldBack > 0,
-            heldBack > 0 ? "budget holds back " + heldBack : "evicting normally");
+            heldBack > 0
+                ? "budget holds back " + heldBack + " of " + plan.silentInstances() + " silent"
+                : "evicting normally");
     if (heldBack != lastPublishedHeldBack || now - lastPublishedMillis > 5_000) {
       lastPublishedHeldBack = heldBack;
       lastPublishedMillis = now;
