@@ -17,6 +17,7 @@ import io.roster.node.domain.LeaderLease;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceView;
+import io.roster.node.domain.UnleasedInstances;
 import io.roster.node.store.RegistryStore;
 import io.roster.node.store.hazelcast.MembersDigest;
 import io.roster.node.view.LocalView;
@@ -89,6 +90,8 @@ public final class EvictionSweeper implements AutoCloseable {
   private final Counter declared;
   private final Counter removed;
   private final Counter failures;
+  private final Counter unleasedFound;
+  private final long unleasedTtlMillis;
 
   // Confined to the scheduler thread.
   private long leaderEpoch;
@@ -97,6 +100,9 @@ public final class EvictionSweeper implements AutoCloseable {
   private int lastPublishedHeldBack = -1;
   private long lastPublishedMillis;
   private Set<UUID> extendedFor = Set.of();
+  private final UnleasedInstances unleased = new UnleasedInstances();
+  private long lastUnleasedCheckMillis;
+  private boolean sweptLastTick;
   private final Map<String, String> lastFailure = new HashMap<>();
 
   private volatile Status status = new Status(0, false, "not leader");
@@ -109,6 +115,7 @@ public final class EvictionSweeper implements AutoCloseable {
       LocalView view,
       Clock clock,
       NodeConfig.Eviction settings,
+      long unleasedTtlMillis,
       MeterRegistry meters) {
     this.hazelcast = hazelcast;
     this.leadership = leadership;
@@ -117,6 +124,7 @@ public final class EvictionSweeper implements AutoCloseable {
     this.view = view;
     this.clock = clock;
     this.settings = settings;
+    this.unleasedTtlMillis = unleasedTtlMillis;
     this.policy =
         new EvictionPolicy(
             new EvictionBudget(
@@ -139,6 +147,12 @@ public final class EvictionSweeper implements AutoCloseable {
         Counter.builder("roster.eviction.failures")
             .description("Sweeps (or pings) that failed and were retried")
             .register(meters);
+    this.unleasedFound =
+        Counter.builder("roster.eviction.unleased")
+            .description(
+                "Instances found listed without a lease and given one that has run out (their"
+                    + " registration's lease was lost)")
+            .register(meters);
     Gauge.builder("roster.eviction.held.back", this, EvictionSweeper::clusterHeldBack)
         .description(
             "Expired leases the leader's eviction budget held back at its last sweep (every node"
@@ -148,7 +162,10 @@ public final class EvictionSweeper implements AutoCloseable {
 
   public void start() {
     thread.scheduleWithFixedDelay(
-        () -> guarded("sweep", this::tick),
+        () -> {
+          guarded("sweep", this::tick);
+          guarded("unleased-instance check", this::checkUnleased);
+        },
         settings.sweepIntervalMillis(),
         settings.sweepIntervalMillis(),
         TimeUnit.MILLISECONDS);
@@ -177,6 +194,7 @@ public final class EvictionSweeper implements AutoCloseable {
   }
 
   private void tick() {
+    sweptLastTick = false;
     if (!leadership.isLocalLeader()) {
       if (leaderEpoch != 0) {
         log.warn("this node is no longer the leader (was at epoch {})", leaderEpoch);
@@ -217,6 +235,49 @@ public final class EvictionSweeper implements AutoCloseable {
             : Math.max(0, now - lastSweepMillis - 2 * settings.sweepIntervalMillis());
     lastSweepMillis = now;
     sweep(now, slack, new LeaderFence(leaderEpoch, validUntil, MembersDigest.of(members)));
+    sweptLastTick = true;
+  }
+
+  /**
+   * Every {@code unleased-check-interval-ms}, after a sweep of the leader went through: gives
+   * instances listed without a lease at two checks in a row a lease that has already run out (see
+   * {@link UnleasedInstances}), which the next sweeps then declare expired and remove like any
+   * other.
+   */
+  private void checkUnleased() {
+    long now = clock.millis();
+    if (!sweptLastTick || now - lastUnleasedCheckMillis < settings.unleasedCheckIntervalMillis()) {
+      return;
+    }
+    lastUnleasedCheckMillis = now;
+    Map<ServiceKey, Long> digests =
+        store.leaseDigests().toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
+    Set<ServiceKey> differing = UnleasedInstances.differing(view.all(), digests);
+    if (differing.isEmpty()) {
+      unleased.clear();
+      return;
+    }
+    Map<ServiceKey, Map<String, Long>> leased =
+        store.leasedEpochs(differing).toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
+    List<ServiceView> services = new ArrayList<>();
+    differing.forEach(key -> services.add(view.get(key)));
+    for (InstanceRecord instance : unleased.confirm(services, leased)) {
+      boolean adopted =
+          store
+              .adoptUnleased(
+                  instance.key(), instance.epoch(), unleasedTtlMillis, instance.lease().seq())
+              .toCompletableFuture()
+              .orTimeout(30, TimeUnit.SECONDS)
+              .join();
+      if (adopted) {
+        unleasedFound.increment();
+        log.warn(
+            "{} (epoch {}) was listed without a lease at two checks in a row: it now has one that"
+                + " has run out, and is evicted like any instance whose heartbeats stopped",
+            instance.key(),
+            instance.epoch());
+      }
+    }
   }
 
   private void takeOver(long now, Set<Member> members) {

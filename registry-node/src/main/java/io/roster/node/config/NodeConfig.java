@@ -53,6 +53,9 @@ public record NodeConfig(
    *     registry (key {@code eviction.confined-services-percent})
    * @param maxPerSweep declarations, and removals, per sweep at most (key {@code
    *     eviction.max-per-sweep})
+   * @param unleasedCheckIntervalMillis how often the leader looks for instances listed without a
+   *     lease (key {@code eviction.unleased-check-interval-ms}); one is treated as expired after
+   *     two checks in a row found it so
    * @param leaderLeaseMillis how long a round trip with a majority keeps the leader allowed to
    *     evict (key {@code eviction.leader-lease-ms}); must be shorter than {@code lease.min-ttl-ms}
    */
@@ -63,6 +66,7 @@ public record NodeConfig(
       int budgetFloorPerMinute,
       double confinedServicesPercent,
       int maxPerSweep,
+      long unleasedCheckIntervalMillis,
       long leaderLeaseMillis) {}
 
   /**
