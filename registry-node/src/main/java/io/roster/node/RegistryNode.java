@@ -92,7 +92,15 @@ public final class RegistryNode implements AutoCloseable {
     Leadership leadership = new Leadership(hazelcast, clock, meters);
     sweeper =
         new EvictionSweeper(
-            hazelcast, leadership, membership, store, view, clock, config.eviction(), meters);
+            hazelcast,
+            leadership,
+            membership,
+            store,
+            view,
+            clock,
+            config.eviction(),
+            config.leases().defaultTtlMillis(),
+            meters);
     // Events can be lost when a member dies mid-change: compare revisions whenever membership
     // moves, and periodically in case anything else slipped.
     membership.onChange(

@@ -6,18 +6,28 @@ import io.roster.testing.NodeProcess;
 import io.roster.v1.ClusterServiceGrpc;
 import io.roster.v1.ClusterStatusRequest;
 import io.roster.v1.ClusterStatusResponse;
+import io.roster.v1.DeregisterRequest;
 import io.roster.v1.DiscoverRequest;
 import io.roster.v1.DiscoveryServiceGrpc;
 import io.roster.v1.HealthState;
 import io.roster.v1.Instance;
+import io.roster.v1.InstanceKey;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The calls the cluster tests make to one node, each with a deadline. */
 final class NodeCalls {
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private NodeCalls() {}
 
@@ -66,6 +76,41 @@ final class NodeCalls {
 
   static List<String> allIds(NodeProcess node, String service) {
     return discover(node, service).stream().map(Instance::getInstanceId).toList();
+  }
+
+  static void deregister(NodeProcess node, String service, String id) {
+    registry(node)
+        .deregister(
+            DeregisterRequest.newBuilder()
+                .setKey(InstanceKey.newBuilder().setService(service).setInstanceId(id))
+                .build());
+  }
+
+  /**
+   * The value of one sample of the node's Prometheus metrics, e.g. {@code
+   * roster_eviction_held_back}; 0 when the node does not export it.
+   */
+  static double metric(NodeProcess node, String sample) {
+    try {
+      String text =
+          HTTP.send(
+                  HttpRequest.newBuilder(URI.create("http://" + node.apiAddress() + "/metrics"))
+                      .timeout(java.time.Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      for (String line : text.split("\n")) {
+        if (line.startsWith(sample + " ")) {
+          return Double.parseDouble(line.substring(sample.length() + 1).trim());
+        }
+      }
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   static ClusterStatusResponse status(NodeProcess node) {

@@ -77,12 +77,9 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
             .setHasQuorum(quorum));
     Protection.Builder protection =
         Protection.newBuilder().setBudgetPercentPerMinute(budgetPercentPerMinute);
-    if (leadership.isLocalLeader()) {
-      EvictionSweeper.Status status = sweeper.status();
-      protection.setHeldBack(status.heldBack()).setActive(status.active() || !quorum);
-    } else if (record != null) {
-      protection.setHeldBack((int) record.heldBack()).setActive(record.heldBack() > 0 || !quorum);
-    }
+    int heldBack = sweeper.clusterHeldBack();
+    boolean holding = leadership.isLocalLeader() ? sweeper.status().active() : heldBack > 0;
+    protection.setHeldBack(heldBack).setActive(holding || !quorum);
     response.setProtection(protection);
     int services = 0;
     int instances = 0;

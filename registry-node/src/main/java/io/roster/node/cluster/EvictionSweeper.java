@@ -17,6 +17,7 @@ import io.roster.node.domain.LeaderLease;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceView;
+import io.roster.node.domain.UnleasedInstances;
 import io.roster.node.store.RegistryStore;
 import io.roster.node.store.hazelcast.MembersDigest;
 import io.roster.node.view.LocalView;
@@ -89,7 +90,8 @@ public final class EvictionSweeper implements AutoCloseable {
   private final Counter declared;
   private final Counter removed;
   private final Counter failures;
-  private final AtomicInteger heldBackGauge = new AtomicInteger();
+  private final Counter unleasedFound;
+  private final long unleasedTtlMillis;
 
   // Confined to the scheduler thread.
   private long leaderEpoch;
@@ -98,6 +100,9 @@ public final class EvictionSweeper implements AutoCloseable {
   private int lastPublishedHeldBack = -1;
   private long lastPublishedMillis;
   private Set<UUID> extendedFor = Set.of();
+  private final UnleasedInstances unleased = new UnleasedInstances();
+  private long lastUnleasedCheckMillis;
+  private boolean sweptLastTick;
   private final Map<String, String> lastFailure = new HashMap<>();
 
   private volatile Status status = new Status(0, false, "not leader");
@@ -110,6 +115,7 @@ public final class EvictionSweeper implements AutoCloseable {
       LocalView view,
       Clock clock,
       NodeConfig.Eviction settings,
+      long unleasedTtlMillis,
       MeterRegistry meters) {
     this.hazelcast = hazelcast;
     this.leadership = leadership;
@@ -118,10 +124,12 @@ public final class EvictionSweeper implements AutoCloseable {
     this.view = view;
     this.clock = clock;
     this.settings = settings;
+    this.unleasedTtlMillis = unleasedTtlMillis;
     this.policy =
         new EvictionPolicy(
             new EvictionBudget(
                 settings.budgetPercentPerMinute() / 100.0, settings.budgetFloorPerMinute()),
+            settings.confinedServicesPercent() / 100.0,
             settings.graceMillis(),
             settings.maxPerSweep());
     this.pings = hazelcast.getExecutorService(HazelcastConfigFactory.PING_EXECUTOR);
@@ -139,14 +147,25 @@ public final class EvictionSweeper implements AutoCloseable {
         Counter.builder("roster.eviction.failures")
             .description("Sweeps (or pings) that failed and were retried")
             .register(meters);
-    Gauge.builder("roster.eviction.held.back", heldBackGauge, AtomicInteger::get)
-        .description("Expired leases the eviction budget held back at the last sweep")
+    this.unleasedFound =
+        Counter.builder("roster.eviction.unleased")
+            .description(
+                "Instances found listed without a lease and given one that has run out (their"
+                    + " registration's lease was lost)")
+            .register(meters);
+    Gauge.builder("roster.eviction.held.back", this, EvictionSweeper::clusterHeldBack)
+        .description(
+            "Expired leases the leader's eviction budget held back at its last sweep (every node"
+                + " reports the cluster's figure)")
         .register(meters);
   }
 
   public void start() {
     thread.scheduleWithFixedDelay(
-        () -> guarded("sweep", this::tick),
+        () -> {
+          guarded("sweep", this::tick);
+          guarded("unleased-instance check", this::checkUnleased);
+        },
         settings.sweepIntervalMillis(),
         settings.sweepIntervalMillis(),
         TimeUnit.MILLISECONDS);
@@ -160,7 +179,22 @@ public final class EvictionSweeper implements AutoCloseable {
     return status;
   }
 
+  /**
+   * What the current leader's budget held back at its last sweep, as this node knows it: its own
+   * figure when it leads, else the one the leader published (0 until it has).
+   */
+  public int clusterHeldBack() {
+    if (leadership.isLocalLeader()) {
+      return status.heldBack();
+    }
+    LeaderRecord record = leadership.record();
+    return record != null && record.leader().equals(leadership.leaderId())
+        ? (int) record.heldBack()
+        : 0;
+  }
+
   private void tick() {
+    sweptLastTick = false;
     if (!leadership.isLocalLeader()) {
       if (leaderEpoch != 0) {
         log.warn("this node is no longer the leader (was at epoch {})", leaderEpoch);
@@ -201,6 +235,49 @@ public final class EvictionSweeper implements AutoCloseable {
             : Math.max(0, now - lastSweepMillis - 2 * settings.sweepIntervalMillis());
     lastSweepMillis = now;
     sweep(now, slack, new LeaderFence(leaderEpoch, validUntil, MembersDigest.of(members)));
+    sweptLastTick = true;
+  }
+
+  /**
+   * Every {@code unleased-check-interval-ms}, after a sweep of the leader went through: gives
+   * instances listed without a lease at two checks in a row a lease that has already run out (see
+   * {@link UnleasedInstances}), which the next sweeps then declare expired and remove like any
+   * other.
+   */
+  private void checkUnleased() {
+    long now = clock.millis();
+    if (!sweptLastTick || now - lastUnleasedCheckMillis < settings.unleasedCheckIntervalMillis()) {
+      return;
+    }
+    lastUnleasedCheckMillis = now;
+    Map<ServiceKey, Long> digests =
+        store.leaseDigests().toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
+    Set<ServiceKey> differing = UnleasedInstances.differing(view.all(), digests);
+    if (differing.isEmpty()) {
+      unleased.clear();
+      return;
+    }
+    Map<ServiceKey, Map<String, Long>> leased =
+        store.leasedEpochs(differing).toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
+    List<ServiceView> services = new ArrayList<>();
+    differing.forEach(key -> services.add(view.get(key)));
+    for (InstanceRecord instance : unleased.confirm(services, leased)) {
+      boolean adopted =
+          store
+              .adoptUnleased(
+                  instance.key(), instance.epoch(), unleasedTtlMillis, instance.lease().seq())
+              .toCompletableFuture()
+              .orTimeout(30, TimeUnit.SECONDS)
+              .join();
+      if (adopted) {
+        unleasedFound.increment();
+        log.warn(
+            "{} (epoch {}) was listed without a lease at two checks in a row: it now has one that"
+                + " has run out, and is evicted like any instance whose heartbeats stopped",
+            instance.key(),
+            instance.epoch());
+      }
+    }
   }
 
   private void takeOver(long now, Set<Member> members) {
@@ -224,15 +301,15 @@ public final class EvictionSweeper implements AutoCloseable {
             .toCompletableFuture()
             .orTimeout(30, TimeUnit.SECONDS)
             .join();
-    Map<ServiceKey, Integer> sizes = new HashMap<>();
-    int total = 0;
+    int services = 0;
+    int instances = 0;
     for (ServiceView service : view.all()) {
-      sizes.put(service.key(), service.instances().size());
-      total += service.instances().size();
+      if (!service.instances().isEmpty()) {
+        services++;
+        instances += service.instances().size();
+      }
     }
-    policy.budget().retainOnly(sizes.keySet());
-    EvictionPolicy.Plan plan =
-        policy.plan(expired, key -> sizes.getOrDefault(key, 0), total, now, random);
+    EvictionPolicy.Plan plan = policy.plan(expired, services, instances, now, random);
 
     List<CompletableFuture<?>> work = new ArrayList<>();
     for (ExpiredLease lease : plan.toDeclare()) {
@@ -284,17 +361,19 @@ public final class EvictionSweeper implements AutoCloseable {
         .join();
 
     int heldBack = plan.heldBackTotal();
-    heldBackGauge.set(heldBack);
     if (heldBack > 0 && heldBack != lastPublishedHeldBack) {
       log.warn(
-          "eviction budget ({}% of the registry and of each service per minute) holds back {}"
-              + " expired leases in {} services, most in: {}",
-          settings.budgetPercentPerMinute(),
+          "eviction protection holds back {} expired leases: {} instances in {} services stopped"
+              + " heartbeating, which looks like lost heartbeats rather than failed services;"
+              + " declaring at most {} ({}% of the registry) per minute. Most held back in: {}",
           heldBack,
-          plan.heldBack().size(),
+          plan.silentInstances(),
+          plan.silentServices(),
+          policy.budget().capacity(instances),
+          settings.budgetPercentPerMinute(),
           mostHeldBack(plan.heldBack()));
     } else if (heldBack == 0 && lastPublishedHeldBack > 0) {
-      log.info("eviction budget no longer holds anything back");
+      log.info("eviction protection no longer holds anything back");
     }
     if (!plan.toDeclare().isEmpty() || removedNow.get() > 0) {
       log.info(
@@ -306,7 +385,9 @@ public final class EvictionSweeper implements AutoCloseable {
         new Status(
             heldBack,
             heldBack > 0,
-            heldBack > 0 ? "budget holds back " + heldBack : "evicting normally");
+            heldBack > 0
+                ? "budget holds back " + heldBack + " of " + plan.silentInstances() + " silent"
+                : "evicting normally");
     if (heldBack != lastPublishedHeldBack || now - lastPublishedMillis > 5_000) {
       lastPublishedHeldBack = heldBack;
       lastPublishedMillis = now;

@@ -142,7 +142,9 @@ public final class ConfigLoader {
             in.longIn("eviction.grace-ms", 0, 86_400_000),
             in.doubleIn("eviction.budget-percent-per-minute", 0.1, 100),
             in.intIn("eviction.budget-floor-per-minute", 1, 1_000_000),
+            in.doubleIn("eviction.confined-services-percent", 0, 100),
             in.intIn("eviction.max-per-sweep", 1, 1_000_000),
+            in.longIn("eviction.unleased-check-interval-ms", 100, 3_600_000),
             leaderLease);
     String name = in.string("node.name");
     if (name.isEmpty()) {

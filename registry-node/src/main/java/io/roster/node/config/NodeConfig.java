@@ -42,12 +42,20 @@ public record NodeConfig(
    *     lease expired
    * @param graceMillis how long an instance stays listed as unhealthy before it is removed (key
    *     {@code eviction.grace-ms})
-   * @param budgetPercentPerMinute share of the registry, and of each service, that may be declared
-   *     expired per minute (key {@code eviction.budget-percent-per-minute})
-   * @param budgetFloorPerMinute declarations per minute allowed however small the registry or
-   *     service (key {@code eviction.budget-floor-per-minute})
+   * @param budgetPercentPerMinute share of the registry that may be declared expired in any sliding
+   *     minute when the silence spans many services (key {@code
+   *     eviction.budget-percent-per-minute})
+   * @param budgetFloorPerMinute declarations per minute allowed however small the registry, and
+   *     services that may fall silent together however few there are (key {@code
+   *     eviction.budget-floor-per-minute})
+   * @param confinedServicesPercent share of the services whose instances may all fall silent at
+   *     once and still be evicted at once, as a failure of those services rather than of the
+   *     registry (key {@code eviction.confined-services-percent})
    * @param maxPerSweep declarations, and removals, per sweep at most (key {@code
    *     eviction.max-per-sweep})
+   * @param unleasedCheckIntervalMillis how often the leader looks for instances listed without a
+   *     lease (key {@code eviction.unleased-check-interval-ms}); one is treated as expired after
+   *     two checks in a row found it so
    * @param leaderLeaseMillis how long a round trip with a majority keeps the leader allowed to
    *     evict (key {@code eviction.leader-lease-ms}); must be shorter than {@code lease.min-ttl-ms}
    */
@@ -56,7 +64,9 @@ public record NodeConfig(
       long graceMillis,
       double budgetPercentPerMinute,
       int budgetFloorPerMinute,
+      double confinedServicesPercent,
       int maxPerSweep,
+      long unleasedCheckIntervalMillis,
       long leaderLeaseMillis) {}
 
   /**

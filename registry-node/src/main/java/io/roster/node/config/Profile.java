@@ -58,7 +58,9 @@ public enum Profile {
           Map.entry("eviction.grace-ms", "30000"),
           Map.entry("eviction.budget-percent-per-minute", "15"),
           Map.entry("eviction.budget-floor-per-minute", "3"),
+          Map.entry("eviction.confined-services-percent", "15"),
           Map.entry("eviction.max-per-sweep", "500"),
+          Map.entry("eviction.unleased-check-interval-ms", "10000"),
           Map.entry("eviction.leader-lease-ms", "800"),
           Map.entry("watch.queue-limit", "1024"),
           Map.entry("view.resync-interval-ms", "5000"));

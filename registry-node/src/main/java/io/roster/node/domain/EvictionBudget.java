@@ -1,32 +1,33 @@
 package io.roster.node.domain;
 
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Set;
+import java.util.ArrayDeque;
 
 /**
- * How many instances the leader may declare expired: at most a share of the registry, and of each
- * service, per minute. Instead of Eureka's self-preservation switch, which stops all eviction once
- * too many renewals are missing and can stay on for good, the budget lets evictions trickle at a
- * bounded rate: a network glitch that silences half the registry costs at most the share per
- * minute, and the rest resumes by itself as heartbeats come back or the budget refills.
+ * How many leases the leader may still declare expired when the silence looks like the registry's
+ * own fault: at most a share of the registry in any sliding minute (and never fewer than a floor,
+ * so a small registry can still lose a dead instance). The minute slides: the budget counts the
+ * declarations of the last 60 s, so "15 % per minute" holds over every 60 s, with no full bucket at
+ * the start and no refill within the same minute.
  *
- * <p>Each bucket holds at most a minute's budget and refills continuously. Budgets never drop below
- * {@link #minimumPerMinute}, so a small service can still lose its one dead instance.
+ * <p>Every declaration is counted, including those of a failure the policy judged confined to a few
+ * services and let through at once, so a wider failure that follows finds the budget spent by it.
  *
  * <p>Not thread-safe: used by the leader's sweep only. Time comes in as arguments.
  */
 public final class EvictionBudget {
 
+  static final long WINDOW_MILLIS = 60_000;
+
   private final double sharePerMinute;
   private final int minimumPerMinute;
-  private final Bucket registry = new Bucket();
-  private final Map<ServiceKey, Bucket> services = new HashMap<>();
+
+  /** When each declaration of the last window was made, oldest first. */
+  private final ArrayDeque<Long> declaredAt = new ArrayDeque<>();
 
   /**
-   * @param sharePerMinute fraction of the registry, and of each service, evictable per minute (0.15
+   * @param sharePerMinute fraction of the registry that may be declared expired in any 60 s (0.15
    *     for 15 %)
-   * @param minimumPerMinute evictions allowed per minute however small the registry or service
+   * @param minimumPerMinute declarations allowed in any 60 s however small the registry
    */
   public EvictionBudget(double sharePerMinute, int minimumPerMinute) {
     if (!(sharePerMinute > 0 && sharePerMinute <= 1)) {
@@ -40,53 +41,41 @@ public final class EvictionBudget {
     this.minimumPerMinute = minimumPerMinute;
   }
 
-  /**
-   * Takes one eviction from the registry's and the service's budgets if both have one left.
-   *
-   * @param registrySize instances in the whole registry now
-   * @param serviceSize instances in the service now
-   */
-  public boolean tryAcquire(ServiceKey service, int serviceSize, int registrySize, long nowMillis) {
-    Bucket forService = services.computeIfAbsent(service, k -> new Bucket());
-    double registryCapacity = capacity(registrySize);
-    double serviceCapacity = capacity(serviceSize);
-    registry.refill(registryCapacity, nowMillis);
-    forService.refill(serviceCapacity, nowMillis);
-    if (registry.tokens < 1 || forService.tokens < 1) {
-      return false;
-    }
-    registry.tokens -= 1;
-    forService.tokens -= 1;
-    return true;
+  /** Declarations allowed in any 60 s for a registry of {@code registrySize} instances. */
+  public int capacity(int registrySize) {
+    return (int) Math.max(minimumPerMinute, Math.floor(sharePerMinute * registrySize));
   }
 
-  /** Forgets services no longer seen, so the budget's memory follows the registry's size. */
-  public void retainOnly(Set<ServiceKey> live) {
-    services.keySet().retainAll(live);
+  /** Declarations still allowed at {@code nowMillis}: the capacity less the last 60 s's. */
+  public int available(int registrySize, long nowMillis) {
+    forgetBefore(nowMillis - WINDOW_MILLIS);
+    return Math.max(0, capacity(registrySize) - declaredAt.size());
+  }
+
+  /** Counts {@code count} declarations made at {@code nowMillis}. */
+  public void spend(int count, long nowMillis) {
+    for (int i = 0; i < count; i++) {
+      declaredAt.addLast(nowMillis);
+    }
+  }
+
+  /** Declarations made in the 60 s up to {@code nowMillis}. */
+  public int spentInLastMinute(long nowMillis) {
+    forgetBefore(nowMillis - WINDOW_MILLIS);
+    return declaredAt.size();
   }
 
   public double sharePerMinute() {
     return sharePerMinute;
   }
 
-  private double capacity(int size) {
-    return Math.max(minimumPerMinute, Math.floor(sharePerMinute * size));
+  public int minimumPerMinute() {
+    return minimumPerMinute;
   }
 
-  /** Tokens refilled at {@code capacity} per minute, never above {@code capacity}. */
-  private static final class Bucket {
-    double tokens = Double.NaN;
-    long lastRefillMillis;
-
-    void refill(double capacity, long nowMillis) {
-      if (Double.isNaN(tokens)) {
-        tokens = capacity;
-      } else if (nowMillis > lastRefillMillis) {
-        tokens = Math.min(capacity, tokens + capacity * (nowMillis - lastRefillMillis) / 60_000.0);
-      } else {
-        tokens = Math.min(capacity, tokens);
-      }
-      lastRefillMillis = Math.max(lastRefillMillis, nowMillis);
+  private void forgetBefore(long cutoffMillis) {
+    while (!declaredAt.isEmpty() && declaredAt.peekFirst() <= cutoffMillis) {
+      declaredAt.removeFirst();
     }
   }
 }

@@ -106,6 +106,41 @@ public final class LeaseTable {
         RenewResult.Outcome.RENEWED, held.ttlMillis(), held.epoch(), held.expired(), seq);
   }
 
+  /**
+   * Gives an instance that is listed without a lease one that has already run out, so that the
+   * leader's sweep treats it like any instance whose heartbeats stopped. That happens when the node
+   * that took a registration died between writing the instance and its lease (or a lease was lost
+   * otherwise): without it, the instance would be listed as healthy for good. Answers whether it
+   * did; a lease of this epoch or a newer one held already wins.
+   *
+   * @param seq the health sequence the instance record holds, so later health changes order after
+   *     it
+   */
+  public boolean adopt(String instanceId, long epoch, long ttlMillis, long nowMillis, long seq) {
+    Lease held = leases.get(instanceId);
+    if (held != null && held.epoch() >= epoch) {
+      return false;
+    }
+    leases.put(instanceId, new Lease(epoch, ttlMillis, nowMillis, false, seq));
+    return true;
+  }
+
+  /** The epoch of each lease held, by instance. */
+  public Map<String, Long> epochs() {
+    Map<String, Long> epochs = new HashMap<>();
+    leases.forEach((id, lease) -> epochs.put(id, lease.epoch()));
+    return epochs;
+  }
+
+  /** {@link LeaseDigest} of the leases held: each instance with its lease's epoch. */
+  public long digest() {
+    long sum = 0;
+    for (Map.Entry<String, Lease> entry : leases.entrySet()) {
+      sum += LeaseDigest.of(entry.getKey(), entry.getValue().epoch());
+    }
+    return sum;
+  }
+
   /** Ends a lease; a revoke for an older epoch than the one held is ignored. */
   public void revoke(String instanceId, long epoch) {
     Lease held = leases.get(instanceId);

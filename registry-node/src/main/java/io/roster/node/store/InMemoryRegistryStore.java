@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -179,6 +180,47 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
           leases.values().forEach(table -> table.extendAll(now));
           return null;
         });
+  }
+
+  @Override
+  public CompletionStage<Map<ServiceKey, Long>> leaseDigests() {
+    return withoutEvent(
+        () -> {
+          Map<ServiceKey, Long> digests = new HashMap<>();
+          leases.forEach(
+              (key, table) -> {
+                if (!table.isEmpty()) {
+                  digests.put(key, table.digest());
+                }
+              });
+          return digests;
+        });
+  }
+
+  @Override
+  public CompletionStage<Map<ServiceKey, Map<String, Long>>> leasedEpochs(
+      Set<ServiceKey> services) {
+    return withoutEvent(
+        () -> {
+          Map<ServiceKey, Map<String, Long>> epochs = new HashMap<>();
+          for (ServiceKey key : services) {
+            LeaseTable table = leases.get(key);
+            if (table != null) {
+              epochs.put(key, table.epochs());
+            }
+          }
+          return epochs;
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> adoptUnleased(
+      InstanceKey key, long epoch, long ttlMillis, long seq) {
+    return withoutEvent(
+        () ->
+            leases
+                .computeIfAbsent(key.serviceKey(), k -> new LeaseTable())
+                .adopt(key.instanceId(), epoch, ttlMillis, clock.millis(), seq));
   }
 
   @Override

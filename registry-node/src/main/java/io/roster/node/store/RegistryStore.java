@@ -13,6 +13,7 @@ import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
@@ -67,6 +68,22 @@ public interface RegistryStore {
 
   /** Gives every live lease at least a full TTL from now (a new leader's first act). */
   CompletionStage<Void> extendAllLeases();
+
+  /**
+   * The {@link io.roster.node.domain.LeaseDigest} of the leases of every service that holds any:
+   * compared with the digest of the instances the service lists, it tells where an instance may
+   * have lost its lease.
+   */
+  CompletionStage<Map<ServiceKey, Long>> leaseDigests();
+
+  /** Per service asked for, the epoch of the lease each instance holds. */
+  CompletionStage<Map<ServiceKey, Map<String, Long>>> leasedEpochs(Set<ServiceKey> services);
+
+  /**
+   * Gives an instance listed without a lease one that has already run out (see {@link
+   * io.roster.node.domain.LeaseTable#adopt}); answers whether it did.
+   */
+  CompletionStage<Boolean> adoptUnleased(InstanceKey key, long epoch, long ttlMillis, long seq);
 
   /** What changed in a service after a revision (a snapshot for 0 or when history is gone). */
   CompletionStage<ServiceDelta> changesSince(ServiceKey key, long revision);

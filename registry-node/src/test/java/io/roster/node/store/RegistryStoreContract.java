@@ -12,6 +12,7 @@ import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
 import io.roster.node.domain.LeaderFence;
 import io.roster.node.domain.LeaseCondition;
+import io.roster.node.domain.LeaseDigest;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.Registered;
 import io.roster.node.domain.RenewResult;
@@ -280,6 +281,35 @@ public abstract class RegistryStoreContract {
 
     assertTrue(mine(get(store().expiredLeases(500))).isEmpty());
     assertEquals(1, mine(get(store().expiredLeases(100))).size());
+  }
+
+  @Test
+  void leaseDigestsAndEpochsDescribeTheLeasesHeld() {
+    long a = get(store().register(spec("a"), 5_000)).record().epoch();
+    long b = get(store().register(spec("b"), 5_000)).record().epoch();
+
+    assertEquals(
+        LeaseDigest.of("a", a) + LeaseDigest.of("b", b),
+        get(store().leaseDigests()).get(serviceKey));
+    assertEquals(
+        LeaseDigest.ofInstances(get(store().changesSince(serviceKey, 0)).upserts()),
+        get(store().leaseDigests()).get(serviceKey),
+        "instances and leases agree");
+    assertEquals(
+        Map.of(serviceKey, Map.of("a", a, "b", b)), get(store().leasedEpochs(Set.of(serviceKey))));
+  }
+
+  @Test
+  void anAdoptedLeaseHasRunOutAndNeverReplacesOneOfItsEpochOrNewer() {
+    long epoch = get(store().register(spec("a"), 5_000)).record().epoch();
+
+    assertFalse(get(store().adoptUnleased(key("a"), epoch, 5_000, 0)), "a lease is held");
+    assertTrue(get(store().adoptUnleased(key("a"), epoch + 7, 5_000, 0)), "the grant was lost");
+
+    List<ExpiredLease> expired = mine(get(store().expiredLeases(0)));
+    assertEquals(1, expired.size());
+    assertEquals(epoch + 7, expired.get(0).epoch());
+    assertFalse(expired.get(0).declared());
   }
 
   /** The expired leases of this test's service. */

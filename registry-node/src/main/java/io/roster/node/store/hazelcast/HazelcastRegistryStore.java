@@ -31,8 +31,10 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -203,6 +205,49 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   public CompletionStage<Void> extendAllLeases() {
     long now = clock.millis();
     return CompletableFuture.runAsync(() -> leases.executeOnEntries(new ExtendLeases(now)), sweeps);
+  }
+
+  @Override
+  public CompletionStage<Map<ServiceKey, Long>> leaseDigests() {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          Map<ServiceKey, Long> digests = new HashMap<>();
+          leases
+              .executeOnEntries(new DigestLeases())
+              .forEach(
+                  (key, digest) -> {
+                    if (digest != null) {
+                      digests.put(ServiceKey.parse(key), digest);
+                    }
+                  });
+          return digests;
+        },
+        sweeps);
+  }
+
+  @Override
+  public CompletionStage<Map<ServiceKey, Map<String, Long>>> leasedEpochs(
+      Set<ServiceKey> services) {
+    Set<String> keys = new HashSet<>();
+    services.forEach(service -> keys.add(service.asString()));
+    return leases
+        .submitToKeys(keys, new ReadLeaseEpochs())
+        .thenApply(
+            found -> {
+              Map<ServiceKey, Map<String, Long>> epochs = new HashMap<>();
+              found.forEach(
+                  (key, encoded) ->
+                      epochs.put(ServiceKey.parse(key), ReadLeaseEpochs.decode(encoded)));
+              return epochs;
+            });
+  }
+
+  @Override
+  public CompletionStage<Boolean> adoptUnleased(
+      InstanceKey key, long epoch, long ttlMillis, long seq) {
+    return leases.submitToKey(
+        key.serviceKey().asString(),
+        new AdoptLease(key.instanceId(), epoch, ttlMillis, clock.millis(), seq));
   }
 
   @Override

@@ -35,6 +35,9 @@ public final class RegistrySerialization {
   static final int REVOKE_EXPIRED_LEASE = 11;
   static final int EXTEND_LEASES = 12;
   static final int SET_LEASE_CONDITION = 13;
+  static final int DIGEST_LEASES = 14;
+  static final int READ_LEASE_EPOCHS = 15;
+  static final int ADOPT_LEASE = 16;
 
   private static final int SERVICE_STATE_TYPE = 7_401;
   private static final int LEASE_TABLE_TYPE = 7_402;
@@ -80,6 +83,9 @@ public final class RegistrySerialization {
             case REVOKE_EXPIRED_LEASE -> RevokeExpiredLease::new;
             case EXTEND_LEASES -> ExtendLeases::new;
             case SET_LEASE_CONDITION -> SetLeaseCondition::new;
+            case DIGEST_LEASES -> DigestLeases::new;
+            case READ_LEASE_EPOCHS -> ReadLeaseEpochs::new;
+            case ADOPT_LEASE -> AdoptLease::new;
             default -> null;
           };
       return constructor == null ? null : constructor.get();
