@@ -40,8 +40,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>The population keeps heartbeating in the background all along, at its real rate. The sample is
  * spread over the population's services so that no service loses more than a tenth of its
- * instances: the leader's eviction budget (15 % of a service per minute by default) would otherwise
- * hold evictions back and this would measure the budget, not detection.
+ * instances, and it must stay under the leader's registry-wide eviction budget (15 % of the
+ * registry in any 60 s by default; 1,530 for 10,200 instances): a larger silence across that many
+ * services is held back, and this would measure the budget, not detection.
  *
  * <p>Bounded: registration by {@code countedPhaseBoundMillis}; the rest by warm-up + stop window +
  * TTL + 60 s.
@@ -54,7 +55,7 @@ final class FailureDetectionPhase implements Phase {
   private static final long STOP_WINDOW_MILLIS = 2_000;
   private static final long BOUND_AFTER_TTL_MILLIS = 60_000;
 
-  /** Share of a service's instances the sample may take: under the default budget of 15 %. */
+  /** Share of a service's instances the sample may take. */
   private static final double SAMPLE_SHARE_PER_SERVICE = 0.10;
 
   private static final long UNSET = Long.MIN_VALUE;
