@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Load generator for a running Roster cluster (default: the three nodes of"
           + " deploy/local/roster-local). Phases: register, heartbeat, discover, propagation,"
-          + " failure-detection, scale, and protection (asked for only: it takes about 7 minutes)."
+          + " failure-detection, scale, and protection (asked for only: it takes about 6 minutes)."
           + " Results: one JSON line per phase, then a markdown table, on stdout and in --out;"
           + " progress on stderr.",
     })
@@ -75,7 +75,7 @@ public final class BenchMain implements Callable<Integer> {
       description =
           "Phases to run, in their fixed order (default: ${DEFAULT-VALUE}). register"
               + " runs first anyway when another phase needs its instances. protection is not in"
-              + " the default list (about 7 minutes at default sizes): ask for it, alone for its"
+              + " the default list (about 6 minutes at default sizes): ask for it, alone for its"
               + " figures (--phases protection), since its budget counts the whole registry.")
   private List<String> phases;
 
