@@ -54,6 +54,12 @@ import org.junit.jupiter.api.Timeout;
  * <p>Watched three ways: a Watch stream on the leader (which is never stopped) records every
  * instance it ever reports unhealthy; at the end every node's {@code roster_evictions_total} for
  * the declared-expired step must be 0, and every instance must be listed healthy on every node.
+ *
+ * <p>Whether a run meets those races depends on timing this test does not control (when the
+ * leader's sweep started, whether a retried renewal lands before or after the leader extends the
+ * leases): before the fix it passed in each run made on a shared 2-core machine. The races
+ * themselves are pinned by {@code LeaseTableTest} and {@code HazelcastRegistryStoreTest}; this test
+ * guards the whole path between real processes.
  */
 @Timeout(360)
 class PausedOwnerIT {
@@ -311,9 +317,10 @@ class PausedOwnerIT {
                 + instance.getInstanceId()
                 + " at revision "
                 + revision
-                + " ("
-                + instance.getConditionsList()
-                + ")");
+                + " "
+                + instance.getConditionsList().stream()
+                    .map(c -> c.getType() + ": " + c.getReason())
+                    .toList());
       }
     }
 
