@@ -87,8 +87,9 @@ final class NodeCalls {
   }
 
   /**
-   * The value of one sample of the node's Prometheus metrics, e.g. {@code
-   * roster_eviction_held_back}; 0 when the node does not export it.
+   * The value of one sample of the node's Prometheus metrics, named with its labels as the node
+   * prints them, e.g. {@code roster_eviction_held_back} or {@code
+   * roster_evictions_total{step="removed"}}; fails when the node does not export it.
    */
   static double metric(NodeProcess node, String sample) {
     try {
@@ -104,7 +105,7 @@ final class NodeCalls {
           return Double.parseDouble(line.substring(sample.length() + 1).trim());
         }
       }
-      return 0;
+      throw new AssertionError("no sample " + sample + " in the metrics of " + node.name());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

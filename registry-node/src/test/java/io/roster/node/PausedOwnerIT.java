@@ -23,12 +23,6 @@ import io.roster.v1.RegisterResponse;
 import io.roster.v1.WatchRequest;
 import io.roster.v1.WatchResponse;
 import io.roster.v1.WatchTarget;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -248,29 +242,7 @@ class PausedOwnerIT {
 
   /** The node's count of leases the leader declared expired, from its Prometheus metrics. */
   private static long declaredExpired(NodeProcess node) {
-    String metrics;
-    try {
-      metrics =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://" + node.apiAddress() + "/metrics"))
-                      .timeout(Duration.ofSeconds(10))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the metrics of " + node.name(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-    for (String line : metrics.split("\n")) {
-      if (line.startsWith("roster_evictions_total{")
-          && line.contains("step=\"declared-expired\"")) {
-        return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    throw new AssertionError("no declared-expired counter in the metrics of " + node.name());
+    return (long) NodeCalls.metric(node, "roster_evictions_total{step=\"declared-expired\"}");
   }
 
   /**
