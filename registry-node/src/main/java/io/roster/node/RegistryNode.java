@@ -28,6 +28,7 @@ import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
 import io.roster.node.view.LocalView;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -175,9 +176,22 @@ public final class RegistryNode implements AutoCloseable {
    */
   static final int MAX_RESETS_PER_30_SECONDS = 10_000;
 
+  /**
+   * Calls one client connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
+   * Vert.x offers 100; grpc-java's own server sets no limit. With 100, calls waiting on a member
+   * that hangs (heartbeats whose partition it owns, held until it is declared dead) filled a
+   * client's connection, and its reads, answered from memory, queued behind them in the client
+   * until their deadlines passed. A client keeps one connection per node, so the limit must leave
+   * room for everything it has in flight; it still bounds what one connection can hold.
+   */
+  static final long MAX_CONCURRENT_STREAMS = 10_000;
+
   private HttpServerOptions httpOptions() {
     HttpServerOptions options =
-        new HttpServerOptions().setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_30_SECONDS);
+        new HttpServerOptions()
+            .setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_30_SECONDS)
+            .setInitialSettings(
+                new Http2Settings().setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS));
     NodeConfig.Tls tls = config.api().tls();
     if (tls.enabled()) {
       options
