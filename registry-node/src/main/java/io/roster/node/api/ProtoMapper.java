@@ -92,6 +92,22 @@ final class ProtoMapper {
     }
   }
 
+  /**
+   * A uint64 epoch or revision from the wire. Java reads uint64 as a signed long, so values of 2^63
+   * and above arrive negative, and would compare below every real one and print negative. No epoch
+   * or revision the registry hands out comes near 2^63: such a value was never one of ours, and is
+   * refused, printed as the caller sent it.
+   */
+  static long counter(String field, long value) {
+    if (value < 0) {
+      throw new InvalidArgumentException(
+          field,
+          "must be below 2^63 (a value this registry returned), got "
+              + Long.toUnsignedString(value));
+    }
+    return value;
+  }
+
   static InstanceStatus toStatus(String field, io.roster.v1.InstanceStatus status) {
     return switch (status) {
       case INSTANCE_STATUS_UP -> InstanceStatus.UP;

@@ -93,7 +93,10 @@ public final class InstanceValidator {
           field,
           "port names must be 1-15 lower-case letters, digits or '-', got "
               + quote(entry.getKey()));
-      checked.put(entry.getKey(), port(field + "[" + entry.getKey() + "]", entry.getValue()));
+      // uint32 on the wire: 2^31 and above arrive negative; show them as sent.
+      checked.put(
+          entry.getKey(),
+          port(field + "[" + entry.getKey() + "]", Integer.toUnsignedLong(entry.getValue())));
     }
     return Map.copyOf(checked);
   }

@@ -228,6 +228,19 @@ class HttpApiTest {
         "metadata_selector.KEY=VALUE");
     assertRefused(400, "GET", "/v1/discover?service=a&service=b", null, "given more than once");
     assertRefused(400, "GET", "/v1/services?page_size=-1", null, "page_size: Out of range");
+    // uint32 values of 2^31 and above: Java reads them negative; refused as sent, not a 500.
+    assertRefused(
+        400,
+        "GET",
+        "/v1/services?page_size=4294967295",
+        null,
+        "page_size: must be at most 1000, got 4294967295");
+    assertRefused(
+        400,
+        "GET",
+        "/v1/services?page_size=2147483648",
+        null,
+        "page_size: must be at most 1000, got 2147483648");
     // Valid JSON, invalid request: the service's own validation, as over gRPC.
     assertRefused(400, "POST", "/v1/register", "", "instance: is required");
     assertRefused(400, "GET", "/v1/discover?service=Or@ders", null, "service: must be");
