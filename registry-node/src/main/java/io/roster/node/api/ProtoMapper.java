@@ -34,7 +34,7 @@ final class ProtoMapper {
     int port = InstanceValidator.port("instance.port", Integer.toUnsignedLong(instance.getPort()));
     String instanceId =
         instance.getInstanceId().isEmpty()
-            ? InstanceValidator.defaultInstanceId(host, port)
+            ? InstanceValidator.defaultInstanceId("instance.instance_id", host, port)
             : InstanceValidator.instanceId("instance.instance_id", instance.getInstanceId());
     int weight =
         instance.hasWeight()
@@ -79,7 +79,7 @@ final class ProtoMapper {
     int second = first < 0 ? -1 : leaseId.indexOf('/', first + 1);
     if (first <= 0 || second <= first + 1 || second == leaseId.length() - 1) {
       throw new InvalidArgumentException(
-          field, "is not a lease id Register returned: \"" + shorten(leaseId) + "\"");
+          field, "is not a lease id Register returned: " + InstanceValidator.quote(leaseId));
     }
     try {
       return new InstanceKey(
@@ -88,7 +88,7 @@ final class ProtoMapper {
           InstanceValidator.instanceId(field, leaseId.substring(second + 1)));
     } catch (InvalidArgumentException e) {
       throw new InvalidArgumentException(
-          field, "is not a lease id Register returned: \"" + shorten(leaseId) + "\"");
+          field, "is not a lease id Register returned: " + InstanceValidator.quote(leaseId));
     }
   }
 
@@ -205,9 +205,5 @@ final class ProtoMapper {
     return status == io.roster.v1.InstanceStatus.INSTANCE_STATUS_UNSPECIFIED
         ? InstanceStatus.UP
         : toStatus("instance.status", status);
-  }
-
-  private static String shorten(String value) {
-    return value.length() > 80 ? value.substring(0, 80) + "..." : value;
   }
 }

@@ -102,6 +102,9 @@ class InvalidInputTest {
         bad("instance.instance_id", i -> i.setInstanceId("a/b")),
         bad("instance.instance_id", i -> i.setInstanceId("x".repeat(257))),
         bad("instance.instance_id", i -> i.setInstanceId("caf\u00e9")),
+        // No instance id, and host:port would make one over 256 characters: it could be
+        // registered but never renewed, deregistered or drained.
+        bad("instance.instance_id", i -> i.clearInstanceId().setHost("h".repeat(253))),
         bad("instance.host", i -> i.setHost("")),
         bad("instance.host", i -> i.setHost("bad host")),
         bad("instance.host", i -> i.setHost("h".repeat(254))),
@@ -202,6 +205,21 @@ class InvalidInputTest {
     assertField(
         "namespace",
         () -> discovery.listServices(ListServicesRequest.newBuilder().setNamespace("A").build()));
+  }
+
+  @Test
+  void generatedInstanceIdIsOneEveryCallCanName() {
+    String service = "long-host-" + UUID.randomUUID().toString().substring(0, 8);
+    Instance.Builder instance =
+        Instances.of(service).clearInstanceId().setHost("h".repeat(250)).setPort(1);
+
+    String instanceId = registry.register(Instances.register(instance)).getInstanceId();
+
+    assertEquals(252, instanceId.length());
+    registry.deregister(
+        DeregisterRequest.newBuilder()
+            .setKey(InstanceKey.newBuilder().setService(service).setInstanceId(instanceId))
+            .build());
   }
 
   @Test
