@@ -31,10 +31,12 @@ import io.roster.v1.KeepAliveResponse;
 import io.roster.v1.LeaseState;
 import io.roster.v1.ListServicesRequest;
 import io.roster.v1.RegisterRequest;
+import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
 import io.roster.v1.SetStatusRequest;
 import io.roster.v1.WatchRequest;
 import io.roster.v1.WatchTarget;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -161,6 +163,49 @@ class InvalidInputTest {
                     .setInstance(Instances.of("svc"))
                     .setLeaseTtl(Duration.newBuilder().setSeconds(-1))
                     .build()));
+  }
+
+  @Test
+  void invalidDurationsAreRefusedNamingTheField() {
+    for (Duration invalid :
+        List.of(
+            Duration.newBuilder().setSeconds(1).setNanos(1_000_000_000).build(),
+            Duration.newBuilder().setNanos(-1_000_000_000).build(),
+            Duration.newBuilder().setSeconds(1).setNanos(-1).build(),
+            Duration.newBuilder().setSeconds(-1).setNanos(1).build(),
+            Duration.newBuilder().setSeconds(Long.MAX_VALUE).build())) {
+      StatusRuntimeException refused =
+          assertStatus(
+              Status.Code.INVALID_ARGUMENT,
+              () ->
+                  registry.register(
+                      RegisterRequest.newBuilder()
+                          .setInstance(Instances.of("svc"))
+                          .setLeaseTtl(invalid)
+                          .build()));
+      assertTrue(
+          refused.getStatus().getDescription().startsWith("lease_ttl: is not a valid Duration"),
+          refused.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void leaseTtlAboveTheMaximumIsLoweredToIt() {
+    RegisterResponse twoYears =
+        registry.register(
+            RegisterRequest.newBuilder()
+                .setInstance(Instances.of("ttl-" + UUID.randomUUID()))
+                .setLeaseTtl(Duration.newBuilder().setSeconds(2L * 365 * 24 * 3600))
+                .build());
+    RegisterResponse oneNano =
+        registry.register(
+            RegisterRequest.newBuilder()
+                .setInstance(Instances.of("ttl-" + UUID.randomUUID()))
+                .setLeaseTtl(Duration.newBuilder().setNanos(1))
+                .build());
+
+    assertEquals(3600, twoYears.getGrantedTtl().getSeconds());
+    assertEquals(1, oneNano.getGrantedTtl().getSeconds(), "raised to the minimum, 1 s");
   }
 
   @Test
