@@ -400,6 +400,19 @@ class InvalidInputTest {
     assertTrue(
         refused.getStatus().getDescription().contains("RegistryService/Register"),
         refused.getStatus().getDescription());
+    // instance.service holding the byte 0xff: not UTF-8, so not a proto3 string.
+    StatusRuntimeException notUtf8 =
+        assertStatus(
+            Status.Code.INVALID_ARGUMENT,
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    channel,
+                    register,
+                    CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                    new byte[] {0x0a, 0x03, 0x12, 0x01, (byte) 0xff}));
+    assertTrue(
+        notUtf8.getStatus().getDescription().contains("UTF-8"),
+        notUtf8.getStatus().getDescription());
     assertEquals(
         1,
         registry
