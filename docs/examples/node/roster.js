@@ -45,17 +45,9 @@ function millis(duration) {
   return Number(duration.seconds) * 1000 + Math.floor((duration.nanos || 0) / 1e6);
 }
 
-/**
- * The message of a gRPC error. Some servers percent-encode characters such as '/' and ':' in it,
- * which @grpc/grpc-js leaves encoded: decode them ("unknown lease default/orders/a: register again").
- */
+/** The message of a gRPC error, as the node wrote it. */
 function errorMessage(err) {
-  const text = err.details || err.message;
-  try {
-    return decodeURIComponent(text);
-  } catch (malformed) {
-    return text;
-  }
+  return err.details || err.message;
 }
 
 /**

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.api.BearerTokenInterceptor;
+import io.roster.node.api.CallGuard;
 import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.DiscoveryGrpcService;
 import io.roster.node.api.HttpEndpoints;
@@ -138,7 +139,10 @@ public final class RegistryNode implements AutoCloseable {
             view);
     for (BindableService service :
         List.of(registry, discovery, clusterStatus, health.getHealthService())) {
-      grpc.addService(GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(service, tokens)));
+      // Guarded outermost: every call is answered whatever throws, the token interceptor included.
+      grpc.addService(
+          GrpcIoServiceBridge.bridge(
+              CallGuard.guard(ServerInterceptors.intercept(service, tokens))));
     }
     Gauge.builder("roster.streams.open", openStreams, OpenStreams::size)
         .description("Watch and KeepAlive streams open on this node")

@@ -219,6 +219,28 @@ class AnyLanguageIT {
         .until(() -> ids(discover(node(2), "orders")).equals(List.of("java-1")));
   }
 
+  /**
+   * grpc-js shows grpc-message as it arrives: the node must percent-encode it only where the gRPC
+   * spec says, or ':' and '/' reach the caller as %3A and %2F.
+   */
+  @Test
+  @Order(3)
+  void nodeJsSeesStatusMessagesAsWritten() {
+    try (NodeScript script =
+        startNode(
+            List.of(
+                "call.js",
+                "RegistryService/Heartbeat",
+                "{\"leaseId\": \"default/orders/none-such\"}"),
+            node(0))) {
+      assertEquals(1, script.awaitExit(SCRIPT_BOUND), script.stderr());
+      JsonObject error = new JsonObject(script.stderr().trim());
+      assertEquals("NOT_FOUND", error.getString("name"));
+      assertEquals(
+          "unknown lease default/orders/none-such: register again", error.getString("message"));
+    }
+  }
+
   @Test
   @Order(4)
   void nodeJsRegisteredInstanceIsDiscoveredFromJavaAndKeptAliveUntilItLeaves() {

@@ -148,9 +148,11 @@ public final class DiscoveryGrpcService
     int pageSize;
     try {
       namespace = InstanceValidator.namespace("namespace", request.getNamespace());
-      if (request.getPageSize() > MAX_PAGE_SIZE) {
+      // uint32: Java reads 2^31 and above as negative, so compare it unsigned.
+      long requestedPageSize = Integer.toUnsignedLong(request.getPageSize());
+      if (requestedPageSize > MAX_PAGE_SIZE) {
         throw new InvalidArgumentException(
-            "page_size", "must be at most " + MAX_PAGE_SIZE + ", got " + request.getPageSize());
+            "page_size", "must be at most " + MAX_PAGE_SIZE + ", got " + requestedPageSize);
       }
       if (!request.getPageToken().isEmpty()) {
         InstanceValidator.service("page_token", request.getPageToken());
@@ -208,7 +210,8 @@ public final class DiscoveryGrpcService
               "targets[" + i + "].service", "names " + key.service() + " a second time");
         }
         services.add(key);
-        fromRevisions.put(key, target.getFromRevision());
+        fromRevisions.put(
+            key, ProtoMapper.counter("targets[" + i + "].from_revision", target.getFromRevision()));
       }
     } catch (InvalidArgumentException e) {
       Replies.fail(observer, GrpcErrors.toStatus("Watch", e));

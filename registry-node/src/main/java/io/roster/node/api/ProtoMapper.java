@@ -34,7 +34,7 @@ final class ProtoMapper {
     int port = InstanceValidator.port("instance.port", Integer.toUnsignedLong(instance.getPort()));
     String instanceId =
         instance.getInstanceId().isEmpty()
-            ? InstanceValidator.defaultInstanceId(host, port)
+            ? InstanceValidator.defaultInstanceId("instance.instance_id", host, port)
             : InstanceValidator.instanceId("instance.instance_id", instance.getInstanceId());
     int weight =
         instance.hasWeight()
@@ -79,7 +79,7 @@ final class ProtoMapper {
     int second = first < 0 ? -1 : leaseId.indexOf('/', first + 1);
     if (first <= 0 || second <= first + 1 || second == leaseId.length() - 1) {
       throw new InvalidArgumentException(
-          field, "is not a lease id Register returned: \"" + shorten(leaseId) + "\"");
+          field, "is not a lease id Register returned: " + InstanceValidator.quote(leaseId));
     }
     try {
       return new InstanceKey(
@@ -88,8 +88,24 @@ final class ProtoMapper {
           InstanceValidator.instanceId(field, leaseId.substring(second + 1)));
     } catch (InvalidArgumentException e) {
       throw new InvalidArgumentException(
-          field, "is not a lease id Register returned: \"" + shorten(leaseId) + "\"");
+          field, "is not a lease id Register returned: " + InstanceValidator.quote(leaseId));
     }
+  }
+
+  /**
+   * A uint64 epoch or revision from the wire. Java reads uint64 as a signed long, so values of 2^63
+   * and above arrive negative, and would compare below every real one and print negative. No epoch
+   * or revision the registry hands out comes near 2^63: such a value was never one of ours, and is
+   * refused, printed as the caller sent it.
+   */
+  static long counter(String field, long value) {
+    if (value < 0) {
+      throw new InvalidArgumentException(
+          field,
+          "must be below 2^63 (a value this registry returned), got "
+              + Long.toUnsignedString(value));
+    }
+    return value;
   }
 
   static InstanceStatus toStatus(String field, io.roster.v1.InstanceStatus status) {
@@ -157,14 +173,44 @@ final class ProtoMapper {
         .build();
   }
 
+  /** Largest |seconds| of a valid google.protobuf.Duration (10,000 years), as its .proto says. */
+  static final long MAX_DURATION_SECONDS = 315_576_000_000L;
+
+  /**
+   * A requested duration in milliseconds, 0 meaning "none asked". A Duration that is not one by its
+   * .proto's rules (nanos outside -999,999,999..999,999,999, seconds and nanos of different signs,
+   * seconds beyond 10,000 years) is refused, as is a negative one. A large valid one is returned as
+   * is: the caller's policy lowers it to its bound (the .proto promises lowering, not refusal). A
+   * positive duration under a millisecond counts as asked (1 ms, then raised), not as "none asked".
+   */
   static long toMillis(String field, Duration duration) {
-    if (duration.getSeconds() < 0 || duration.getNanos() < 0) {
+    long seconds = duration.getSeconds();
+    int nanos = duration.getNanos();
+    if (nanos <= -1_000_000_000 || nanos >= 1_000_000_000) {
+      throw new InvalidArgumentException(
+          field, "is not a valid Duration: nanos must be -999999999 to 999999999, got " + nanos);
+    }
+    if ((seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) {
+      throw new InvalidArgumentException(
+          field,
+          "is not a valid Duration: seconds and nanos must have the same sign, got seconds "
+              + seconds
+              + " and nanos "
+              + nanos);
+    }
+    if (seconds > MAX_DURATION_SECONDS || seconds < -MAX_DURATION_SECONDS) {
+      throw new InvalidArgumentException(
+          field,
+          "is not a valid Duration: seconds must be within +/-"
+              + MAX_DURATION_SECONDS
+              + " (10,000 years), got "
+              + seconds);
+    }
+    if (seconds < 0 || nanos < 0) {
       throw new InvalidArgumentException(field, "must not be negative");
     }
-    if (duration.getSeconds() > 365L * 24 * 3600) {
-      throw new InvalidArgumentException(field, "must be at most a year");
-    }
-    return duration.getSeconds() * 1000 + duration.getNanos() / 1_000_000;
+    long millis = seconds * 1000 + nanos / 1_000_000;
+    return millis == 0 && nanos > 0 ? 1 : millis;
   }
 
   static Duration duration(long millis) {
@@ -189,9 +235,5 @@ final class ProtoMapper {
     return status == io.roster.v1.InstanceStatus.INSTANCE_STATUS_UNSPECIFIED
         ? InstanceStatus.UP
         : toStatus("instance.status", status);
-  }
-
-  private static String shorten(String value) {
-    return value.length() > 80 ? value.substring(0, 80) + "..." : value;
   }
 }

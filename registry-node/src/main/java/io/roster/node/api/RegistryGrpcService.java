@@ -82,7 +82,8 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         observer,
         () ->
             leases.renew(
-                ProtoMapper.parseLeaseId("lease_id", request.getLeaseId()), request.getEpoch()),
+                ProtoMapper.parseLeaseId("lease_id", request.getLeaseId()),
+                ProtoMapper.counter("epoch", request.getEpoch())),
         result ->
             switch (result.outcome()) {
               case RENEWED ->
@@ -122,6 +123,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         InstanceKey key;
         try {
           key = ProtoMapper.parseLeaseId("lease_id", request.getLeaseId());
+          ProtoMapper.counter("epoch", request.getEpoch());
         } catch (InvalidArgumentException e) {
           responses.onNext(
               KeepAliveResponse.newBuilder()
@@ -171,7 +173,10 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Replies.unary(
         "Deregister",
         observer,
-        () -> store.deregister(ProtoMapper.toKey("key", request.getKey()), request.getEpoch()),
+        () ->
+            store.deregister(
+                ProtoMapper.toKey("key", request.getKey()),
+                ProtoMapper.counter("epoch", request.getEpoch())),
         result -> {
           checkMutation(request.getKey(), request.getEpoch(), result);
           return DeregisterResponse.newBuilder().setRevision(result.revision()).build();
@@ -187,7 +192,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
             store.setStatus(
                 ProtoMapper.toKey("key", request.getKey()),
                 ProtoMapper.toStatus("status", request.getStatus()),
-                request.getEpoch()),
+                ProtoMapper.counter("epoch", request.getEpoch())),
         result -> {
           checkMutation(request.getKey(), request.getEpoch(), result);
           return SetStatusResponse.newBuilder().setRevision(result.revision()).build();

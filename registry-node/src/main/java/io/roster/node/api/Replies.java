@@ -56,7 +56,10 @@ final class Replies {
 
   /**
    * Answers a unary call, unless the caller has gone (cancelled, or its deadline passed): writing
-   * to a call that is over would only raise an error on the event loop.
+   * to a call that is over would only raise an error on the event loop. An answer that cannot be
+   * written (it fails to encode: a bug) fails the call with INTERNAL instead: answers are often
+   * written from a store callback, outside the call's own guard ({@link CallGuard}), where a throw
+   * would reach no one.
    */
   static <R> void answer(StreamObserver<R> observer, R response) {
     if (cancelled(observer)) {
@@ -67,6 +70,8 @@ final class Replies {
       observer.onCompleted();
     } catch (IllegalStateException callAlreadyOver) {
       // The caller cancelled between the check and the write; nobody is left to answer.
+    } catch (RuntimeException e) {
+      fail(observer, GrpcErrors.toStatus("writing an answer", e));
     }
   }
 
@@ -77,7 +82,7 @@ final class Replies {
     }
     try {
       observer.onError(status);
-    } catch (IllegalStateException callAlreadyOver) {
+    } catch (RuntimeException callAlreadyOver) {
       // As above.
     }
   }

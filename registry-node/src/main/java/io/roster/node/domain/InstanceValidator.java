@@ -93,7 +93,10 @@ public final class InstanceValidator {
           field,
           "port names must be 1-15 lower-case letters, digits or '-', got "
               + quote(entry.getKey()));
-      checked.put(entry.getKey(), port(field + "[" + entry.getKey() + "]", entry.getValue()));
+      // uint32 on the wire: 2^31 and above arrive negative; show them as sent.
+      checked.put(
+          entry.getKey(),
+          port(field + "[" + entry.getKey() + "]", Integer.toUnsignedLong(entry.getValue())));
     }
     return Map.copyOf(checked);
   }
@@ -160,9 +163,21 @@ public final class InstanceValidator {
     return Map.copyOf(labels);
   }
 
-  /** The instance id to use when the caller chose none: the same address gives the same id. */
-  public static String defaultInstanceId(String host, int port) {
-    return host + ":" + port;
+  /**
+   * The instance id to use when the caller chose none: the same address gives the same id. It must
+   * pass the rule a given id passes, or the instance could be registered but never renewed,
+   * deregistered or drained (every call naming it would be refused): a host of 250 characters or
+   * more makes an id over 256, and the registration is refused, asking for an instance id.
+   */
+  public static String defaultInstanceId(String field, String host, int port) {
+    String generated = host + ":" + port;
+    check(
+        INSTANCE_ID.matcher(generated).matches(),
+        field,
+        "is required when host and port make an id over 256 characters (\"<host>:<port>\" would be "
+            + generated.length()
+            + "): give an instance_id of 1-256 letters, digits, '.', '_', ':' or '-'");
+    return generated;
   }
 
   private static void check(boolean condition, String field, String message) {
@@ -171,7 +186,8 @@ public final class InstanceValidator {
     }
   }
 
-  private static String quote(String value) {
+  /** {@code value} in double quotes, cut at 80 characters, anything but printable ASCII escaped. */
+  public static String quote(String value) {
     String shown = value.length() > 80 ? value.substring(0, 80) + "..." : value;
     StringBuilder out = new StringBuilder("\"");
     for (char c : shown.toCharArray()) {

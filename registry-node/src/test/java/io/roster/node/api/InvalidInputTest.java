@@ -5,10 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Duration;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import io.roster.node.RegistryNode;
 import io.roster.node.SingleNode;
 import io.roster.testing.Instances;
@@ -19,10 +26,17 @@ import io.roster.v1.HeartbeatRequest;
 import io.roster.v1.Instance;
 import io.roster.v1.InstanceKey;
 import io.roster.v1.InstanceStatus;
+import io.roster.v1.KeepAliveRequest;
+import io.roster.v1.KeepAliveResponse;
+import io.roster.v1.LeaseState;
 import io.roster.v1.ListServicesRequest;
 import io.roster.v1.RegisterRequest;
+import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
 import io.roster.v1.SetStatusRequest;
+import io.roster.v1.WatchRequest;
+import io.roster.v1.WatchTarget;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -50,10 +64,26 @@ class InvalidInputTest {
   @BeforeAll
   static void startNode() {
     node = SingleNode.start("invalid-test");
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.apiPort()).usePlaintext().build();
-    registry = RegistryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES);
-    discovery =
-        DiscoveryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES);
+    channel =
+        ManagedChannelBuilder.forAddress("127.0.0.1", node.apiPort())
+            .usePlaintext()
+            // A deadline per call: one call the node never answered must fail alone, not use up
+            // a deadline the calls after it share.
+            .intercept(
+                new ClientInterceptor() {
+                  @Override
+                  public <Q, R> ClientCall<Q, R> interceptCall(
+                      MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                    return next.newCall(
+                        method,
+                        options.getDeadline() == null
+                            ? options.withDeadlineAfter(30, TimeUnit.SECONDS)
+                            : options);
+                  }
+                })
+            .build();
+    registry = RegistryServiceGrpc.newBlockingStub(channel);
+    discovery = DiscoveryServiceGrpc.newBlockingStub(channel);
   }
 
   @AfterAll
@@ -74,6 +104,9 @@ class InvalidInputTest {
         bad("instance.instance_id", i -> i.setInstanceId("a/b")),
         bad("instance.instance_id", i -> i.setInstanceId("x".repeat(257))),
         bad("instance.instance_id", i -> i.setInstanceId("caf\u00e9")),
+        // No instance id, and host:port would make one over 256 characters: it could be
+        // registered but never renewed, deregistered or drained.
+        bad("instance.instance_id", i -> i.clearInstanceId().setHost("h".repeat(253))),
         bad("instance.host", i -> i.setHost("")),
         bad("instance.host", i -> i.setHost("bad host")),
         bad("instance.host", i -> i.setHost("h".repeat(254))),
@@ -133,6 +166,49 @@ class InvalidInputTest {
   }
 
   @Test
+  void invalidDurationsAreRefusedNamingTheField() {
+    for (Duration invalid :
+        List.of(
+            Duration.newBuilder().setSeconds(1).setNanos(1_000_000_000).build(),
+            Duration.newBuilder().setNanos(-1_000_000_000).build(),
+            Duration.newBuilder().setSeconds(1).setNanos(-1).build(),
+            Duration.newBuilder().setSeconds(-1).setNanos(1).build(),
+            Duration.newBuilder().setSeconds(Long.MAX_VALUE).build())) {
+      StatusRuntimeException refused =
+          assertStatus(
+              Status.Code.INVALID_ARGUMENT,
+              () ->
+                  registry.register(
+                      RegisterRequest.newBuilder()
+                          .setInstance(Instances.of("svc"))
+                          .setLeaseTtl(invalid)
+                          .build()));
+      assertTrue(
+          refused.getStatus().getDescription().startsWith("lease_ttl: is not a valid Duration"),
+          refused.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void leaseTtlAboveTheMaximumIsLoweredToIt() {
+    RegisterResponse twoYears =
+        registry.register(
+            RegisterRequest.newBuilder()
+                .setInstance(Instances.of("ttl-" + UUID.randomUUID()))
+                .setLeaseTtl(Duration.newBuilder().setSeconds(2L * 365 * 24 * 3600))
+                .build());
+    RegisterResponse oneNano =
+        registry.register(
+            RegisterRequest.newBuilder()
+                .setInstance(Instances.of("ttl-" + UUID.randomUUID()))
+                .setLeaseTtl(Duration.newBuilder().setNanos(1))
+                .build());
+
+    assertEquals(3600, twoYears.getGrantedTtl().getSeconds());
+    assertEquals(1, oneNano.getGrantedTtl().getSeconds(), "raised to the minimum, 1 s");
+  }
+
+  @Test
   void badLeaseIdsKeysAndQueriesAreRefused() {
     assertField(
         "lease_id", () -> registry.heartbeat(HeartbeatRequest.newBuilder().setLeaseId("").build()));
@@ -174,6 +250,182 @@ class InvalidInputTest {
     assertField(
         "namespace",
         () -> discovery.listServices(ListServicesRequest.newBuilder().setNamespace("A").build()));
+  }
+
+  @Test
+  void generatedInstanceIdIsOneEveryCallCanName() {
+    String service = "long-host-" + UUID.randomUUID().toString().substring(0, 8);
+    Instance.Builder instance =
+        Instances.of(service).clearInstanceId().setHost("h".repeat(250)).setPort(1);
+
+    String instanceId = registry.register(Instances.register(instance)).getInstanceId();
+
+    assertEquals(252, instanceId.length());
+    registry.deregister(
+        DeregisterRequest.newBuilder()
+            .setKey(InstanceKey.newBuilder().setService(service).setInstanceId(instanceId))
+            .build());
+  }
+
+  @Test
+  void pageSizeOf2To31AndAboveIsRefusedAsSent() {
+    for (int pageSize : new int[] {Integer.MIN_VALUE, -1}) {
+      StatusRuntimeException refused =
+          assertStatus(
+              Status.Code.INVALID_ARGUMENT,
+              () ->
+                  discovery.listServices(
+                      ListServicesRequest.newBuilder().setPageSize(pageSize).build()));
+      assertEquals(
+          "page_size: must be at most 1000, got " + Integer.toUnsignedString(pageSize),
+          refused.getStatus().getDescription());
+    }
+  }
+
+  /** uint32 and uint64 fields read as negative Java numbers must be refused, printed unsigned. */
+  @Test
+  void unsignedFieldsAtOrAbove2To31Or2To63AreRefusedAsSent() {
+    StatusRuntimeException port =
+        assertStatus(
+            Status.Code.INVALID_ARGUMENT,
+            () ->
+                registry.register(
+                    Instances.register(Instances.of("svc").putPorts("metrics", 0x8000_0000))));
+    assertEquals(
+        "instance.ports[metrics]: must be 1-65535, got 2147483648",
+        port.getStatus().getDescription());
+    StatusRuntimeException epoch =
+        assertStatus(
+            Status.Code.INVALID_ARGUMENT,
+            () ->
+                registry.heartbeat(
+                    HeartbeatRequest.newBuilder()
+                        .setLeaseId("default/svc/a")
+                        .setEpoch(-1)
+                        .build()));
+    assertEquals(
+        "epoch: must be below 2^63 (a value this registry returned), got 18446744073709551615",
+        epoch.getStatus().getDescription());
+    assertField(
+        "epoch",
+        () ->
+            registry.deregister(
+                DeregisterRequest.newBuilder()
+                    .setKey(InstanceKey.newBuilder().setService("svc").setInstanceId("a"))
+                    .setEpoch(Long.MIN_VALUE)
+                    .build()));
+    assertField(
+        "epoch",
+        () ->
+            registry.setStatus(
+                SetStatusRequest.newBuilder()
+                    .setKey(InstanceKey.newBuilder().setService("svc").setInstanceId("a"))
+                    .setStatus(InstanceStatus.INSTANCE_STATUS_DRAINING)
+                    .setEpoch(-2)
+                    .build()));
+    assertField(
+        "targets[0].from_revision",
+        () ->
+            discovery
+                .watch(
+                    WatchRequest.newBuilder()
+                        .addTargets(WatchTarget.newBuilder().setService("svc").setFromRevision(-1))
+                        .build())
+                .hasNext());
+  }
+
+  @Test
+  void keepAliveWithAnEpochOf2To63IsInvalid() throws Exception {
+    java.util.concurrent.BlockingQueue<KeepAliveResponse> answers =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    StreamObserver<KeepAliveRequest> requests =
+        RegistryServiceGrpc.newStub(channel)
+            .keepAlive(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(KeepAliveResponse value) {
+                    answers.add(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(KeepAliveRequest.newBuilder().setLeaseId("default/svc/a").setEpoch(-1).build());
+    KeepAliveResponse answer = answers.poll(30, TimeUnit.SECONDS);
+    requests.onCompleted();
+
+    assertEquals(LeaseState.LEASE_STATE_INVALID, answer.getState());
+    assertTrue(answer.getMessage().startsWith("epoch: "), answer.getMessage());
+  }
+
+  @Test
+  void requestThatIsNotProtobufIsRefusedAndTheNodeGoesOn() {
+    MethodDescriptor.Marshaller<byte[]> bytes =
+        new MethodDescriptor.Marshaller<>() {
+          @Override
+          public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+          }
+
+          @Override
+          public byte[] parse(java.io.InputStream stream) {
+            try {
+              return stream.readAllBytes();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        };
+    MethodDescriptor<byte[], byte[]> register =
+        MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName(RegistryServiceGrpc.getRegisterMethod().getFullMethodName())
+            .setRequestMarshaller(bytes)
+            .setResponseMarshaller(bytes)
+            .build();
+
+    StatusRuntimeException refused =
+        assertStatus(
+            Status.Code.INVALID_ARGUMENT,
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    channel,
+                    register,
+                    CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                    new byte[] {(byte) 0xff, 1, 2, 3, 4}));
+
+    assertTrue(
+        refused.getStatus().getDescription().contains("RegistryService/Register"),
+        refused.getStatus().getDescription());
+    // instance.service holding the byte 0xff: not UTF-8, so not a proto3 string.
+    StatusRuntimeException notUtf8 =
+        assertStatus(
+            Status.Code.INVALID_ARGUMENT,
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    channel,
+                    register,
+                    CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                    new byte[] {0x0a, 0x03, 0x12, 0x01, (byte) 0xff}));
+    assertTrue(
+        notUtf8.getStatus().getDescription().contains("UTF-8"),
+        notUtf8.getStatus().getDescription());
+    assertEquals(
+        1,
+        registry
+            .register(Instances.register(Instances.of("after-" + UUID.randomUUID())))
+            .getRevision());
+  }
+
+  @Test
+  void statusMessagesAreEncodedAsTheGrpcSpecSays() throws Exception {
+    assertEquals(
+        "instance: is required",
+        CallGuardTest.grpcWebMessage(
+            node.apiPort(), "/" + RegistryServiceGrpc.getRegisterMethod().getFullMethodName()));
   }
 
   @Test

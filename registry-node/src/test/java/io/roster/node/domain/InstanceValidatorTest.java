@@ -177,13 +177,28 @@ class InstanceValidatorTest {
 
   @Test
   void defaultInstanceIdIsHostColonPortAndIsItselfValid() {
-    String id = InstanceValidator.defaultInstanceId("10.0.0.1", 8080);
+    String id = InstanceValidator.defaultInstanceId("instance_id", "10.0.0.1", 8080);
 
     assertEquals("10.0.0.1:8080", id);
     assertEquals(id, InstanceValidator.instanceId("instance.instance_id", id));
     assertEquals(
-        InstanceValidator.defaultInstanceId("10.0.0.1", 8080),
-        InstanceValidator.defaultInstanceId("10.0.0.1", 8080));
+        InstanceValidator.defaultInstanceId("instance_id", "10.0.0.1", 8080),
+        InstanceValidator.defaultInstanceId("instance_id", "10.0.0.1", 8080));
+  }
+
+  @Test
+  void defaultInstanceIdOverTheLimitIsRefusedAskingForAnInstanceId() {
+    InvalidArgumentException refused =
+        assertThrows(
+            InvalidArgumentException.class,
+            () ->
+                InstanceValidator.defaultInstanceId("instance.instance_id", "h".repeat(253), 8080));
+
+    assertEquals("instance.instance_id", refused.field());
+    assertTrue(refused.getMessage().contains("give an instance_id"), refused.getMessage());
+    assertEquals(
+        "h".repeat(250) + ":65535",
+        InstanceValidator.defaultInstanceId("instance.instance_id", "h".repeat(250), 65_535));
   }
 
   // ---- host ----

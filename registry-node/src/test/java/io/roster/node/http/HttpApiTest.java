@@ -186,7 +186,7 @@ class HttpApiTest {
 
   @Test
   void requestsThatAreNotJsonForTheMessageAreRefusedWith400NamingTheProblem() {
-    assertRefused(400, "POST", "/v1/register", "{\"instance\": ", "End of input");
+    assertRefused(400, "POST", "/v1/register", "{\"instance\": ", "end-of-input");
     assertRefused(
         400, "POST", "/v1/register", "{\"serivce\": \"orders\"}", "Cannot find field: serivce");
     assertRefused(
@@ -228,9 +228,88 @@ class HttpApiTest {
         "metadata_selector.KEY=VALUE");
     assertRefused(400, "GET", "/v1/discover?service=a&service=b", null, "given more than once");
     assertRefused(400, "GET", "/v1/services?page_size=-1", null, "page_size: Out of range");
+    // uint32 values of 2^31 and above: Java reads them negative; refused as sent, not a 500.
+    assertRefused(
+        400,
+        "GET",
+        "/v1/services?page_size=4294967295",
+        null,
+        "page_size: must be at most 1000, got 4294967295");
+    assertRefused(
+        400,
+        "GET",
+        "/v1/services?page_size=2147483648",
+        null,
+        "page_size: must be at most 1000, got 2147483648");
     // Valid JSON, invalid request: the service's own validation, as over gRPC.
     assertRefused(400, "POST", "/v1/register", "", "instance: is required");
     assertRefused(400, "GET", "/v1/discover?service=Or@ders", null, "service: must be");
+  }
+
+  /** docs/api.md promises strict JSON; JsonFormat alone accepted all of these. */
+  @Test
+  void bodiesThatAreNotStrictJsonAreRefusedAndWriteNothing() {
+    String service = "strict-" + UUID.randomUUID().toString().substring(0, 8);
+    String instance =
+        "\"instance\": {\"service\": \"" + service + "\", \"host\": \"h\", \"port\": 80";
+    assertRefused(400, "POST", "/v1/register", "{" + instance + "}} // note", "comment");
+    assertRefused(400, "POST", "/v1/register", "{/* note */" + instance + "}}", "comment");
+    assertRefused(400, "POST", "/v1/register", "{'instance': {'service': 'a'}}", "double-quote");
+    assertRefused(400, "POST", "/v1/register", "{instance: {service: \"a\"}}", "double-quote");
+    assertRefused(
+        400, "POST", "/v1/register", "{" + instance + "}} {\"instance\": {}}", "more follows");
+    assertRefused(400, "POST", "/v1/register", "{" + instance + "}} garbage", "");
+    assertRefused(
+        400,
+        "POST",
+        "/v1/register",
+        "{" + instance + ", \"port\": 81}}",
+        "instance.port: Duplicate field 'port'");
+    assertRefused(
+        400,
+        "POST",
+        "/v1/register",
+        "{" + instance + ", \"metadata\": {\"k\": \"1\", \"k\": \"2\"}}}",
+        "Duplicate field 'k'");
+    assertRefused(
+        400,
+        "POST",
+        "/v1/register",
+        "{\"instance\": {\"service\": 12, \"host\": \"h\", \"port\": 80}}",
+        "instance.service: must be a JSON string, got 12");
+    assertRefused(
+        400,
+        "POST",
+        "/v1/register",
+        "{" + instance + ", \"metadata\": {\"team\": true}}}",
+        "instance.metadata[team]: must be a JSON string, got true");
+    assertRefused(
+        400,
+        "POST",
+        "/v1/register",
+        "{" + instance + ", \"metadata\": {\"team\": \"a\\ud800b\"}}}",
+        "instance.metadata[team]: holds a lone surrogate \\ud800");
+    byte[] invalidUtf8 =
+        ("{" + instance + ", \"metadata\": {\"team\": \"a\u00ffb\"}}}")
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    JsonHttp.Answer answer = http.post(base + "/v1/register", invalidUtf8);
+    assertEquals(400, answer.status(), answer::toString);
+    assertTrue(
+        answer.errorMessage().contains("instance.metadata[team]: Invalid UTF-8"), answer::toString);
+
+    assertEquals(
+        0,
+        DiscoveryServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+            .discover(
+                DiscoverRequest.newBuilder().setService(service).setIncludeUnhealthy(true).build())
+            .getRevision(),
+        "a refused body must write nothing");
+    // A number as a string stays valid, as the protobuf JSON mapping allows.
+    assertEquals(
+        200,
+        http.send("POST", base + "/v1/register", "{" + instance.replace("80", "\"80\"") + "}}")
+            .status());
   }
 
   @Test

@@ -85,6 +85,29 @@ public final class JsonHttp {
     }
   }
 
+  /** POSTs {@code body} as it is (any bytes, valid UTF-8 or not) and waits for the answer. */
+  public Answer post(String url, byte[] body) {
+    try {
+      HttpResponse<String> response =
+          client.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                  .header("content-type", "application/json")
+                  .timeout(CALL_TIMEOUT)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new Answer(
+          response.statusCode(),
+          response.headers().firstValue("content-type").orElse(""),
+          response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException("POST " + url + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Opens a newline-delimited JSON stream; returns once the status line and headers arrived. */
   public Lines stream(String baseUrl, HttpExamples.Example example) {
     try {

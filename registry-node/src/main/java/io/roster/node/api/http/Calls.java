@@ -1,12 +1,10 @@
 package io.roster.node.api.http;
 
 import io.grpc.Context;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.roster.node.api.BearerTokenInterceptor;
+import io.roster.node.api.GrpcErrors;
 import io.vertx.core.http.HttpServerRequest;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Calls a grpc-java service method directly from an HTTP request, as the gRPC server would: with
@@ -17,14 +15,14 @@ import org.slf4j.LoggerFactory;
  */
 final class Calls {
 
-  private static final Logger log = LoggerFactory.getLogger(Calls.class);
   private static final String BEARER = "Bearer ";
 
   private Calls() {}
 
   /**
    * Runs {@code call}; a service method that throws instead of failing its observer (a bug) gets
-   * INTERNAL, as gRPC answers it, instead of leaving the HTTP caller waiting forever.
+   * INTERNAL (logged once, by {@link GrpcErrors}), as gRPC answers it, instead of leaving the HTTP
+   * caller waiting forever.
    */
   static void invoke(
       HttpServerRequest request, String rpc, StreamObserver<?> observer, Runnable call) {
@@ -36,12 +34,8 @@ final class Calls {
     }
     try {
       context.run(call);
-    } catch (RuntimeException e) {
-      log.error("{} over HTTP failed unexpectedly", rpc, e);
-      observer.onError(
-          Status.INTERNAL
-              .withDescription("internal error in " + rpc + "; the node logged the details")
-              .asRuntimeException());
+    } catch (RuntimeException | Error e) {
+      observer.onError(GrpcErrors.toStatus(rpc, e));
     }
   }
 }

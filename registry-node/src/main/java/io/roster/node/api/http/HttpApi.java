@@ -3,6 +3,7 @@ package io.roster.node.api.http;
 import io.grpc.Status;
 import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.DiscoveryGrpcService;
+import io.roster.node.api.GrpcErrors;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.v1.ClusterStatusRequest;
 import io.roster.v1.DeregisterRequest;
@@ -11,6 +12,7 @@ import io.roster.v1.HeartbeatRequest;
 import io.roster.v1.ListServicesRequest;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.SetStatusRequest;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.LinkedHashMap;
@@ -124,7 +126,20 @@ public final class HttpApi {
           request.path() + " answers " + allowed + ", not " + request.method());
       return;
     }
-    BoundedBody.read(request, MAX_BODY_BYTES, body -> endpoint.serve(request, body));
+    BoundedBody.read(request, MAX_BODY_BYTES, body -> serve(endpoint, request, body));
+  }
+
+  /**
+   * Runs one endpoint; whatever it throws (a bug: bad input is answered by the endpoint) is
+   * answered with 500 INTERNAL and logged once, so no HTTP caller waits for an answer that never
+   * comes.
+   */
+  private static void serve(Endpoint endpoint, HttpServerRequest request, Buffer body) {
+    try {
+      endpoint.serve(request, body);
+    } catch (RuntimeException | Error e) {
+      HttpErrors.send(request.response(), GrpcErrors.toStatus(request.path(), e));
+    }
   }
 
   /** Every route, as "METHOD /path", comma-separated. */

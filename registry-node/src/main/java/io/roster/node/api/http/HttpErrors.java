@@ -1,11 +1,9 @@
 package io.roster.node.api.http;
 
 import io.grpc.Status;
+import io.roster.node.api.RequestLog;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Error answers: {@code {"code": "NOT_FOUND", "message": "..."}} with the gRPC status name and the
@@ -15,17 +13,9 @@ import org.slf4j.LoggerFactory;
  * instance was registered again since" (a stale epoch), a conflict with the current state; 412 is
  * about HTTP conditional headers ({@code If-Match}), which this API does not use.
  *
- * <p>Stateless but for the log's rate limit (atomics): safe on any event loop.
+ * <p>Stateless; safe on any event loop. Refusals are logged through {@link RequestLog}.
  */
 final class HttpErrors {
-
-  private static final Logger log = LoggerFactory.getLogger(HttpErrors.class);
-
-  /** Refusal log lines per second at most, so a hostile client cannot flood the log. */
-  private static final long REFUSAL_LOGS_PER_SECOND = 20;
-
-  private static final AtomicLong logSecond = new AtomicLong();
-  private static final AtomicLong logsThisSecond = new AtomicLong();
 
   private HttpErrors() {}
 
@@ -49,8 +39,8 @@ final class HttpErrors {
   }
 
   /**
-   * Answers with the status a service failed a call with. The service already logged it (its {@code
-   * GrpcErrors} rate-limits bad input and logs internal errors with their stack trace).
+   * Answers with the status a service failed a call with. The service already logged it ({@code
+   * GrpcErrors}, through {@link RequestLog}).
    */
   static void send(HttpServerResponse response, Throwable failure) {
     Status status = Status.fromThrowable(failure);
@@ -61,7 +51,7 @@ final class HttpErrors {
   /** Refuses a request the HTTP layer itself found wrong, and logs it (rate-limited). */
   static void refuse(
       HttpServerResponse response, int httpStatus, Status.Code code, String message) {
-    logRefusal(httpStatus, message);
+    RequestLog.refused("HTTP request (" + httpStatus + ")", message);
     send(response, httpStatus, code.name(), message);
   }
 
@@ -74,15 +64,5 @@ final class HttpErrors {
         .setStatusCode(httpStatus)
         .putHeader("content-type", "application/json")
         .end(new JsonObject().put("code", code).put("message", message).encode() + "\n");
-  }
-
-  private static void logRefusal(int httpStatus, String message) {
-    long second = System.currentTimeMillis() / 1000;
-    if (logSecond.getAndSet(second) != second) {
-      logsThisSecond.set(0);
-    }
-    if (logsThisSecond.incrementAndGet() <= REFUSAL_LOGS_PER_SECOND) {
-      log.info("HTTP request refused with {}: {}", httpStatus, message);
-    }
   }
 }

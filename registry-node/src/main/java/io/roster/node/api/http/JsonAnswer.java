@@ -2,6 +2,7 @@ package io.roster.node.api.http;
 
 import com.google.protobuf.Message;
 import io.grpc.stub.StreamObserver;
+import io.roster.node.api.GrpcErrors;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -35,6 +36,13 @@ final class JsonAnswer<R extends Message> implements StreamObserver<R> {
     if (response.ended() || response.closed()) {
       return; // The caller went away meanwhile.
     }
-    response.putHeader("content-type", "application/json").end(ProtoJson.print(answer));
+    String json;
+    try {
+      json = ProtoJson.print(answer);
+    } catch (RuntimeException e) {
+      HttpErrors.send(response, GrpcErrors.toStatus("printing an answer", e));
+      return;
+    }
+    response.putHeader("content-type", "application/json").end(json);
   }
 }

@@ -32,9 +32,14 @@ final class ProtoJson {
 
   private ProtoJson() {}
 
-  /** Parses a request body; an empty body is the empty message (every field at its default). */
+  /**
+   * Parses a request body; an empty body is the empty message (every field at its default). The
+   * body must be strict JSON ({@link StrictJson}) in UTF-8: JsonFormat alone is lenient.
+   */
   static <T extends Message> T fromBody(Buffer body, T prototype) throws BadRequestException {
-    return parse(body.toString(StandardCharsets.UTF_8), prototype, "the body");
+    byte[] bytes = body.getBytes();
+    StrictJson.check(bytes, prototype.getDescriptorForType(), "the body");
+    return parse(new String(bytes, StandardCharsets.UTF_8), prototype, "the body");
   }
 
   @SuppressWarnings("unchecked") // newBuilderForType().build() has the prototype's type.

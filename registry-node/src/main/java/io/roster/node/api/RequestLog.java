@@ -1,0 +1,139 @@
+package io.roster.node.api;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one way the API logs what callers sent, so that no caller can flood or forge the node's log.
+ *
+ * <ul>
+ *   <li>Every value is escaped ({@link #escape}): a {@code \n} in a lease id cannot start a line of
+ *       its own that looks like the node's.
+ *   <li>Lines are rate limited per kind (a method and an outcome, never a caller-chosen string): at
+ *       most {@value #LINES_PER_WINDOW} per {@value #WINDOW_MILLIS} ms each, and the next line says
+ *       how many were left out. 2,000 malformed requests cost a few lines, not megabytes.
+ *   <li>A refused request is one line at INFO without a stack trace: it is the caller's mistake.
+ *       Only the node's own failures ({@link #unexpected}) carry a stack trace, at ERROR, under the
+ *       same limit (a bug a request triggers can be triggered 2,000 times too).
+ * </ul>
+ *
+ * <p>Threading: any thread; the windows are updated under a lock of their own, held for a few
+ * arithmetic operations.
+ */
+public final class RequestLog {
+
+  static final int LINES_PER_WINDOW = 5;
+  static final long WINDOW_MILLIS = 10_000;
+
+  /** Longest value logged; longer ones are cut, so one request cannot write a megabyte line. */
+  static final int MAX_VALUE_CHARS = 300;
+
+  private static final Logger log = LoggerFactory.getLogger(RequestLog.class);
+
+  /** Kind → its window. Kinds are names from the code, so the map stays small. */
+  private static final Map<String, Window> windows = new ConcurrentHashMap<>();
+
+  private RequestLog() {}
+
+  /** A request refused for bad input: {@code "<kind> refused: <message>"} at INFO. */
+  public static void refused(String kind, String message) {
+    long skipped = admit(kind + " refused");
+    if (skipped >= 0) {
+      log.info("{} refused: {}{}", kind, escape(message), skippedNote(skipped));
+    }
+  }
+
+  /** A call the node could not serve now (cut off, storage unreachable), at WARN. */
+  public static void unavailable(String kind, String why) {
+    long skipped = admit(kind + " unavailable");
+    if (skipped >= 0) {
+      log.warn("{} answered UNAVAILABLE: {}{}", kind, escape(why), skippedNote(skipped));
+    }
+  }
+
+  /** A failure of the node's own (a bug): at ERROR with its stack trace. */
+  public static void unexpected(String kind, Throwable failure) {
+    long skipped = admit(kind + " unexpected");
+    if (skipped >= 0) {
+      log.error("{} failed unexpectedly{}", kind, skippedNote(skipped), failure);
+    }
+  }
+
+  /**
+   * {@code value} safe for one log line: backslash, control characters (CR, LF, tab, ESC, ...),
+   * DEL, the Unicode line and paragraph separators and lone surrogates become {@code \n}, {@code
+   * \\u2028} and the like; the rest is kept. Values longer than {@value #MAX_VALUE_CHARS}
+   * characters are cut, with "..." appended. Every caller-supplied value in a log line goes through
+   * here.
+   */
+  public static String escape(Object value) {
+    String text = String.valueOf(value);
+    StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_VALUE_CHARS) + 8);
+    int end = Math.min(text.length(), MAX_VALUE_CHARS);
+    for (int i = 0; i < end; i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20
+              || (c >= 0x7f && c <= 0x9f)
+              || c == '\u2028'
+              || c == '\u2029'
+              || (Character.isSurrogate(c) && !pairedSurrogate(text, i))) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    if (text.length() > end) {
+      out.append("...");
+    }
+    return out.toString();
+  }
+
+  private static boolean pairedSurrogate(String text, int i) {
+    char c = text.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+    }
+    return i > 0 && Character.isHighSurrogate(text.charAt(i - 1));
+  }
+
+  /** The lines of {@code kind} left out since its last logged one, or -1 to leave this one out. */
+  private static long admit(String kind) {
+    return windows.computeIfAbsent(kind, ignored -> new Window()).admit(System.currentTimeMillis());
+  }
+
+  private static String skippedNote(long skipped) {
+    return skipped == 0 ? "" : " (" + skipped + " more like it not logged)";
+  }
+
+  /** One kind's rate limit: a fixed window, and what it left out. */
+  private static final class Window {
+    private long startMillis;
+    private int lines;
+    private long skipped;
+
+    synchronized long admit(long nowMillis) {
+      if (nowMillis - startMillis >= WINDOW_MILLIS || nowMillis < startMillis) {
+        startMillis = nowMillis;
+        lines = 0;
+      }
+      if (lines >= LINES_PER_WINDOW) {
+        skipped++;
+        return -1;
+      }
+      lines++;
+      long reported = skipped;
+      skipped = 0;
+      return reported;
+    }
+  }
+}
