@@ -1,5 +1,6 @@
 package io.roster.node.api;
 
+import io.grpc.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.api.http.HttpApi;
 import io.vertx.core.Handler;
@@ -15,6 +16,9 @@ import io.vertx.grpc.server.GrpcServer;
  * <p>gRPC is told apart by its content type ({@code application/grpc}, {@code
  * application/grpc+proto}, {@code application/grpc-web...}), which every gRPC and gRPC-Web client
  * sends, so no path of the HTTP API can shadow an RPC or the other way round.
+ *
+ * <p>Every gRPC call learns when its client goes away before the call ended ({@link ClientGone}),
+ * which the Vert.x bridge does not tell it when the connection closes.
  *
  * <p>Threading: runs on the Vert.x event loop of the connection.
  */
@@ -33,7 +37,10 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     if (isGrpc(request)) {
-      grpc.handle(request);
+      // The call starts inside grpc.handle, on this thread: its Context carries the signal.
+      Context.current()
+          .withValue(ClientGone.KEY, ClientGone.watch(request.response()))
+          .run(() -> grpc.handle(request));
       return;
     }
     if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {

@@ -27,6 +27,7 @@ final class Replies {
       Supplier<CompletionStage<T>> call,
       Function<T, R> toResponse) {
     Context context = Vertx.currentContext();
+    ClientGone client = ClientGone.current();
     CompletionStage<T> stage;
     try {
       stage = call.get();
@@ -39,6 +40,11 @@ final class Replies {
             onContext(
                 context,
                 () -> {
+                  if (client.isGone()) {
+                    // Its stream is closed: an answer would only be queued behind the closed
+                    // stream and dropped with an error (see ClientGone).
+                    return;
+                  }
                   if (failure != null) {
                     fail(observer, GrpcErrors.toStatus(method, failure));
                     return;
