@@ -7,9 +7,11 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.roster.node.api.ApiConnections;
 import io.roster.node.api.BearerTokenInterceptor;
 import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.DiscoveryGrpcService;
@@ -145,10 +147,17 @@ public final class RegistryNode implements AutoCloseable {
     Gauge.builder("roster.watch.subscriptions", watchHub, WatchHub::subscriptions)
         .description("Services followed by Watch streams on this node, one per stream and service")
         .register(meters);
+    ApiConnections connections = new ApiConnections();
+    FunctionCounter.builder(
+            "roster.http2.stream.errors.dropped", connections, ApiConnections::streamErrorsDropped)
+        .description(
+            "HTTP/2 stream errors kept from closing their connection (a Vert.x workaround)")
+        .register(meters);
     grpc.addService(ReflectionService.v1());
     HttpEndpoints http =
         new HttpEndpoints(grpc, meters, new HttpApi(registry, discovery, clusterStatus));
-    server = vertx.createHttpServer(httpOptions()).requestHandler(http);
+    server =
+        vertx.createHttpServer(httpOptions()).connectionHandler(connections).requestHandler(http);
     await(
         server
             .listen(config.api().port(), config.api().host())

@@ -71,8 +71,10 @@ final class Replies {
     try {
       observer.onNext(response);
       observer.onCompleted();
-    } catch (IllegalStateException callAlreadyOver) {
-      // The caller cancelled between the check and the write; nobody is left to answer.
+    } catch (IllegalStateException | NullPointerException callAlreadyOver) {
+      // The caller went away between the check and the write; nobody is left to answer. Vert.x
+      // 5.0.7 throws a NullPointerException (VertxHttp2Stream$3.cancel) when trailers are written
+      // to a stream that just closed (see StreamErrorGuard).
     }
   }
 
@@ -89,7 +91,8 @@ final class Replies {
   }
 
   private static boolean cancelled(StreamObserver<?> observer) {
-    return observer instanceof ServerCallStreamObserver<?> call && call.isCancelled();
+    return ClientGone.current().isGone()
+        || observer instanceof ServerCallStreamObserver<?> call && call.isCancelled();
   }
 
   /** Runs {@code action} on {@code context}, or here when the call came from outside Vert.x. */
