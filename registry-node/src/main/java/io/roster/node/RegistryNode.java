@@ -147,7 +147,7 @@ public final class RegistryNode implements AutoCloseable {
     Gauge.builder("roster.watch.subscriptions", watchHub, WatchHub::subscriptions)
         .description("Services followed by Watch streams on this node, one per stream and service")
         .register(meters);
-    ApiConnections connections = new ApiConnections();
+    ApiConnections connections = new ApiConnections(vertx, config.api().connections());
     FunctionCounter.builder(
             "roster.http2.stream.errors.dropped", connections, ApiConnections::streamErrorsDropped)
         .description(
@@ -185,8 +185,14 @@ public final class RegistryNode implements AutoCloseable {
   static final int MAX_RESETS_PER_30_SECONDS = 10_000;
 
   private HttpServerOptions httpOptions() {
+    NodeConfig.Connections connections = config.api().connections();
     HttpServerOptions options =
-        new HttpServerOptions().setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_30_SECONDS);
+        new HttpServerOptions()
+            .setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_30_SECONDS)
+            // Closes what never becomes a live connection (a bare TCP connection, a half-sent
+            // preface or request) and what went silent; streams keep theirs busy with pings.
+            .setIdleTimeout(connections.idleTimeoutSeconds())
+            .setIdleTimeoutUnit(TimeUnit.SECONDS);
     NodeConfig.Tls tls = config.api().tls();
     if (tls.enabled()) {
       options

@@ -1,9 +1,16 @@
 package io.roster.node.api;
 
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.roster.node.config.NodeConfig;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.GoAway;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.ConnectionBase;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,12 +35,39 @@ public final class ApiConnections implements Handler<HttpConnection> {
 
   private static final Logger log = LoggerFactory.getLogger(ApiConnections.class);
 
+  private final Vertx vertx;
+  private final NodeConfig.Connections config;
   private final LongAdder streamErrorsDropped = new LongAdder();
+
+  public ApiConnections(Vertx vertx, NodeConfig.Connections config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
 
   @Override
   public void handle(HttpConnection connection) {
     StreamErrorGuard.install(connection, streamErrorsDropped);
-    new Tracked(connection).listen();
+    Tracked tracked = new Tracked(connection);
+    tracked.listen();
+    Http2Connection http2 = http2(connection);
+    if (http2 != null) {
+      long timer =
+          vertx.setPeriodic(
+              config.keepAliveIntervalSeconds() * 1000L,
+              id -> tracked.pingIfStreamsOpen(http2, config.keepAliveTimeoutSeconds()));
+      tracked.onClose(() -> vertx.cancelTimer(timer));
+    }
+  }
+
+  /** The Netty HTTP/2 connection under {@code connection}, or null for HTTP/1.x. */
+  private static Http2Connection http2(HttpConnection connection) {
+    if (connection instanceof ConnectionBase base) {
+      Http2ConnectionHandler handler = base.channel().pipeline().get(Http2ConnectionHandler.class);
+      if (handler != null) {
+        return handler.connection();
+      }
+    }
+    return null;
   }
 
   /** Stream errors the guard kept from closing their connection, since the node started. */
@@ -48,6 +82,8 @@ public final class ApiConnections implements Handler<HttpConnection> {
     private Throwable error;
     private GoAway receivedGoAway;
     private boolean goAwaySent;
+    private boolean pingOutstanding;
+    private Runnable onClose = () -> {};
 
     Tracked(HttpConnection connection) {
       this.connection = connection;
@@ -68,7 +104,43 @@ public final class ApiConnections implements Handler<HttpConnection> {
               goAwaySent = true;
             }
           });
-      connection.closeHandler(ignored -> closed());
+      connection.closeHandler(
+          ignored -> {
+            onClose.run();
+            closed();
+          });
+    }
+
+    void onClose(Runnable action) {
+      onClose = action;
+    }
+
+    /**
+     * Pings a connection that has open streams, and closes it if the ping goes unanswered: a client
+     * that vanished without a word (power loss, a cut network) otherwise holds its streams until
+     * TCP gives up, which can take hours. Connections without streams are left to the idle timeout.
+     * Runs on the connection's event loop (the timer was set from its context), where Netty's
+     * connection state lives.
+     */
+    void pingIfStreamsOpen(Http2Connection http2, int timeoutSeconds) {
+      if (pingOutstanding || http2.numActiveStreams() == 0) {
+        return;
+      }
+      pingOutstanding = true;
+      connection
+          .ping(Buffer.buffer(new byte[8]))
+          .timeout(timeoutSeconds, TimeUnit.SECONDS)
+          .onComplete(
+              answered -> {
+                pingOutstanding = false;
+                if (answered.failed()) {
+                  log.info(
+                      "connection from {} did not answer a ping within {} s: closing it",
+                      remote,
+                      timeoutSeconds);
+                  connection.close();
+                }
+              });
     }
 
     private void closed() {
