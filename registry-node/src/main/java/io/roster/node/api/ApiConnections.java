@@ -47,9 +47,9 @@ public final class ApiConnections implements Handler<HttpConnection> {
   @Override
   public void handle(HttpConnection connection) {
     StreamErrorGuard.install(connection, streamErrorsDropped);
-    Tracked tracked = new Tracked(connection);
-    tracked.listen();
     Http2Connection http2 = http2(connection);
+    Tracked tracked = new Tracked(connection);
+    tracked.listen(http2 != null);
     if (http2 != null) {
       long timer =
           vertx.setPeriodic(
@@ -90,20 +90,23 @@ public final class ApiConnections implements Handler<HttpConnection> {
       this.remote = connection.remoteAddress();
     }
 
-    void listen() {
+    /** Listens to the connection; GOAWAY exists on HTTP/2 only (HTTP/1.x throws). */
+    void listen(boolean http2) {
       connection.exceptionHandler(
           failure -> {
             if (error == null) {
               error = failure;
             }
           });
-      connection.goAwayHandler(goAway -> receivedGoAway = goAway);
-      connection.shutdownHandler(
-          ignored -> {
-            if (receivedGoAway == null) {
-              goAwaySent = true;
-            }
-          });
+      if (http2) {
+        connection.goAwayHandler(goAway -> receivedGoAway = goAway);
+        connection.shutdownHandler(
+            ignored -> {
+              if (receivedGoAway == null) {
+                goAwaySent = true;
+              }
+            });
+      }
       connection.closeHandler(
           ignored -> {
             onClose.run();
