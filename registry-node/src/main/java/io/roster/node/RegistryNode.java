@@ -34,6 +34,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.grpc.reflection.ReflectionService;
+import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpcio.server.GrpcIoServer;
 import io.vertx.grpcio.server.GrpcIoServiceBridge;
 import java.util.List;
@@ -121,7 +122,9 @@ public final class RegistryNode implements AutoCloseable {
           watchHub.forgetOldRemovals();
         });
 
-    GrpcIoServer grpc = GrpcIoServer.server(vertx);
+    GrpcIoServer grpc =
+        GrpcIoServer.server(
+            vertx, new GrpcServerOptions().setMaxMessageSize(HttpEndpoints.MAX_MESSAGE_BYTES));
     BearerTokenInterceptor tokens = new BearerTokenInterceptor();
     // Held by name: the HTTP/JSON API calls the very same service objects.
     RegistryGrpcService registry =
@@ -139,7 +142,9 @@ public final class RegistryNode implements AutoCloseable {
             view);
     for (BindableService service :
         List.of(registry, discovery, clusterStatus, health.getHealthService())) {
-      grpc.addService(GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(service, tokens)));
+      grpc.addService(
+          GrpcIoServiceBridge.bridge(
+              HttpEndpoints.guardRequestParsing(ServerInterceptors.intercept(service, tokens))));
     }
     Gauge.builder("roster.streams.open", openStreams, OpenStreams::size)
         .description("Watch and KeepAlive streams open on this node")

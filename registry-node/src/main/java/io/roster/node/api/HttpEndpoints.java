@@ -17,12 +17,28 @@ import io.vertx.grpc.server.GrpcServer;
  * application/grpc+proto}, {@code application/grpc-web...}), which every gRPC and gRPC-Web client
  * sends, so no path of the HTTP API can shadow an RPC or the other way round.
  *
- * <p>Every gRPC call learns when its client goes away before the call ended ({@link ClientGone}),
+ * <p>A gRPC request's body is checked before the gRPC server reads it ({@link GrpcFrameCheck}).
+ * Every gRPC call learns when its client goes away before the call ended ({@link ClientGone}),
  * which the Vert.x bridge does not tell it when the connection closes.
  *
  * <p>Threading: runs on the Vert.x event loop of the connection.
  */
 public final class HttpEndpoints implements Handler<HttpServerRequest> {
+
+  /**
+   * The largest request message on every API (gRPC, gRPC-Web, HTTP/JSON body): 1 MiB. See {@link
+   * GrpcFrameCheck#MAX_MESSAGE_BYTES}.
+   */
+  public static final int MAX_MESSAGE_BYTES = GrpcFrameCheck.MAX_MESSAGE_BYTES;
+
+  /**
+   * {@code service} answering request messages that are not valid protobuf with INVALID_ARGUMENT
+   * ({@link RequestParsing}); wrap every grpc-java service before bridging it.
+   */
+  public static io.grpc.ServerServiceDefinition guardRequestParsing(
+      io.grpc.ServerServiceDefinition service) {
+    return RequestParsing.guard(service);
+  }
 
   private final GrpcServer grpc;
   private final PrometheusMeterRegistry meters;
@@ -40,7 +56,7 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
       // The call starts inside grpc.handle, on this thread: its Context carries the signal.
       Context.current()
           .withValue(ClientGone.KEY, ClientGone.watch(request.response()))
-          .run(() -> grpc.handle(request));
+          .run(() -> grpc.handle(GrpcFrameCheck.wrap(request)));
       return;
     }
     if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {
