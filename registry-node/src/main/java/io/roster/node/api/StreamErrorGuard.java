@@ -23,8 +23,17 @@ import org.slf4j.LoggerFactory;
  * exception, stream errors included, without a GOAWAY or a log. The client sees {@code UNAVAILABLE:
  * Network closed for unknown reason} on every call in flight. The same null promise makes Vert.x
  * log a {@code NullPointerException} at {@code VertxHttp2Stream$3.cancel} when it drops trailers it
- * had queued for a stream that closed (upstream: eclipse-vertx/vert.x, HTTP/2 server trailers
- * written with a null promise; see docs/architecture.md, "Known defects of the serving stack").
+ * had queued for a stream that closed.
+ *
+ * <p>Seen on a node (the close's stack: {@code FlowState.cancel} failing queued trailers, {@code
+ * VoidChannelPromise}, {@code VertxHttp2ConnectionHandler.exceptionCaught}, close) with many
+ * streams on one connection; with one stream, or 32 from a Vert.x client, Vert.x kept the trailers
+ * in its own queue and the connection survived, so how they reach Netty's queue while the data is
+ * held is not established. A likely suspect is Vert.x's per-stream writability flag, toggled on
+ * every notification ({@code VertxHttp2Stream.onWritabilityChanged}), which drifts when
+ * notifications cascade across streams: upstream eclipse-vertx/vert.x#6359 and #6360, "Fix HTTP/2
+ * codec flow control re-entrancy", merged after 5.0.7. No upstream issue reports the closed
+ * connection itself. See docs/architecture.md, "Known defects of the serving stack".
  *
  * <p>This handler sits first in the connection's pipeline and drops stream-level HTTP/2 errors
  * before they reach Vert.x: the stream they concern is already closed and reset, so there is
