@@ -18,6 +18,14 @@ import io.roster.v1.RegistryServiceGrpc;
 import io.roster.v1.WatchRequest;
 import io.roster.v1.WatchResponse;
 import io.roster.v1.WatchTarget;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -149,6 +157,66 @@ class AbandonedStreamsIT {
                       "the node still holds streams the client reset"));
     } finally {
       channel.shutdownNow();
+    }
+  }
+
+  /**
+   * A reset with another code than CANCEL (here INTERNAL_ERROR, as a proxy or a failing client may
+   * send): the Vert.x bridge tells the call nothing of it, so before, the Watch stayed open with
+   * its subscription.
+   */
+  @Test
+  void aWatchResetWithAnotherCodeThanCancelIsReleased() throws Exception {
+    StreamGauges before = StreamGauges.read(node.apiPort());
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient http2 =
+          vertx.createHttpClient(
+              new HttpClientOptions()
+                  .setProtocolVersion(HttpVersion.HTTP_2)
+                  .setHttp2ClearTextUpgrade(false));
+      byte[] watch =
+          WatchRequest.newBuilder()
+              .addTargets(WatchTarget.newBuilder().setService(service))
+              .build()
+              .toByteArray();
+      Buffer framed =
+          Buffer.buffer().appendByte((byte) 0).appendInt(watch.length).appendBytes(watch);
+      HttpClientRequest request =
+          http2
+              .request(
+                  new RequestOptions()
+                      .setMethod(HttpMethod.POST)
+                      .setHost("127.0.0.1")
+                      .setPort(node.apiPort())
+                      .setURI("/roster.v1.DiscoveryService/Watch"))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+      List<Buffer> received = new CopyOnWriteArrayList<>();
+      request
+          .putHeader("content-type", "application/grpc")
+          .putHeader("te", "trailers")
+          .send(framed)
+          .onSuccess(response -> response.handler(received::add));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !received.isEmpty());
+      assertEquals(
+          new StreamGauges(before.streamsOpen() + 1, before.watchSubscriptions() + 1),
+          StreamGauges.read(node.apiPort()),
+          "the Watch is open on the node");
+
+      request.reset(0x2); // RST_STREAM INTERNAL_ERROR, on a connection that stays open
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertEquals(
+                      before,
+                      StreamGauges.read(node.apiPort()),
+                      "the node still holds a Watch the client reset"));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
 
