@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Says that the client of a call went away: its HTTP stream closed before the node ended the call,
  * because the client reset the stream (a cancel, a passed deadline) or its connection closed
- * (process exit, connection reset, idle timeout).
+ * (process exit, connection reset, idle timeout). Also fired when {@link GrpcFrameCheck} refuses a
+ * request's framing and answers it itself, which the call is not told of either.
  *
  * <p>The Vert.x bridge for grpc-java services ({@code GrpcIoServiceBridge}, 5.0.7) tells a call
  * only of a reset with code CANCEL: when the connection closes, the stream gets an exception that
@@ -72,7 +73,11 @@ public final class ClientGone {
     }
   }
 
-  private void fire() {
+  /**
+   * Fires the signal: the call is over for the node although nobody told the call (its client went
+   * away, or {@link GrpcFrameCheck} refused its request and answered it).
+   */
+  void fire() {
     if (gone) {
       return;
     }

@@ -5,6 +5,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.internal.http.HttpServerRequestWrapper;
 import java.net.URLEncoder;
@@ -39,6 +40,7 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
    */
   static final int MAX_MESSAGE_BYTES = 1024 * 1024;
 
+  private final Runnable onRefused;
   private final boolean webText;
   private final boolean encoded;
   private Handler<Buffer> downstream;
@@ -50,8 +52,9 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
   private int prefixRead;
   private long payloadLeft;
 
-  private GrpcFrameCheck(HttpServerRequestInternal request) {
+  private GrpcFrameCheck(HttpServerRequestInternal request, Runnable onRefused) {
     super(request);
+    this.onRefused = onRefused;
     String contentType = request.getHeader("content-type");
     this.webText =
         contentType != null
@@ -60,10 +63,14 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
     this.encoded = encoding != null && !encoding.equalsIgnoreCase("identity");
   }
 
-  /** The request as the gRPC server should see it; other requests are returned unchanged. */
-  static HttpServerRequest wrap(HttpServerRequest request) {
+  /**
+   * The request as the gRPC server should see it; other requests are returned unchanged. {@code
+   * onRefused} runs once a request is refused and answered here: the call the gRPC server started
+   * for it is never told, and must be ended by the caller (a KeepAlive already open, for one).
+   */
+  static HttpServerRequest wrap(HttpServerRequest request, Runnable onRefused) {
     return request instanceof HttpServerRequestInternal internal
-        ? new GrpcFrameCheck(internal)
+        ? new GrpcFrameCheck(internal, onRefused)
         : request;
   }
 
@@ -167,19 +174,36 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
   /** Answers {@code status}, trailers only, and drops the rest of the request. */
   private void fail(Status status) {
     failed = true;
+    answer(status);
+    onRefused.run();
+  }
+
+  /**
+   * Ends the call with {@code status}: trailers only when nothing was answered yet; as trailers
+   * after the answers so far on HTTP/2 (a KeepAlive stream that had answered earlier messages); by
+   * a reset otherwise (gRPC-Web over HTTP/1.1 sends trailers in the body, which Vert.x's gRPC
+   * server is writing).
+   */
+  private void answer(Status status) {
     HttpServerResponse response = delegate.response();
-    if (response.headWritten() || response.ended()) {
-      response.reset();
+    if (response.ended()) {
       return;
     }
-    String contentType = delegate.getHeader("content-type");
-    response
-        .setStatusCode(200)
-        .putHeader("content-type", contentType == null ? "application/grpc" : contentType)
-        .putHeader("grpc-status", Integer.toString(status.getCode().value()))
-        .putHeader(
-            "grpc-message",
-            URLEncoder.encode(status.getDescription(), StandardCharsets.UTF_8).replace("+", "%20"))
-        .end();
+    String code = Integer.toString(status.getCode().value());
+    String message =
+        URLEncoder.encode(status.getDescription(), StandardCharsets.UTF_8).replace("+", "%20");
+    if (!response.headWritten()) {
+      String contentType = delegate.getHeader("content-type");
+      response
+          .setStatusCode(200)
+          .putHeader("content-type", contentType == null ? "application/grpc" : contentType)
+          .putHeader("grpc-status", code)
+          .putHeader("grpc-message", message)
+          .end();
+    } else if (delegate.version() == HttpVersion.HTTP_2) {
+      response.putTrailer("grpc-status", code).putTrailer("grpc-message", message).end();
+    } else {
+      response.reset();
+    }
   }
 }

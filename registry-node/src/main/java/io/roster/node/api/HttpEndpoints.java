@@ -54,9 +54,10 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest request) {
     if (isGrpc(request)) {
       // The call starts inside grpc.handle, on this thread: its Context carries the signal.
+      ClientGone gone = ClientGone.watch(request.response());
       Context.current()
-          .withValue(ClientGone.KEY, ClientGone.watch(request.response()))
-          .run(() -> grpc.handle(GrpcFrameCheck.wrap(request)));
+          .withValue(ClientGone.KEY, gone)
+          .run(() -> grpc.handle(GrpcFrameCheck.wrap(request, gone::fire)));
       return;
     }
     if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {

@@ -121,17 +121,33 @@ final class RequestParsing {
         return;
       }
       if (message == null) {
-        refused = true;
-        call.close(
+        closeRefused(
             Status.INVALID_ARGUMENT.withDescription(
                 "the request message could not be parsed as a roster "
                     + type
                     + ": it is not valid protobuf for that message (check the method and the"
-                    + " encoding)"),
-            new Metadata());
+                    + " encoding)"));
         return;
       }
       super.onMessage(message);
+    }
+
+    /**
+     * Ends the call with {@code status}, and tells the service the call is over as a cancel: a
+     * streaming service (KeepAlive) must release what it holds for the call, and grpc-java's stubs
+     * tell it only of a cancel, not of a close it did not make.
+     */
+    private void closeRefused(Status status) {
+      refused = true;
+      call.close(status, new Metadata());
+      super.onCancel();
+    }
+
+    @Override
+    public void onComplete() {
+      if (!refused) {
+        super.onComplete();
+      }
     }
 
     @Override

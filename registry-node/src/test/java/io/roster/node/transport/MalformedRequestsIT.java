@@ -118,6 +118,70 @@ class MalformedRequestsIT {
     }
   }
 
+  @Test
+  void aKeepAliveRefusedForAnUnparseableMessageIsReleased() throws Exception {
+    assertKeepAliveRefusedAndReleased(
+        new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}, Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void aKeepAliveRefusedForAMessageOverTheLimitIsReleased() throws Exception {
+    assertKeepAliveRefusedAndReleased(new byte[1024 * 1024 + 1], Status.Code.RESOURCE_EXHAUSTED);
+  }
+
+  /**
+   * Opens a KeepAlive stream with one good message, then sends {@code bad}: the node answers with
+   * {@code expected} and releases the stream (the open-streams gauge goes back to where it was).
+   */
+  private static void assertKeepAliveRefusedAndReleased(byte[] bad, Status.Code expected)
+      throws Exception {
+    StreamGauges before = StreamGauges.read(node.apiPort());
+    MethodDescriptor<byte[], byte[]> raw =
+        RegistryServiceGrpc.getKeepAliveMethod().toBuilder(RAW, RAW).build();
+    java.util.concurrent.CompletableFuture<Status> ended =
+        new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+    io.grpc.stub.StreamObserver<byte[]> requests =
+        ClientCalls.asyncBidiStreamingCall(
+            channel.newCall(raw, CallOptions.DEFAULT),
+            new io.grpc.stub.StreamObserver<byte[]>() {
+              @Override
+              public void onNext(byte[] value) {
+                answered.countDown();
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                ended.complete(Status.fromThrowable(t));
+              }
+
+              @Override
+              public void onCompleted() {
+                ended.complete(Status.OK);
+              }
+            });
+    requests.onNext(
+        io.roster.v1.KeepAliveRequest.newBuilder()
+            .setLeaseId("no-such-lease")
+            .build()
+            .toByteArray());
+    assertTrue(answered.await(10, TimeUnit.SECONDS), "the good message was not answered");
+    assertEquals(before.streamsOpen() + 1, StreamGauges.read(node.apiPort()).streamsOpen());
+
+    requests.onNext(bad);
+
+    Status status = ended.get(1, TimeUnit.SECONDS);
+    assertEquals(expected, status.getCode(), status.toString());
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertEquals(
+                    before.streamsOpen(),
+                    StreamGauges.read(node.apiPort()).streamsOpen(),
+                    "the refused KeepAlive is still open on the node"));
+  }
+
   /** Register with {@code bytes} as the request message, as a grpc-java client sends it. */
   private static Status callWithRawBytes(byte[] bytes) {
     MethodDescriptor<byte[], byte[]> raw =
