@@ -204,8 +204,9 @@ public final class CallGuard {
       String message =
           "the request is not a valid "
               + method.getFullMethodName()
-              + " request message: "
-              + cause.getMessage();
+              + " request message: it could not be parsed ("
+              + cause.getMessage()
+              + ")";
       RequestLog.refused(methodName, message);
       closeQuietly(Status.INVALID_ARGUMENT.withDescription(message));
     }

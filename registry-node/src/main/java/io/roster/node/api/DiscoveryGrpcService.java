@@ -229,15 +229,18 @@ public final class DiscoveryGrpcService
     ServerCallStreamObserver<WatchResponse> call =
         (ServerCallStreamObserver<WatchResponse>) observer;
     WatchStream stream = new WatchStream(call, context, hub, watchQueueLimit, services);
-    // A call ends by completing (the node ends it) or by a cancel (the client cancelled it or
-    // went away): either way it must leave the open streams, or the node keeps its stream, queue
-    // and handlers for good.
-    call.setOnCloseHandler(() -> openStreams.remove(observer));
-    call.setOnCancelHandler(
+    // A call ends by completing (the node ends it), by a cancel (the client reset the stream) or
+    // by its client going away without a word (the connection closed, which the bridge does not
+    // report as a cancel): each way it must leave the open streams and the hub, or the node keeps
+    // its stream, queue, subscriptions and handlers for good.
+    Runnable release =
         () -> {
           stream.close();
           openStreams.remove(observer);
-        });
+        };
+    call.setOnCloseHandler(release);
+    call.setOnCancelHandler(release);
+    ClientGone.current().whenGone(release);
     stream.start(fromRevisions);
   }
 }

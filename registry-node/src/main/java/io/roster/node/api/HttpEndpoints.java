@@ -1,5 +1,6 @@
 package io.roster.node.api;
 
+import io.grpc.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.api.http.HttpApi;
 import io.vertx.core.Handler;
@@ -16,9 +17,19 @@ import io.vertx.grpc.server.GrpcServer;
  * application/grpc+proto}, {@code application/grpc-web...}), which every gRPC and gRPC-Web client
  * sends, so no path of the HTTP API can shadow an RPC or the other way round.
  *
+ * <p>A gRPC request's body is checked before the gRPC server reads it ({@link GrpcFrameCheck}).
+ * Every gRPC call learns when its client goes away before the call ended ({@link ClientGone}),
+ * which the Vert.x bridge does not tell it when the connection closes.
+ *
  * <p>Threading: runs on the Vert.x event loop of the connection.
  */
 public final class HttpEndpoints implements Handler<HttpServerRequest> {
+
+  /**
+   * The largest request message on every API (gRPC, gRPC-Web, HTTP/JSON body): 1 MiB. See {@link
+   * GrpcFrameCheck#MAX_MESSAGE_BYTES}.
+   */
+  public static final int MAX_MESSAGE_BYTES = GrpcFrameCheck.MAX_MESSAGE_BYTES;
 
   private final GrpcServer grpc;
   private final PrometheusMeterRegistry meters;
@@ -33,7 +44,11 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     if (isGrpc(request)) {
-      grpc.handle(request);
+      // The call starts inside grpc.handle, on this thread: its Context carries the signal.
+      ClientGone gone = ClientGone.watch(request.response());
+      Context.current()
+          .withValue(ClientGone.KEY, gone)
+          .run(() -> grpc.handle(GrpcFrameCheck.wrap(request, gone::fire)));
       return;
     }
     if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {

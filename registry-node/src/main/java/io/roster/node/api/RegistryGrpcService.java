@@ -114,58 +114,63 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
               .asRuntimeException());
       return new DiscardingObserver<>();
     }
-    return new StreamObserver<>() {
-      /** Set once the client ended the stream; only touched on {@code context}. */
-      private boolean done;
+    StreamObserver<KeepAliveRequest> requests =
+        new StreamObserver<>() {
+          /** Set once the stream is over for the node; only touched on {@code context}. */
+          private boolean done;
 
-      @Override
-      public void onNext(KeepAliveRequest request) {
-        InstanceKey key;
-        try {
-          key = ProtoMapper.parseLeaseId("lease_id", request.getLeaseId());
-          ProtoMapper.counter("epoch", request.getEpoch());
-        } catch (InvalidArgumentException e) {
-          responses.onNext(
-              KeepAliveResponse.newBuilder()
-                  .setLeaseId(request.getLeaseId())
-                  .setState(LeaseState.LEASE_STATE_INVALID)
-                  .setMessage(e.getMessage())
-                  .build());
-          return;
-        }
-        leases
-            .renew(key, request.getEpoch())
-            .whenComplete(
-                (result, failure) ->
-                    Replies.onContext(
-                        context,
-                        () -> {
-                          if (done) {
-                            return;
-                          }
-                          if (failure != null) {
-                            done = true;
-                            openStreams.remove(responses);
-                            responses.onError(GrpcErrors.toStatus("KeepAlive", failure));
-                          } else {
-                            responses.onNext(keepAliveAnswer(request, result));
-                          }
-                        }));
-      }
+          @Override
+          public void onNext(KeepAliveRequest request) {
+            InstanceKey key;
+            try {
+              key = ProtoMapper.parseLeaseId("lease_id", request.getLeaseId());
+              ProtoMapper.counter("epoch", request.getEpoch());
+            } catch (InvalidArgumentException e) {
+              responses.onNext(
+                  KeepAliveResponse.newBuilder()
+                      .setLeaseId(request.getLeaseId())
+                      .setState(LeaseState.LEASE_STATE_INVALID)
+                      .setMessage(e.getMessage())
+                      .build());
+              return;
+            }
+            leases
+                .renew(key, request.getEpoch())
+                .whenComplete(
+                    (result, failure) ->
+                        Replies.onContext(
+                            context,
+                            () -> {
+                              if (done) {
+                                return;
+                              }
+                              if (failure != null) {
+                                done = true;
+                                openStreams.remove(responses);
+                                responses.onError(GrpcErrors.toStatus("KeepAlive", failure));
+                              } else {
+                                responses.onNext(keepAliveAnswer(request, result));
+                              }
+                            }));
+          }
 
-      @Override
-      public void onError(Throwable cancelled) {
-        done = true;
-        openStreams.remove(responses);
-      }
+          @Override
+          public void onError(Throwable cancelled) {
+            done = true;
+            openStreams.remove(responses);
+          }
 
-      @Override
-      public void onCompleted() {
-        done = true;
-        openStreams.remove(responses);
-        responses.onCompleted();
-      }
-    };
+          @Override
+          public void onCompleted() {
+            done = true;
+            openStreams.remove(responses);
+            responses.onCompleted();
+          }
+        };
+    // The bridge reports a reset (onError above) but not a closed connection: without this, a
+    // KeepAlive whose client process died stayed open until the node restarted.
+    ClientGone.current().whenGone(() -> requests.onError(Status.CANCELLED.asRuntimeException()));
+    return requests;
   }
 
   @Override

@@ -27,6 +27,7 @@ final class Replies {
       Supplier<CompletionStage<T>> call,
       Function<T, R> toResponse) {
     Context context = Vertx.currentContext();
+    ClientGone client = ClientGone.current();
     CompletionStage<T> stage;
     try {
       stage = call.get();
@@ -39,6 +40,11 @@ final class Replies {
             onContext(
                 context,
                 () -> {
+                  if (client.isGone()) {
+                    // Its stream is closed: an answer would only be queued behind the closed
+                    // stream and dropped with an error (see ClientGone).
+                    return;
+                  }
                   if (failure != null) {
                     fail(observer, GrpcErrors.toStatus(method, failure));
                     return;
@@ -68,8 +74,10 @@ final class Replies {
     try {
       observer.onNext(response);
       observer.onCompleted();
-    } catch (IllegalStateException callAlreadyOver) {
-      // The caller cancelled between the check and the write; nobody is left to answer.
+    } catch (IllegalStateException | NullPointerException callAlreadyOver) {
+      // The caller went away between the check and the write; nobody is left to answer. Vert.x
+      // 5.0.7 throws a NullPointerException (VertxHttp2Stream$3.cancel) when trailers are written
+      // to a stream that just closed (see StreamErrorGuard).
     } catch (RuntimeException e) {
       fail(observer, GrpcErrors.toStatus("writing an answer", e));
     }
@@ -88,7 +96,8 @@ final class Replies {
   }
 
   private static boolean cancelled(StreamObserver<?> observer) {
-    return observer instanceof ServerCallStreamObserver<?> call && call.isCancelled();
+    return ClientGone.current().isGone()
+        || observer instanceof ServerCallStreamObserver<?> call && call.isCancelled();
   }
 
   /** Runs {@code action} on {@code context}, or here when the call came from outside Vert.x. */

@@ -85,6 +85,19 @@ public final class ConfigLoader {
               in.existingFile("api.tls.cert-chain-file"),
               in.existingFile("api.tls.private-key-file"));
     }
+    int idleTimeout = in.intIn("api.idle-timeout-s", 1, 86_400);
+    int keepAliveInterval = in.intIn("api.keepalive-interval-s", 1, 3_600);
+    int keepAliveTimeout = in.intIn("api.keepalive-timeout-s", 1, 600);
+    if (keepAliveInterval >= idleTimeout) {
+      throw new ConfigException(
+          "api.keepalive-interval-s ("
+              + keepAliveInterval
+              + ") must be shorter than api.idle-timeout-s ("
+              + idleTimeout
+              + "), or connections with quiet streams would be closed as idle");
+    }
+    NodeConfig.Connections connections =
+        new NodeConfig.Connections(idleTimeout, keepAliveInterval, keepAliveTimeout);
     List<String> members = new ArrayList<>();
     for (String member : in.string("cluster.members").split(",")) {
       if (!member.isBlank()) {
@@ -152,7 +165,7 @@ public final class ConfigLoader {
     }
     return new NodeConfig(
         name,
-        new NodeConfig.Api(apiHost, apiPort, advertised, tls),
+        new NodeConfig.Api(apiHost, apiPort, advertised, tls, connections),
         cluster,
         leases,
         in.longIn("lease.renewal-window-ms", 1, 1_000),

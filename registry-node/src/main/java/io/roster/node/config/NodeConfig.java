@@ -78,12 +78,30 @@ public record NodeConfig(
    *     api.advertised-host}); defaults to {@code host}, or the cluster host when listening on all
    *     addresses
    * @param tls TLS on the API port; off unless a certificate is given
+   * @param connections how long idle and unresponsive client connections are kept
    */
-  public record Api(String host, int port, String advertisedHost, Tls tls) {
+  public record Api(
+      String host, int port, String advertisedHost, Tls tls, Connections connections) {
     public String advertisedAddress() {
       return advertisedHost + ":" + port;
     }
   }
+
+  /**
+   * How the API port treats idle and unresponsive connections (keys {@code api.*}).
+   *
+   * @param idleTimeoutSeconds a connection on which nothing was read or written for this long is
+   *     closed (key {@code api.idle-timeout-s}): a bare TCP connection, a half-sent HTTP/2 preface
+   *     or HTTP/1.1 request, a client that went away without closing. Connections with open HTTP/2
+   *     streams are never idle this long, since the node pings them (below)
+   * @param keepAliveIntervalSeconds how often the node sends an HTTP/2 PING on a connection with
+   *     open streams (key {@code api.keepalive-interval-s}); must be shorter than the idle timeout,
+   *     so a quiet Watch or KeepAlive stream keeps its connection
+   * @param keepAliveTimeoutSeconds how long a ping may go unanswered before the connection is
+   *     closed as dead (key {@code api.keepalive-timeout-s}), which releases its streams
+   */
+  public record Connections(
+      int idleTimeoutSeconds, int keepAliveIntervalSeconds, int keepAliveTimeoutSeconds) {}
 
   /**
    * TLS for the API port (keys {@code api.tls.*}).

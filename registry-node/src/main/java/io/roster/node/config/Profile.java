@@ -42,6 +42,14 @@ public enum Profile {
           Map.entry("node.shutdown-grace-ms", "15000"),
           Map.entry("api.port", "7101"),
           Map.entry("api.advertised-host", ""),
+          // 5 minutes of silence: long past any healthy client's pause (a stream keeps its
+          // connection busy with pings), short enough that abandoned sockets do not pile up.
+          Map.entry("api.idle-timeout-s", "300"),
+          // Pings on connections with open streams: well inside the idle timeout, and rare enough
+          // (one 17-byte frame a minute) to cost nothing.
+          Map.entry("api.keepalive-interval-s", "60"),
+          // A client that has not answered a ping in 20 s is gone or hung: its streams are freed.
+          Map.entry("api.keepalive-timeout-s", "20"),
           Map.entry("api.tls.enabled", "false"),
           Map.entry("api.tls.cert-chain-file", ""),
           Map.entry("api.tls.private-key-file", ""),

@@ -95,6 +95,17 @@ class ConfigLoaderTest {
         ConfigLoader.environmentName("cluster.max-no-heartbeat-s"));
   }
 
+  @Test
+  void connectionTimeoutsHaveDefaultsAndAKeepaliveShorterThanTheIdleTimeout() {
+    NodeConfig.Connections defaults =
+        ConfigLoader.load(new String[0], Map.of()).api().connections();
+    assertEquals(new NodeConfig.Connections(300, 60, 20), defaults);
+
+    assertMessage(
+        "api.keepalive-interval-s (300) must be shorter than api.idle-timeout-s (300)",
+        "--api.keepalive-interval-s=300");
+  }
+
   private static void assertMessage(String expected, String... args) {
     ConfigException e =
         assertThrows(ConfigException.class, () -> ConfigLoader.load(args, Map.of()));
