@@ -144,6 +144,16 @@ final class ProtectionFleet {
     mode.set(index, KEPT);
   }
 
+  /** The first index with a lease; throws when nothing was registered. */
+  int firstRegistered() {
+    for (int i = 0; i < leases.length(); i++) {
+      if (leases.get(i) != null) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("nothing registered");
+  }
+
   /** The current lease of {@code index}; null when it was never registered. */
   RegisteredLease lease(int index) {
     return leases.get(index);
