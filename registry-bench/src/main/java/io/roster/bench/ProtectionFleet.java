@@ -348,15 +348,8 @@ final class ProtectionFleet {
 
                 @Override
                 public void onCompleted() {
-                  RegisteredLease old = leases.get(i);
                   RegisteredLease lease =
-                      new RegisteredLease(
-                          old.service(),
-                          response.getInstanceId(),
-                          response.getLeaseId(),
-                          response.getEpoch(),
-                          BenchContext.millis(response.getGrantedTtl()),
-                          BenchContext.millis(response.getHeartbeatInterval()));
+                      RegisteredLease.granted(leases.get(i).service(), response);
                   indexByLease.put(lease.leaseId(), i);
                   leases.set(i, lease);
                   gaps.track(lease, System.nanoTime());

@@ -1,6 +1,5 @@
 package io.roster.bench;
 
-import com.google.protobuf.Duration;
 import io.roster.v1.Instance;
 import io.roster.v1.RegisterRequest;
 import java.util.ArrayList;
@@ -33,10 +32,7 @@ final class ProtectionInstances {
                     .setZone(zoneOf(sizes, index))
                     .putMetadata("bench", "protection"));
     if (sizes.leaseTtlMillis() > 0) {
-      request.setLeaseTtl(
-          Duration.newBuilder()
-              .setSeconds(sizes.leaseTtlMillis() / 1_000)
-              .setNanos((int) (sizes.leaseTtlMillis() % 1_000) * 1_000_000));
+      request.setLeaseTtl(BenchContext.duration(sizes.leaseTtlMillis()));
     }
     return request.build();
   }

@@ -6,7 +6,6 @@ import io.roster.v1.ClusterServiceGrpc;
 import io.roster.v1.ClusterStatusRequest;
 import io.roster.v1.ClusterStatusResponse;
 import io.roster.v1.RegisterResponse;
-import io.roster.v1.RegistryServiceGrpc;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -58,25 +57,13 @@ final class ProtectionRun {
         .show(
             ProtectionPhase.NAME,
             () -> String.format("registering the fleet: %,d/%,d", load.succeeded(), size));
-    load.run(
+    context.register(
+        load,
         size,
-        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.countedPhaseBoundMillis()),
-        TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
-        context::stopRequested,
-        (index, observer) ->
-            RegistryServiceGrpc.newStub(context.cluster().nextChannel())
-                .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
-                .register(ProtectionInstances.request(config, (int) index), observer),
-        (index, response) ->
-            fleet.add(
-                (int) index,
-                new RegisteredLease(
-                    ProtectionInstances.serviceOf(config.protection(), (int) index),
-                    response.getInstanceId(),
-                    response.getLeaseId(),
-                    response.getEpoch(),
-                    BenchContext.millis(response.getGrantedTtl()),
-                    BenchContext.millis(response.getHeartbeatInterval()))));
+        config.countedPhaseBoundMillis(),
+        index -> ProtectionInstances.request(config, index),
+        index -> ProtectionInstances.serviceOf(config.protection(), index),
+        (lease, index) -> fleet.add(index, lease));
     return (int) load.succeeded();
   }
 
