@@ -8,6 +8,7 @@ import io.roster.v1.ClusterStatusResponse;
 import io.roster.v1.RegisterResponse;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The protection phase's state between scenarios: the fleet, the watch, the leader, and what every
@@ -47,16 +48,17 @@ final class ProtectionRun {
     return maxGapMillis;
   }
 
+  /** Shows {@code line} as the phase's progress line, until the next one. */
+  void show(Supplier<String> line) {
+    context.progress().show(ProtectionPhase.NAME, line);
+  }
+
   /** Registers the fleet; each lease is kept alive as soon as it is granted. */
   int register() throws InterruptedException {
     BenchConfig config = context.config();
     int size = fleet.size();
     UnaryLoad<RegisterResponse> load = new UnaryLoad<>(config.concurrency());
-    context
-        .progress()
-        .show(
-            ProtectionPhase.NAME,
-            () -> String.format("registering the fleet: %,d/%,d", load.succeeded(), size));
+    show(() -> String.format("registering the fleet: %,d/%,d", load.succeeded(), size));
     context.register(
         load,
         size,
@@ -76,11 +78,7 @@ final class ProtectionRun {
     long intervalMillis = fleet.lease(fleet.firstRegistered()).heartbeatIntervalMillis();
     long endNanos = start + TimeUnit.MILLISECONDS.toNanos(2 * intervalMillis);
     long boundNanos = start + TimeUnit.MILLISECONDS.toNanos(ProtectionConfig.WARMUP_BOUND_MILLIS);
-    context
-        .progress()
-        .show(
-            ProtectionPhase.NAME,
-            () -> String.format("warming up: snapshots %s", watch.ready() ? "in" : "awaited"));
+    show(() -> String.format("warming up: snapshots %s", watch.ready() ? "in" : "awaited"));
     findLeader();
     waitUntil(boundNanos, () -> watch.ready() && System.nanoTime() - endNanos >= 0, null);
     absorb(null);
@@ -94,17 +92,13 @@ final class ProtectionRun {
     }
     long settleNanos = TimeUnit.MILLISECONDS.toNanos(settleMillis);
     long bound = System.nanoTime() + 2 * settleNanos + TimeUnit.SECONDS.toNanos(10);
-    context
-        .progress()
-        .show(
-            ProtectionPhase.NAME,
-            () ->
-                String.format(
-                    "before %s: %d s since the last declaration, waiting for %d s",
-                    key,
-                    TimeUnit.NANOSECONDS.toSeconds(
-                        System.nanoTime() - watch.lastDeclarationNanos()),
-                    TimeUnit.MILLISECONDS.toSeconds(settleMillis)));
+    show(
+        () ->
+            String.format(
+                "before %s: %d s since the last declaration, waiting for %d s",
+                key,
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - watch.lastDeclarationNanos()),
+                TimeUnit.MILLISECONDS.toSeconds(settleMillis)));
     waitUntil(bound, () -> System.nanoTime() - watch.lastDeclarationNanos() >= settleNanos, null);
   }
 

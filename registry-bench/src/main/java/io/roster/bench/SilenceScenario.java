@@ -1,8 +1,6 @@
 package io.roster.bench;
 
 import io.roster.v1.ClusterStatusResponse;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -28,12 +26,10 @@ final class SilenceScenario {
   private final int silentServices;
   private final int budget;
   private final ProtectionFigures.Regime regime;
-  private final List<String> rows = new ArrayList<>();
+  private final ProtectionSeries series;
   private long stopNanos;
   private long stopWallMillis;
   private long resumeNanos;
-  private int maxHeldBack;
-  private volatile int lastHeldBack = -1; // the progress line reads it
   private int heldBackAtResume = -1;
   private int unhealthyAtResume;
   private int removedAtResume;
@@ -59,6 +55,7 @@ final class SilenceScenario {
     this.scenario = scenario;
     this.indices = indices;
     this.sizes = sizes;
+    this.series = new ProtectionSeries(key, indices, scenario);
     Set<Integer> services = new HashSet<>();
     for (int index : indices) {
       services.add(index % sizes.services());
@@ -87,19 +84,16 @@ final class SilenceScenario {
     long stopWallMillis = System.currentTimeMillis();
     run.fleet.silence(indices);
     silence.stopped(stopNanos, stopWallMillis);
-    run.context
-        .progress()
-        .show(
-            ProtectionPhase.NAME,
-            () ->
-                String.format(
-                    "%s %s: %,d silent, %,d declared, %,d removed, held back %s",
-                    key,
-                    title,
-                    indices.length,
-                    scenario.declaredCount(),
-                    silence.removedNow(run.watch),
-                    silence.lastHeldBack()));
+    run.show(
+        () ->
+            String.format(
+                "%s %s: %,d silent, %,d declared, %,d removed, held back %s",
+                key,
+                title,
+                indices.length,
+                scenario.declaredCount(),
+                silence.removedNow(run.watch),
+                silence.lastHeldBack()));
     long recordEnd = stopNanos + TimeUnit.MILLISECONDS.toNanos(sizes.recordMillis());
     long nextSample = stopNanos + TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS);
     for (long s = 0;
@@ -176,11 +170,12 @@ final class SilenceScenario {
   }
 
   String lastHeldBack() {
-    return lastHeldBack < 0 ? "-" : String.format("%,d", lastHeldBack);
+    return series.lastHeldBackText();
   }
 
   void stopped(long nanos, long wallMillis) {
     stopNanos = nanos;
+    series.startAt(nanos);
     stopWallMillis = wallMillis;
   }
 
@@ -198,41 +193,13 @@ final class SilenceScenario {
     return removed;
   }
 
-  /** One row of the series: what the watch lists and what the leader holds back, now. */
+  /** One row of the series, now. */
   void sample(String stage, HealthWatch watch, ClusterStatusResponse status) {
-    int unhealthy = 0;
-    int removed = 0;
-    int healthy = 0;
-    for (int index : indices) {
-      switch (watch.health(index)) {
-        case HealthWatch.UNHEALTHY -> unhealthy++;
-        case HealthWatch.ABSENT -> removed++;
-        default -> healthy++;
-      }
-    }
-    int heldBack = status == null ? -1 : status.getProtection().getHeldBack();
-    if (heldBack >= 0) {
-      lastHeldBack = heldBack;
-      maxHeldBack = Math.max(maxHeldBack, heldBack);
-    }
-    double seconds = (System.nanoTime() - stopNanos) / 1e9;
-    rows.add(
-        String.format(
-            Locale.ROOT,
-            "%s,%.1f,%s,%d,%d,%d,%d,%s,%s",
-            key,
-            seconds,
-            stage,
-            unhealthy,
-            scenario.declaredCount(),
-            removed,
-            healthy,
-            heldBack < 0 ? "" : Integer.toString(heldBack),
-            status == null ? "" : Integer.toString(status.getCounts().getUnhealthy())));
+    series.sample(stage, watch, status);
   }
 
   void atResume(HealthWatch watch) {
-    heldBackAtResume = lastHeldBack;
+    heldBackAtResume = series.lastHeldBack();
     declaredAtResume = scenario.declaredCount();
     for (int index : indices) {
       int health = watch.health(index);
@@ -326,7 +293,7 @@ final class SilenceScenario {
         .put(key + "Declared", declaredAtResume)
         .put(key + "MaxDeclaredIn60s", maxDeclaredIn60s)
         .put(key + "OverBudget", Math.max(0, maxDeclaredIn60s - budget))
-        .put(key + "MaxHeldBack", maxHeldBack)
+        .put(key + "MaxHeldBack", series.maxHeldBack())
         .put(key + "HeldBackAtResume", heldBackAtResume < 0 ? null : heldBackAtResume)
         .put(key + "UnhealthyAtResume", unhealthyAtResume)
         .put(key + "RemovedAtResume", removedAtResume)
@@ -381,7 +348,7 @@ final class SilenceScenario {
             Json.number(firstDeclarationSeconds),
             declaredAtResume,
             maxDeclaredIn60s,
-            maxHeldBack,
+            series.maxHeldBack(),
             unhealthyAtResume,
             removedAtResume,
             heldBackAtResume < 0 ? "-" : String.format("%,d", heldBackAtResume),
@@ -390,26 +357,6 @@ final class SilenceScenario {
             registeredAgain,
             falsePositives,
             ProtectionPhase.SERIES_FILE));
-    String previous = null;
-    for (int r = 0; r < rows.size(); r++) {
-      String row = rows.get(r);
-      csv.append(row).append('\n');
-      String[] cells = row.split(",", -1);
-      String values = String.join(",", Arrays.copyOfRange(cells, 2, 8));
-      if (values.equals(previous) && r != rows.size() - 1) {
-        continue;
-      }
-      previous = values;
-      details.append(
-          String.format(
-              "| %s | %s | %s | %s | %s | %s | %s |%n",
-              cells[1],
-              cells[2],
-              cells[3],
-              cells[4],
-              cells[5],
-              cells[6],
-              cells[7].isEmpty() ? "-" : cells[7]));
-    }
+    series.appendTo(details, csv);
   }
 }

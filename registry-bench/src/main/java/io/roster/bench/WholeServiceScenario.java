@@ -85,14 +85,11 @@ final class WholeServiceScenario {
     run.fleet.silence(dead);
     long stopNanos = System.nanoTime();
     long endNanos = stopNanos + TimeUnit.MILLISECONDS.toNanos(sizes.observeMillis() + 500);
-    run.context
-        .progress()
-        .show(
-            ProtectionPhase.NAME,
-            () ->
-                String.format(
-                    "s1 whole service dies: %d/%d listed unhealthy, false positives %d",
-                    scenario.declaredCount(), dead.length, run.falsePositives));
+    run.show(
+        () ->
+            String.format(
+                "s1 whole service dies: %d/%d listed unhealthy, false positives %d",
+                scenario.declaredCount(), dead.length, run.falsePositives));
     run.waitUntil(endNanos, () -> scenario.declaredCount() == dead.length, scenario);
     run.absorb(scenario);
     // The dead stay marked silent: they never heartbeat again, and are deregistered next.
