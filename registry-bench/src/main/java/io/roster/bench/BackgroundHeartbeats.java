@@ -1,15 +1,10 @@
 package io.roster.bench;
 
-import io.grpc.Status;
 import io.roster.v1.KeepAliveResponse;
 import io.roster.v1.LeaseState;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,38 +21,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * answered with anything but ACTIVE is a lost lease: counted, never repaired, since repairing it
  * would hide the failure the bench exists to find.
  *
+ * <p>The streams, their pacing and reopening are {@link KeepAliveLanes}'; this class decides when
+ * to send and what an answer means.
+ *
  * <p>Threading: one scheduler thread ({@code bench-background}) sends and owns the lease lists;
  * {@link #add} hands leases over through a concurrent queue; answers are counted on transport
  * threads. Counters may be read from any thread.
  */
 final class BackgroundHeartbeats {
-  private static final long TICK_MILLIS = 10;
-  private static final long REOPEN_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-  private final Cluster cluster;
   private final RenewalGaps gaps;
-  private final int window;
   private final long endNanos;
-  private final PrintStream err;
   private final Queue<RegisteredLease> added = new ConcurrentLinkedQueue<>();
-  private final List<Lane> lanes = new ArrayList<>();
-  private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(
-          task -> {
-            Thread thread = new Thread(task, "bench-background");
-            thread.setDaemon(true);
-            return thread;
-          });
+  private final KeepAliveLanes<RegisteredLease> lanes;
   private final AtomicLong active = new AtomicLong();
   private final AtomicLong notActive = new AtomicLong();
-  private final AtomicLong streamFailures = new AtomicLong();
-  private final AtomicLong tickFailures = new AtomicLong();
   private volatile boolean paused;
   private volatile String firstNotActive;
-  // The fields below belong to the scheduler thread.
+  // The scheduler thread's own.
   private long intervalNanos;
-  private long lastTickNanos = System.nanoTime();
-  private int leases;
 
   /**
    * Starts the scheduler; leases come with {@link #add}.
@@ -73,15 +54,18 @@ final class BackgroundHeartbeats {
       int window,
       long lifetimeMillis,
       PrintStream err) {
-    this.cluster = cluster;
     this.gaps = gaps;
-    this.window = window;
-    this.err = err;
     this.endNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(lifetimeMillis);
-    for (int i = 0; i < streams; i++) {
-      lanes.add(new Lane(i % cluster.size()));
-    }
-    scheduler.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    this.lanes =
+        new KeepAliveLanes<>(
+            "background",
+            cluster,
+            streams,
+            window,
+            (lease, stream) -> stream.trySend(lease.leaseId(), lease.epoch(), false),
+            this::onAnswer,
+            err);
+    lanes.start(this::tick);
   }
 
   /** Renews {@code lease} from now on. Any thread. */
@@ -113,46 +97,25 @@ final class BackgroundHeartbeats {
   }
 
   long streamFailures() {
-    return streamFailures.get();
+    return lanes.streamFailures();
   }
 
   /** Stops sending and closes the streams, waiting at most a few seconds for their answers. */
   void close() throws InterruptedException {
-    scheduler.shutdownNow();
-    scheduler.awaitTermination(2, TimeUnit.SECONDS);
-    for (Lane lane : lanes) {
-      if (lane.stream != null) {
-        lane.stream.halfClose();
-      }
-    }
-    for (Lane lane : lanes) {
-      if (lane.stream != null && !lane.stream.awaitClosed(2_000)) {
-        lane.stream.cancel();
-      }
-    }
+    lanes.close();
   }
 
-  private void tick() {
-    try {
-      long now = System.nanoTime();
-      long elapsed = now - lastTickNanos;
-      lastTickNanos = now;
-      takeAdded();
-      if (paused || now - endNanos >= 0 || leases == 0) {
-        for (Lane lane : lanes) {
-          lane.credit = 0;
-        }
-        return;
-      }
-      for (Lane lane : lanes) {
-        lane.send(now, elapsed);
-      }
-    } catch (RuntimeException e) {
-      // A failed tick must not end the schedule (an exception would): count it, say it once.
-      if (tickFailures.getAndIncrement() == 0) {
-        err.println("background heartbeats: a tick failed, going on: " + e);
-      }
+  private void tick(long now, long elapsed) {
+    takeAdded();
+    if (paused || now - endNanos >= 0 || lanes.members() == 0) {
+      lanes.dropCredit();
+      return;
     }
+    if (intervalNanos == 0) {
+      return;
+    }
+    lanes.openStreams(now);
+    lanes.pace(elapsed, intervalNanos);
   }
 
   private void takeAdded() {
@@ -163,75 +126,20 @@ final class BackgroundHeartbeats {
       if (interval > 0 && (intervalNanos == 0 || interval < intervalNanos)) {
         intervalNanos = interval;
       }
-      lanes.get(leases % lanes.size()).leases.add(lease);
-      leases++;
+      lanes.add(lease);
     }
   }
 
-  /** One stream and the leases it renews; touched by the scheduler thread only. */
-  private final class Lane implements KeepAliveStream.Listener {
-    final List<RegisteredLease> leases = new ArrayList<>();
-    int node;
-    KeepAliveStream stream;
-    long reopenAtNanos;
-    int cursor;
-    double credit;
-
-    Lane(int node) {
-      this.node = node;
+  private void onAnswer(KeepAliveResponse answer, long receivedNanos) {
+    if (answer.getState() == LeaseState.LEASE_STATE_ACTIVE) {
+      active.incrementAndGet();
+      gaps.renewed(answer.getLeaseId(), receivedNanos);
+      return;
     }
-
-    void send(long now, long elapsedNanos) {
-      if (leases.isEmpty() || intervalNanos == 0) {
-        return;
-      }
-      if (stream == null || stream.closedWith() != null) {
-        if (stream != null) {
-          stream = null;
-          node = (node + 1) % cluster.size(); // that node may be gone: try the next
-          reopenAtNanos = now + REOPEN_AFTER_NANOS;
-        }
-        if (now - reopenAtNanos < 0) {
-          return;
-        }
-        stream =
-            new KeepAliveStream(
-                cluster.channel(node), cluster.target(node).authority(), window, this);
-        credit = leases.size(); // renew a full round at once: the pause may have cost time
-      }
-      // Each lease once per interval: the lane's rate is its lease count per interval.
-      credit += (double) leases.size() * elapsedNanos / intervalNanos;
-      credit = Math.min(credit, leases.size()); // at most one round behind, never an avalanche
-      int sends = (int) credit;
-      for (int i = 0; i < sends; i++) {
-        RegisteredLease lease = leases.get(cursor);
-        if (!stream.trySend(lease.leaseId(), lease.epoch(), false)) {
-          break; // window full: the node is behind; the credit waits for the next tick
-        }
-        cursor = (cursor + 1) % leases.size();
-        credit -= 1;
-      }
-    }
-
-    @Override
-    public void onAnswer(KeepAliveStream from, KeepAliveResponse answer, long receivedNanos) {
-      if (answer.getState() == LeaseState.LEASE_STATE_ACTIVE) {
-        active.incrementAndGet();
-        gaps.renewed(answer.getLeaseId(), receivedNanos);
-        return;
-      }
-      notActive.incrementAndGet();
-      if (firstNotActive == null) {
-        firstNotActive =
-            answer.getState() + " for " + answer.getLeaseId() + ": " + answer.getMessage();
-      }
-    }
-
-    @Override
-    public void onClosed(KeepAliveStream from, Status status) {
-      if (!status.isOk()) {
-        streamFailures.incrementAndGet();
-      }
+    notActive.incrementAndGet();
+    if (firstNotActive == null) {
+      firstNotActive =
+          answer.getState() + " for " + answer.getLeaseId() + ": " + answer.getMessage();
     }
   }
 }

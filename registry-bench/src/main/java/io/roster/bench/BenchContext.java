@@ -1,12 +1,18 @@
 package io.roster.bench;
 
+import io.roster.v1.RegisterRequest;
+import io.roster.v1.RegisterResponse;
+import io.roster.v1.RegistryServiceGrpc;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
+import java.util.function.ObjIntConsumer;
 
 /**
  * What phases share within one run: the configuration, the channels, the population registered by
@@ -164,6 +170,42 @@ final class BenchContext {
 
   static long millis(com.google.protobuf.Duration duration) {
     return duration.getSeconds() * 1_000 + duration.getNanos() / 1_000_000;
+  }
+
+  static com.google.protobuf.Duration duration(long millis) {
+    return com.google.protobuf.Duration.newBuilder()
+        .setSeconds(millis / 1_000)
+        .setNanos((int) (millis % 1_000) * 1_000_000)
+        .build();
+  }
+
+  /**
+   * Registers instances 0 to {@code count} - 1 on {@code load}, over the targets in turn, each call
+   * bounded by the call deadline and all of them by {@code boundMillis}; the lease granted to
+   * instance i, of service {@code serviceOf(i)}, goes to {@code granted} (on a transport thread).
+   *
+   * @return whether every call ended (see {@link UnaryLoad#run})
+   */
+  boolean register(
+      UnaryLoad<RegisterResponse> load,
+      int count,
+      long boundMillis,
+      IntFunction<RegisterRequest> request,
+      IntFunction<String> serviceOf,
+      ObjIntConsumer<RegisteredLease> granted)
+      throws InterruptedException {
+    return load.run(
+        count,
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMillis),
+        TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
+        this::stopRequested,
+        (index, observer) ->
+            RegistryServiceGrpc.newStub(cluster.nextChannel())
+                .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
+                .register(request.apply((int) index), observer),
+        (index, response) ->
+            granted.accept(
+                RegisteredLease.granted(serviceOf.apply((int) index), response), (int) index));
   }
 
   static Double orNull(double value) {

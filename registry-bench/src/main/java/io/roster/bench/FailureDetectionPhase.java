@@ -1,6 +1,5 @@
 package io.roster.bench;
 
-import com.google.protobuf.Duration;
 import io.grpc.stub.StreamObserver;
 import io.roster.v1.DiscoverRequest;
 import io.roster.v1.DiscoverResponse;
@@ -11,7 +10,6 @@ import io.roster.v1.KeepAliveResponse;
 import io.roster.v1.LeaseState;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
-import io.roster.v1.RegistryServiceGrpc;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -102,25 +100,14 @@ final class FailureDetectionPhase implements Phase {
         .show(
             NAME,
             () -> String.format("registering the sample: %d/%d", registration.succeeded(), sample));
-    registration.run(
+    context.register(
+        registration,
         sample,
-        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.countedPhaseBoundMillis()),
-        TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
-        context::stopRequested,
-        (index, observer) ->
-            RegistryServiceGrpc.newStub(context.cluster().nextChannel())
-                .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
-                .register(request(config, (int) index, sampleServices), observer),
-        (index, response) -> {
-          RegisteredLease lease =
-              new RegisteredLease(
-                  BenchContext.serviceName((int) index % sampleServices),
-                  response.getInstanceId(),
-                  response.getLeaseId(),
-                  response.getEpoch(),
-                  BenchContext.millis(response.getGrantedTtl()),
-                  BenchContext.millis(response.getHeartbeatInterval()));
-          registered.set((int) index, lease);
+        config.countedPhaseBoundMillis(),
+        index -> request(config, index, sampleServices),
+        index -> BenchContext.serviceName(index % sampleServices),
+        (lease, index) -> {
+          registered.set(index, lease);
           context.registered().add(lease);
         });
     List<RegisteredLease> leases = new ArrayList<>();
@@ -210,10 +197,7 @@ final class FailureDetectionPhase implements Phase {
                     .setPort(8080)
                     .putMetadata("bench", "failure-detection"));
     if (config.failureLeaseTtlMillis() > 0) {
-      request.setLeaseTtl(
-          Duration.newBuilder()
-              .setSeconds(config.failureLeaseTtlMillis() / 1_000)
-              .setNanos((int) (config.failureLeaseTtlMillis() % 1_000) * 1_000_000));
+      request.setLeaseTtl(BenchContext.duration(config.failureLeaseTtlMillis()));
     }
     return request.build();
   }

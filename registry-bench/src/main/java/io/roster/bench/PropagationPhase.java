@@ -211,14 +211,7 @@ final class PropagationPhase implements Phase {
                               .setHost("10.255.0." + (i + 1))
                               .setPort(8080))
                       .build());
-      RegisteredLease lease =
-          new RegisteredLease(
-              SERVICE,
-              response.getInstanceId(),
-              response.getLeaseId(),
-              response.getEpoch(),
-              BenchContext.millis(response.getGrantedTtl()),
-              BenchContext.millis(response.getHeartbeatInterval()));
+      RegisteredLease lease = RegisteredLease.granted(SERVICE, response);
       context.registered().add(lease);
       context.gaps().track(lease, System.nanoTime());
       context.background().add(lease);

@@ -1,6 +1,5 @@
 package io.roster.bench;
 
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.roster.v1.KeepAliveResponse;
 import io.roster.v1.LeaseState;
@@ -9,14 +8,10 @@ import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -28,8 +23,8 @@ import java.util.function.IntFunction;
 /**
  * The protection phase's instances and their heartbeats, with the power to silence any of them and
  * bring them back: each kept-alive lease is renewed once per heartbeat interval, spread evenly,
- * over a fixed set of KeepAlive streams spread over the nodes (as {@link BackgroundHeartbeats} does
- * for the population).
+ * over a fixed set of KeepAlive streams spread over the nodes ({@link KeepAliveLanes}, as {@link
+ * BackgroundHeartbeats} uses for the population).
  *
  * <p>{@link #silence} sends each instance one last heartbeat at once and none after, so a group
  * stops "all at once": their leases end together, a TTL later. {@link #resume} sends each one a
@@ -53,18 +48,14 @@ final class ProtectionFleet {
   static final int REGISTERING = 3;
   static final int GONE = 4;
 
-  private static final long TICK_MILLIS = 10;
-  private static final long REOPEN_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long UNSET = Long.MIN_VALUE;
   private static final int REGISTRATION_ATTEMPTS = 3;
 
   private final Cluster cluster;
   private final RenewalGaps gaps;
   private final IntFunction<RegisterRequest> requests;
-  private final int window;
   private final int concurrency;
   private final long callDeadlineMillis;
-  private final PrintStream err;
   private final AtomicReferenceArray<RegisteredLease> leases;
   private final AtomicIntegerArray mode;
   private final Map<String, Integer> indexByLease = new ConcurrentHashMap<>();
@@ -84,21 +75,12 @@ final class ProtectionFleet {
   private final AtomicLong lost = new AtomicLong();
   private final AtomicLong registeredAgain = new AtomicLong();
   private final AtomicLong registrationFailures = new AtomicLong();
-  private final AtomicLong streamFailures = new AtomicLong();
-  private final AtomicLong tickFailures = new AtomicLong();
-  private final List<Lane> lanes = new ArrayList<>();
-  private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(
-          task -> {
-            Thread thread = new Thread(task, "bench-protection");
-            thread.setDaemon(true);
-            return thread;
-          });
+  // Instance i in lane i mod the number of lanes.
+  private final KeepAliveLanes<Integer> lanes;
   private volatile boolean repairs = true;
   private volatile String firstLost;
   // The scheduler thread's own.
   private final ArrayDeque<Integer> beatsDue = new ArrayDeque<>();
-  private long lastTickNanos = System.nanoTime();
   private long intervalNanos;
 
   /**
@@ -123,10 +105,8 @@ final class ProtectionFleet {
     this.cluster = cluster;
     this.gaps = gaps;
     this.requests = requests;
-    this.window = window;
     this.concurrency = concurrency;
     this.callDeadlineMillis = callDeadlineMillis;
-    this.err = err;
     this.leases = new AtomicReferenceArray<>(size);
     this.mode = new AtomicIntegerArray(size);
     this.unanswered = new AtomicIntegerArray(size);
@@ -135,19 +115,21 @@ final class ProtectionFleet {
     this.resumedNanos = new AtomicLongArray(size);
     this.recovering = new AtomicIntegerArray(size);
     this.attempts = new AtomicIntegerArray(size);
-    int laneCount = Math.min(streams, size);
-    for (int l = 0; l < laneCount; l++) {
-      List<Integer> indices = new ArrayList<>();
-      for (int i = l; i < size; i += laneCount) {
-        indices.add(i);
-      }
-      lanes.add(new Lane(l % cluster.size(), indices.stream().mapToInt(i -> i).toArray()));
-    }
+    this.lanes =
+        new KeepAliveLanes<>(
+            "protection",
+            cluster,
+            Math.min(streams, size),
+            window,
+            (index, stream) -> mode.get(index) != KEPT || send(index, stream),
+            this::onAnswer,
+            err);
     for (int i = 0; i < size; i++) {
+      lanes.add(i);
       lastBeatNanos.set(i, UNSET);
       resumedNanos.set(i, UNSET);
     }
-    scheduler.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    lanes.start(this::tick);
   }
 
   int size() {
@@ -160,6 +142,16 @@ final class ProtectionFleet {
     leases.set(index, lease);
     gaps.track(lease, System.nanoTime());
     mode.set(index, KEPT);
+  }
+
+  /** The first index with a lease; throws when nothing was registered. */
+  int firstRegistered() {
+    for (int i = 0; i < leases.length(); i++) {
+      if (leases.get(i) != null) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("nothing registered");
   }
 
   /** The current lease of {@code index}; null when it was never registered. */
@@ -261,7 +253,7 @@ final class ProtectionFleet {
   }
 
   long streamFailures() {
-    return streamFailures.get();
+    return lanes.streamFailures();
   }
 
   /** Registrations asked for or in flight. */
@@ -271,44 +263,17 @@ final class ProtectionFleet {
 
   /** Stops sending and closes the streams, waiting at most a few seconds for their answers. */
   void close() throws InterruptedException {
-    scheduler.shutdownNow();
-    scheduler.awaitTermination(2, TimeUnit.SECONDS);
-    for (Lane lane : lanes) {
-      if (lane.stream != null) {
-        lane.stream.halfClose();
-      }
-    }
-    for (Lane lane : lanes) {
-      if (lane.stream != null && !lane.stream.awaitClosed(2_000)) {
-        lane.stream.cancel();
-      }
-    }
+    lanes.close();
   }
 
-  private void tick() {
-    try {
-      long now = System.nanoTime();
-      long elapsed = now - lastTickNanos;
-      lastTickNanos = now;
-      if (intervalNanos == 0) {
-        intervalNanos = interval();
-      }
-      for (Lane lane : lanes) {
-        lane.ensureStream(now);
-      }
-      sendDueNow();
-      if (intervalNanos > 0) {
-        for (Lane lane : lanes) {
-          lane.send(elapsed);
-        }
-      }
-      startRegistrations();
-    } catch (RuntimeException e) {
-      // A failed tick must not end the schedule (an exception would): count it, say it once.
-      if (tickFailures.getAndIncrement() == 0) {
-        err.println("protection heartbeats: a tick failed, going on: " + e);
-      }
+  private void tick(long now, long elapsed) {
+    if (intervalNanos == 0) {
+      intervalNanos = interval();
     }
+    lanes.openStreams(now);
+    sendDueNow();
+    lanes.pace(elapsed, intervalNanos);
+    startRegistrations();
   }
 
   /** The shortest heartbeat interval the node asked for, once a lease is known; 0 before. */
@@ -338,9 +303,9 @@ final class ProtectionFleet {
       if (current != SILENT && current != KEPT) {
         continue; // registering again or gone: nothing to send
       }
-      Lane lane = lanes.get(index % lanes.size());
+      KeepAliveStream stream = lanes.stream(index % lanes.lanes());
       long sentAt = System.nanoTime();
-      if (!lane.trySend(index)) {
+      if (!send(index, stream)) {
         beatsDue.add(index); // window full or stream reopening: next tick
         continue;
       }
@@ -383,15 +348,8 @@ final class ProtectionFleet {
 
                 @Override
                 public void onCompleted() {
-                  RegisteredLease old = leases.get(i);
                   RegisteredLease lease =
-                      new RegisteredLease(
-                          old.service(),
-                          response.getInstanceId(),
-                          response.getLeaseId(),
-                          response.getEpoch(),
-                          BenchContext.millis(response.getGrantedTtl()),
-                          BenchContext.millis(response.getHeartbeatInterval()));
+                      RegisteredLease.granted(leases.get(i).service(), response);
                   indexByLease.put(lease.leaseId(), i);
                   leases.set(i, lease);
                   gaps.track(lease, System.nanoTime());
@@ -443,79 +401,17 @@ final class ProtectionFleet {
     }
   }
 
-  /** One stream and the instances it renews; touched by the scheduler thread only. */
-  private final class Lane implements KeepAliveStream.Listener {
-    private final int[] indices;
-    private int node;
-    private KeepAliveStream stream;
-    private long reopenAtNanos;
-    private int cursor;
-    private double credit;
-
-    Lane(int node, int[] indices) {
-      this.node = node;
-      this.indices = indices;
+  /** Sends {@code index}'s heartbeat on {@code stream}, counted as unanswered until answered. */
+  private boolean send(int index, KeepAliveStream stream) {
+    RegisteredLease lease = leases.get(index);
+    if (stream == null || lease == null) {
+      return false;
     }
-
-    void ensureStream(long now) {
-      if (stream != null && stream.closedWith() == null) {
-        return;
-      }
-      if (stream != null) {
-        stream = null;
-        node = (node + 1) % cluster.size(); // that node may be gone: try the next
-        reopenAtNanos = now + REOPEN_AFTER_NANOS;
-      }
-      if (now - reopenAtNanos < 0) {
-        return;
-      }
-      stream =
-          new KeepAliveStream(
-              cluster.channel(node), cluster.target(node).authority(), window, this);
-      credit = indices.length; // renew a full round at once: the pause may have cost time
+    unanswered.incrementAndGet(index);
+    if (!stream.trySend(lease.leaseId(), lease.epoch(), false)) {
+      unanswered.decrementAndGet(index);
+      return false;
     }
-
-    boolean trySend(int index) {
-      RegisteredLease lease = leases.get(index);
-      if (stream == null || lease == null) {
-        return false;
-      }
-      unanswered.incrementAndGet(index);
-      if (!stream.trySend(lease.leaseId(), lease.epoch(), false)) {
-        unanswered.decrementAndGet(index);
-        return false;
-      }
-      return true;
-    }
-
-    /** The regular heartbeats: each kept-alive instance of the lane once per interval. */
-    void send(long elapsedNanos) {
-      if (stream == null) {
-        return;
-      }
-      credit += (double) indices.length * elapsedNanos / intervalNanos;
-      credit = Math.min(credit, indices.length); // at most one round behind, never an avalanche
-      int steps = (int) credit;
-      for (int s = 0; s < steps; s++) {
-        int index = indices[cursor];
-        if (mode.get(index) == KEPT && !trySend(index)) {
-          break; // window full: the node is behind; the credit waits for the next tick
-        }
-        cursor = (cursor + 1) % indices.length;
-        credit -= 1;
-      }
-    }
-
-    @Override
-    public void onAnswer(KeepAliveStream from, KeepAliveResponse answer, long receivedNanos) {
-      ProtectionFleet.this.onAnswer(answer, receivedNanos);
-    }
-
-    @Override
-    public void onClosed(KeepAliveStream from, Status status) {
-      if (!status.isOk()) {
-        streamFailures.incrementAndGet();
-      }
-    }
+    return true;
   }
 }

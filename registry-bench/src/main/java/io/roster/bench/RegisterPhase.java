@@ -3,10 +3,8 @@ package io.roster.bench;
 import io.roster.v1.Instance;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
-import io.roster.v1.RegistryServiceGrpc;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -55,27 +53,15 @@ final class RegisterPhase implements Phase {
     long lostBefore = context.background().notActive();
     long lapsesBefore = context.startGaps();
     NodeCpu.Reading cpuBefore = context.cpu().read();
-    long now = System.nanoTime();
     boolean drained =
-        load.run(
+        context.register(
+            load,
             count,
-            now + TimeUnit.MILLISECONDS.toNanos(config.countedPhaseBoundMillis()),
-            TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
-            context::stopRequested,
-            (index, observer) ->
-                RegistryServiceGrpc.newStub(context.cluster().nextChannel())
-                    .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
-                    .register(request(config, (int) index), observer),
-            (index, response) -> {
-              RegisteredLease lease =
-                  new RegisteredLease(
-                      BenchContext.serviceName((int) (index % config.services())),
-                      response.getInstanceId(),
-                      response.getLeaseId(),
-                      response.getEpoch(),
-                      BenchContext.millis(response.getGrantedTtl()),
-                      BenchContext.millis(response.getHeartbeatInterval()));
-              leases.set((int) index, lease);
+            config.countedPhaseBoundMillis(),
+            index -> request(config, index),
+            index -> BenchContext.serviceName(index % config.services()),
+            (lease, index) -> {
+              leases.set(index, lease);
               context.registered().add(lease);
               context.gaps().track(lease, System.nanoTime());
               context.background().add(lease);

@@ -1,5 +1,7 @@
 package io.roster.bench;
 
+import io.roster.v1.RegisterResponse;
+
 /**
  * An instance the bench registered and the lease it holds.
  *
@@ -16,4 +18,16 @@ record RegisteredLease(
     String leaseId,
     long epoch,
     long ttlMillis,
-    long heartbeatIntervalMillis) {}
+    long heartbeatIntervalMillis) {
+
+  /** The lease {@code response} granted to an instance of {@code service}. */
+  static RegisteredLease granted(String service, RegisterResponse response) {
+    return new RegisteredLease(
+        service,
+        response.getInstanceId(),
+        response.getLeaseId(),
+        response.getEpoch(),
+        BenchContext.millis(response.getGrantedTtl()),
+        BenchContext.millis(response.getHeartbeatInterval()));
+  }
+}

@@ -9,7 +9,6 @@ import io.grpc.stub.ClientResponseObserver;
 import io.roster.v1.DiscoveryServiceGrpc;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
-import io.roster.v1.RegistryServiceGrpc;
 import io.roster.v1.WatchRequest;
 import io.roster.v1.WatchResponse;
 import io.roster.v1.WatchTarget;
@@ -267,26 +266,13 @@ final class ScalePhase implements Phase {
                 String.format(
                     "registered %,d/%,d more, %,.0f/s, failed %d",
                     from + load.succeeded(), to, rate.perSecond(load.succeeded()), load.failed()));
-    long start = System.nanoTime();
-    load.run(
+    context.register(
+        load,
         count,
-        start + TimeUnit.MILLISECONDS.toNanos(config.scaleBoundMillis()),
-        TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
-        context::stopRequested,
-        (index, observer) ->
-            RegistryServiceGrpc.newStub(context.cluster().nextChannel())
-                .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
-                .register(request(config, from + (int) index), observer),
-        (index, response) ->
-            leases.set(
-                (int) index,
-                new RegisteredLease(
-                    serviceName(from + (int) index),
-                    response.getInstanceId(),
-                    response.getLeaseId(),
-                    response.getEpoch(),
-                    BenchContext.millis(response.getGrantedTtl()),
-                    BenchContext.millis(response.getHeartbeatInterval()))));
+        config.scaleBoundMillis(),
+        index -> request(config, from + index),
+        index -> serviceName(from + index),
+        (lease, index) -> leases.set(index, lease));
     context.progress().clear();
     if (load.failed() > 0) {
       result.problem(load.failed() + " scale registrations failed " + load.failureSummary());

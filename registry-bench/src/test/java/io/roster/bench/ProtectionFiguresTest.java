@@ -94,7 +94,7 @@ class ProtectionFiguresTest {
     int[] half = ProtectionFigures.randomSubset(10_000, 5_000, new SplittableRandom(1));
     Set<String> services = new HashSet<>();
     for (int index : half) {
-      services.add(ProtectionPhase.serviceOf(sizes, index));
+      services.add(ProtectionInstances.serviceOf(sizes, index));
     }
     assertEquals(100, services.size());
   }
@@ -113,19 +113,19 @@ class ProtectionFiguresTest {
     Map<String, Set<String>> zonesByService = new HashMap<>();
     for (int i = 0; i < sizes.instances(); i++) {
       zonesByService
-          .computeIfAbsent(ProtectionPhase.serviceOf(sizes, i), s -> new HashSet<>())
-          .add(ProtectionPhase.zoneOf(sizes, i));
+          .computeIfAbsent(ProtectionInstances.serviceOf(sizes, i), s -> new HashSet<>())
+          .add(ProtectionInstances.zoneOf(sizes, i));
     }
     assertEquals(100, zonesByService.size());
     zonesByService.forEach(
         (service, zones) -> assertEquals(3, zones.size(), service + " spans " + zones));
-    int[] zoneC = ProtectionPhase.zoneIndices(sizes, 'c');
+    int[] zoneC = ProtectionInstances.zoneIndices(sizes, 'c');
     assertEquals(3_300, zoneC.length); // 33 of the 100 rounds of 100 instances
 
     ProtectionConfig smoke = sizes(60, 6);
     Set<String> smokeServices = new HashSet<>();
-    for (int index : ProtectionPhase.zoneIndices(smoke, 'c')) {
-      smokeServices.add(ProtectionPhase.serviceOf(smoke, index));
+    for (int index : ProtectionInstances.zoneIndices(smoke, 'c')) {
+      smokeServices.add(ProtectionInstances.serviceOf(smoke, index));
     }
     assertEquals(6, smokeServices.size(), "zone-c spans every service in smoke sizes too");
   }
@@ -133,11 +133,11 @@ class ProtectionFiguresTest {
   @Test
   void theDeadServiceIsApartFromThePopulation() {
     ProtectionConfig sizes = sizes(10_000, 100);
-    assertEquals(ProtectionPhase.DEAD_SERVICE, ProtectionPhase.serviceOf(sizes, 10_000));
-    assertEquals(ProtectionPhase.DEAD_SERVICE, ProtectionPhase.serviceOf(sizes, 10_099));
-    assertEquals("protect-0099", ProtectionPhase.serviceOf(sizes, 9_999));
-    assertEquals("d-00000", ProtectionPhase.instanceId(sizes, 10_000));
-    assertEquals("p-009999", ProtectionPhase.instanceId(sizes, 9_999));
+    assertEquals(ProtectionInstances.DEAD_SERVICE, ProtectionInstances.serviceOf(sizes, 10_000));
+    assertEquals(ProtectionInstances.DEAD_SERVICE, ProtectionInstances.serviceOf(sizes, 10_099));
+    assertEquals("protect-0099", ProtectionInstances.serviceOf(sizes, 9_999));
+    assertEquals("d-00000", ProtectionInstances.instanceId(sizes, 10_000));
+    assertEquals("p-009999", ProtectionInstances.instanceId(sizes, 9_999));
   }
 
   @Test
