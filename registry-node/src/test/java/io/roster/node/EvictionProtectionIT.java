@@ -25,15 +25,22 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The eviction protection on three real nodes, with 2 s leases, while 100 instances of 20 other
- * services heartbeat throughout: a whole service that stops is a service failure and goes unhealthy
- * at TTL + one sweep, every instance; silence across many services is held back by the budget,
- * reported by every node, and heals when heartbeats return. Each test removes what it registered,
- * so the silence of one never counts in the other.
+ * services heartbeat throughout (with 6 s leases): a whole service that stops is a service failure
+ * and goes unhealthy at TTL + one sweep, every instance; silence across many services is held back
+ * by the budget, reported by every node, and heals when heartbeats return. Each test removes what
+ * it registered, so the silence of one never counts in the other.
  */
 @Timeout(300)
 class EvictionProtectionIT {
 
   private static final long TTL_SECONDS = 2;
+
+  /**
+   * The steady instances' leases: longer, so that a heartbeat delayed by a loaded machine cannot
+   * make one of them silent and change the shape of the silence under test.
+   */
+  private static final long STEADY_TTL_SECONDS = 6;
+
   private static final int STEADY_SERVICES = 20;
   private static final int STEADY_PER_SERVICE = 5;
 
@@ -52,7 +59,7 @@ class EvictionProtectionIT {
             Duration.ofMinutes(4));
     for (int s = 0; s < STEADY_SERVICES; s++) {
       for (int i = 0; i < STEADY_PER_SERVICE; i++) {
-        steady.keep(register(cluster.node(i % 3), "steady-" + s, "i" + i, TTL_SECONDS));
+        steady.keep(register(cluster.node(i % 3), "steady-" + s, "i" + i, STEADY_TTL_SECONDS));
       }
     }
   }

@@ -212,15 +212,18 @@ public final class CallGuard {
     }
 
     private void closeQuietly(Status status) {
+      // The service hears that the call is over first: closing the wire may call the listener's
+      // onComplete at once, which grpc-java's stream handlers take as a call the service ended
+      // itself, so a KeepAlive refused here would never learn it and stay open.
+      if (listener != null) {
+        listener.over();
+      }
       if (!closed) {
         try {
           close(status, new Metadata());
         } catch (RuntimeException callAlreadyOver) {
           // The transport ended it meanwhile: nobody is left to answer.
         }
-      }
-      if (listener != null) {
-        listener.over();
       }
     }
 
