@@ -137,10 +137,8 @@ public final class ApiConnections implements Handler<HttpConnection> {
               answered -> {
                 pingOutstanding = false;
                 if (answered.failed()) {
-                  log.info(
-                      "connection from {} did not answer a ping within {} s: closing it",
-                      remote,
-                      timeoutSeconds);
+                  RequestLog.connectionClosed(
+                      false, remote + " did not answer a ping within " + timeoutSeconds + " s");
                   connection.close();
                 }
               });
@@ -149,13 +147,9 @@ public final class ApiConnections implements Handler<HttpConnection> {
     private void closed() {
       long openMillis = (System.nanoTime() - openedNanos) / 1_000_000;
       if (error != null && !isPeerReset(error)) {
-        log.warn(
-            "connection from {} closed after {} ms on an error: {}",
-            remote,
-            openMillis,
-            error.toString());
+        RequestLog.connectionClosed(true, remote + " after " + openMillis + " ms: " + error);
       } else if (goAwaySent) {
-        log.info("connection from {} closed by the node after {} ms (GOAWAY)", remote, openMillis);
+        RequestLog.connectionClosed(false, remote + " after " + openMillis + " ms (GOAWAY)");
       } else if (log.isDebugEnabled()) {
         log.debug(
             "connection from {} closed by the client after {} ms{}",

@@ -53,6 +53,23 @@ public final class RequestLog {
     }
   }
 
+  /**
+   * A client connection the node closed ({@code onError} false, INFO) or that closed on an error
+   * (WARN). A client can make either happen at will, so these are limited like the rest.
+   */
+  public static void connectionClosed(boolean onError, String message) {
+    String kind = onError ? "connection closed on an error" : "connection closed by the node";
+    long skipped = admit(kind);
+    if (skipped < 0) {
+      return;
+    }
+    if (onError) {
+      log.warn("{}: {}{}", kind, escape(message), skippedNote(skipped));
+    } else {
+      log.info("{}: {}{}", kind, escape(message), skippedNote(skipped));
+    }
+  }
+
   /** A failure of the node's own (a bug): at ERROR with its stack trace. */
   public static void unexpected(String kind, Throwable failure) {
     long skipped = admit(kind + " unexpected");
