@@ -26,10 +26,6 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -70,34 +66,15 @@ class AbandonedStreamsIT {
   @Test
   void streamsOfAKilledClientProcessAreReleased() throws Exception {
     StreamGauges before = StreamGauges.read(node.apiPort());
-    Process client =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                AbandoningClient.class.getName(),
-                Integer.toString(node.apiPort()),
-                Integer.toString(WATCHES),
-                service)
-            .redirectErrorStream(true)
-            .start();
-    try {
-      List<String> output = new CopyOnWriteArrayList<>();
-      Thread reader = new Thread(() -> readLines(client, output), "abandoning-client-output");
-      reader.setDaemon(true);
-      reader.start();
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .failFast("the client process exited: " + output, () -> !client.isAlive())
-          .until(() -> output.contains("READY"));
+    try (AbandoningClient.Running client =
+        AbandoningClient.Running.start(node.apiPort(), WATCHES, service)) {
       assertEquals(
           new StreamGauges(
               before.streamsOpen() + WATCHES + 1, before.watchSubscriptions() + WATCHES),
           StreamGauges.read(node.apiPort()),
           "the client's streams are open on the node");
 
-      client.destroyForcibly(); // SIGKILL: no cancel, no GOAWAY, only the socket closing
-      client.waitFor(30, TimeUnit.SECONDS);
+      client.kill(); // SIGKILL: no cancel, no GOAWAY, only the socket closing
 
       await()
           .atMost(Duration.ofSeconds(10))
@@ -107,8 +84,6 @@ class AbandonedStreamsIT {
                       before,
                       StreamGauges.read(node.apiPort()),
                       "the node still holds the streams of a client process that died"));
-    } finally {
-      client.destroyForcibly();
     }
   }
 
@@ -217,19 +192,6 @@ class AbandonedStreamsIT {
                       "the node still holds a Watch the client reset"));
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-  }
-
-  private static void readLines(Process process, List<String> output) {
-    try (BufferedReader lines =
-        new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = lines.readLine()) != null) {
-        output.add(line);
-      }
-    } catch (java.io.IOException ended) {
-      // The process is gone.
     }
   }
 

@@ -1,5 +1,7 @@
 package io.roster.node.transport;
 
+import static org.awaitility.Awaitility.await;
+
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -12,6 +14,14 @@ import io.roster.v1.RegistryServiceGrpc;
 import io.roster.v1.WatchRequest;
 import io.roster.v1.WatchResponse;
 import io.roster.v1.WatchTarget;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +34,78 @@ import java.util.concurrent.TimeUnit;
  * <p>Arguments: the node's API port, the number of Watch streams, the service to watch.
  */
 public final class AbandoningClient {
+
+  /** The client as its own process, its output collected as it comes. */
+  static final class Running implements AutoCloseable {
+    private final Process process;
+    private final List<String> output = new CopyOnWriteArrayList<>();
+
+    private Running(Process process) {
+      this.process = process;
+      Thread reader = new Thread(this::readOutput, "abandoning-client-output");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    /** Starts the client against a node's API port and waits until its streams are answered. */
+    static Running start(int apiPort, int watches, String service) throws IOException {
+      Running running =
+          new Running(
+              new ProcessBuilder(
+                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                      "-cp",
+                      System.getProperty("java.class.path"),
+                      AbandoningClient.class.getName(),
+                      Integer.toString(apiPort),
+                      Integer.toString(watches),
+                      service)
+                  .redirectErrorStream(true)
+                  .start());
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .failFast(
+              "the client process exited: " + running.output, () -> !running.process.isAlive())
+          .until(() -> running.output.contains("READY"));
+      return running;
+    }
+
+    /** Sends the process a signal by name ({@code KILL}, {@code STOP}, {@code CONT}). */
+    void signal(String name) throws IOException, InterruptedException {
+      new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+          .start()
+          .waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Kills it (SIGKILL: no cancel, no GOAWAY, only the socket closing) and waits for its end. */
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        signal("CONT");
+        kill();
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    private void readOutput() {
+      try (BufferedReader lines =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = lines.readLine()) != null) {
+          output.add(line);
+        }
+      } catch (IOException ended) {
+        // The process is gone.
+      }
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     int port = Integer.parseInt(args[0]);

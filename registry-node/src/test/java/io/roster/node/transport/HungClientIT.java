@@ -5,15 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.roster.node.RegistryNode;
 import io.roster.node.SingleNode;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,44 +46,12 @@ class HungClientIT {
   void streamsOfAClientThatStopsAnsweringPingsAreReleased() throws Exception {
     StreamGauges before = StreamGauges.read(node.apiPort());
     String service = "hung-" + UUID.randomUUID().toString().substring(0, 8);
-    Process client =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                AbandoningClient.class.getName(),
-                Integer.toString(node.apiPort()),
-                Integer.toString(WATCHES),
-                service)
-            .redirectErrorStream(true)
-            .start();
-    try {
-      List<String> output = new CopyOnWriteArrayList<>();
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader lines =
-                    new BufferedReader(
-                        new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = lines.readLine()) != null) {
-                    output.add(line);
-                  }
-                } catch (java.io.IOException ended) {
-                  // The process is gone.
-                }
-              },
-              "hung-client-output");
-      reader.setDaemon(true);
-      reader.start();
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .failFast("the client process exited: " + output, () -> !client.isAlive())
-          .until(() -> output.contains("READY"));
+    try (AbandoningClient.Running client =
+        AbandoningClient.Running.start(node.apiPort(), WATCHES, service)) {
       assertEquals(
           before.streamsOpen() + WATCHES + 1, StreamGauges.read(node.apiPort()).streamsOpen());
 
-      signal(client, "STOP");
+      client.signal("STOP");
 
       await()
           .atMost(Duration.ofSeconds(15))
@@ -100,15 +61,6 @@ class HungClientIT {
                       before,
                       StreamGauges.read(node.apiPort()),
                       "the node still holds the streams of a client that stopped answering"));
-    } finally {
-      signal(client, "CONT");
-      client.destroyForcibly();
-      client.waitFor(30, TimeUnit.SECONDS);
     }
-  }
-
-  private static void signal(Process process, String signal) throws Exception {
-    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start();
-    kill.waitFor(10, TimeUnit.SECONDS);
   }
 }
