@@ -13,13 +13,11 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.roster.testing.Instances;
 import io.roster.testing.NodeProcess;
+import io.roster.testing.RawBytes;
 import io.roster.testing.RosterCluster;
 import io.roster.v1.HeartbeatRequest;
 import io.roster.v1.RegistryServiceGrpc;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -152,22 +150,7 @@ class HostileInputIT {
 
   /** {@code method} sending and receiving bytes as they are, to send what no stub would. */
   private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> method) {
-    MethodDescriptor.Marshaller<byte[]> bytes =
-        new MethodDescriptor.Marshaller<>() {
-          @Override
-          public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-          }
-
-          @Override
-          public byte[] parse(InputStream stream) {
-            try {
-              return stream.readAllBytes();
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }
-        };
+    MethodDescriptor.Marshaller<byte[]> bytes = RawBytes.MARSHALLER;
     return MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName(method.getFullMethodName())

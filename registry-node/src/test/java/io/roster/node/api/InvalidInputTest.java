@@ -19,6 +19,7 @@ import io.grpc.stub.StreamObserver;
 import io.roster.node.RegistryNode;
 import io.roster.node.SingleNode;
 import io.roster.testing.Instances;
+import io.roster.testing.RawBytes;
 import io.roster.v1.DeregisterRequest;
 import io.roster.v1.DiscoverRequest;
 import io.roster.v1.DiscoveryServiceGrpc;
@@ -363,22 +364,7 @@ class InvalidInputTest {
 
   @Test
   void requestThatIsNotProtobufIsRefusedAndTheNodeGoesOn() {
-    MethodDescriptor.Marshaller<byte[]> bytes =
-        new MethodDescriptor.Marshaller<>() {
-          @Override
-          public java.io.InputStream stream(byte[] value) {
-            return new java.io.ByteArrayInputStream(value);
-          }
-
-          @Override
-          public byte[] parse(java.io.InputStream stream) {
-            try {
-              return stream.readAllBytes();
-            } catch (java.io.IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          }
-        };
+    MethodDescriptor.Marshaller<byte[]> bytes = RawBytes.MARSHALLER;
     MethodDescriptor<byte[], byte[]> register =
         MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY)

@@ -1,0 +1,34 @@
+package io.roster.testing;
+
+import io.grpc.MethodDescriptor;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * A gRPC marshaller that sends and receives message bytes as they are, for the requests no
+ * generated stub would send (not protobuf, too large, cut short): {@code
+ * method.toBuilder(RawBytes.MARSHALLER, RawBytes.MARSHALLER).build()}.
+ */
+public final class RawBytes {
+
+  public static final MethodDescriptor.Marshaller<byte[]> MARSHALLER =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
+  private RawBytes() {}
+}
