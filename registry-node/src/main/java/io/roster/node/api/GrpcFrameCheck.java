@@ -8,8 +8,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.internal.http.HttpServerRequestWrapper;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Checks the framing of a gRPC request's body before the gRPC server reads it, and answers what it
@@ -190,8 +188,7 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
       return;
     }
     String code = Integer.toString(status.getCode().value());
-    String message =
-        URLEncoder.encode(status.getDescription(), StandardCharsets.UTF_8).replace("+", "%20");
+    String message = CallGuard.encodeMessage(status.getDescription());
     if (!response.headWritten()) {
       String contentType = delegate.getHeader("content-type");
       response
