@@ -150,12 +150,6 @@ class HostileInputIT {
 
   /** {@code method} sending and receiving bytes as they are, to send what no stub would. */
   private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> method) {
-    MethodDescriptor.Marshaller<byte[]> bytes = RawBytes.MARSHALLER;
-    return MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(method.getFullMethodName())
-        .setRequestMarshaller(bytes)
-        .setResponseMarshaller(bytes)
-        .build();
+    return RawBytes.method(method);
   }
 }

@@ -8,8 +8,7 @@ import java.io.UncheckedIOException;
 
 /**
  * A gRPC marshaller that sends and receives message bytes as they are, for the requests no
- * generated stub would send (not protobuf, too large, cut short): {@code
- * method.toBuilder(RawBytes.MARSHALLER, RawBytes.MARSHALLER).build()}.
+ * generated stub would send (not protobuf, too large, cut short).
  */
 public final class RawBytes {
 
@@ -31,4 +30,9 @@ public final class RawBytes {
       };
 
   private RawBytes() {}
+
+  /** {@code method}, its name and type kept, sending and receiving bytes as they are. */
+  public static MethodDescriptor<byte[], byte[]> method(MethodDescriptor<?, ?> method) {
+    return method.toBuilder(MARSHALLER, MARSHALLER).build();
+  }
 }

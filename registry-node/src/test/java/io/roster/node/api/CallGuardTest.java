@@ -245,12 +245,6 @@ class CallGuardTest {
   }
 
   private static MethodDescriptor<byte[], byte[]> rawClusterStatus() {
-    MethodDescriptor.Marshaller<byte[]> bytes = RawBytes.MARSHALLER;
-    return MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(ClusterServiceGrpc.getClusterStatusMethod().getFullMethodName())
-        .setRequestMarshaller(bytes)
-        .setResponseMarshaller(bytes)
-        .build();
+    return RawBytes.method(ClusterServiceGrpc.getClusterStatusMethod());
   }
 }

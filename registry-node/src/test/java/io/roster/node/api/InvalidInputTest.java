@@ -364,14 +364,8 @@ class InvalidInputTest {
 
   @Test
   void requestThatIsNotProtobufIsRefusedAndTheNodeGoesOn() {
-    MethodDescriptor.Marshaller<byte[]> bytes = RawBytes.MARSHALLER;
     MethodDescriptor<byte[], byte[]> register =
-        MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName(RegistryServiceGrpc.getRegisterMethod().getFullMethodName())
-            .setRequestMarshaller(bytes)
-            .setResponseMarshaller(bytes)
-            .build();
+        RawBytes.method(RegistryServiceGrpc.getRegisterMethod());
 
     StatusRuntimeException refused =
         assertStatus(

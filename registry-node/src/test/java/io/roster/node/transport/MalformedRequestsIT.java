@@ -134,7 +134,7 @@ class MalformedRequestsIT {
       throws Exception {
     StreamGauges before = StreamGauges.read(node.apiPort());
     MethodDescriptor<byte[], byte[]> raw =
-        RegistryServiceGrpc.getKeepAliveMethod().toBuilder(RAW, RAW).build();
+        RawBytes.method(RegistryServiceGrpc.getKeepAliveMethod());
     java.util.concurrent.CompletableFuture<Status> ended =
         new java.util.concurrent.CompletableFuture<>();
     java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
@@ -181,8 +181,7 @@ class MalformedRequestsIT {
 
   /** Register with {@code bytes} as the request message, as a grpc-java client sends it. */
   private static Status callWithRawBytes(byte[] bytes) {
-    MethodDescriptor<byte[], byte[]> raw =
-        RegistryServiceGrpc.getRegisterMethod().toBuilder(RAW, RAW).build();
+    MethodDescriptor<byte[], byte[]> raw = RawBytes.method(RegistryServiceGrpc.getRegisterMethod());
     try {
       ClientCalls.blockingUnaryCall(
           channel, raw, CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS), bytes);
@@ -229,6 +228,4 @@ class MalformedRequestsIT {
     String message = answer.get("grpc-message");
     return message == null ? "" : URLDecoder.decode(message, StandardCharsets.UTF_8);
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> RAW = RawBytes.MARSHALLER;
 }
