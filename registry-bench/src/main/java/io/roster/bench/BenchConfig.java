@@ -20,6 +20,7 @@ import java.util.List;
  * @param failureLeaseTtlMillis lease TTL the failure-detection sample asks for; 0 leaves it unset
  *     (the node's default, 10 s)
  * @param propagationChanges changes the propagation phase times, at most
+ * @param slowWatchers Watch streams that never read, opened by the slow-watchers phase
  * @param scaleInstances instance counts at which the scale phase reads heap, ascending
  * @param scaleStreams Watch stream counts at which the scale phase reads heap, ascending
  * @param scaleBoundMillis time bound of each registration and deregistration step of the scale
@@ -45,6 +46,7 @@ record BenchConfig(
     int failureSample,
     long failureLeaseTtlMillis,
     int propagationChanges,
+    int slowWatchers,
     List<Integer> scaleInstances,
     List<Integer> scaleStreams,
     long scaleBoundMillis,
@@ -73,6 +75,7 @@ record BenchConfig(
     check(failureSample >= 1, "the failure-detection sample must be at least 1");
     check(failureLeaseTtlMillis >= 0, "the failure-detection TTL is negative");
     check(propagationChanges >= 1, "the propagation phase makes at least 1 change");
+    check(slowWatchers >= 1 && slowWatchers <= 100_000, "slow watchers must be 1-100000");
     check(ascending(scaleInstances, 10_000_000), "scale instances must be ascending, 1-10000000");
     check(ascending(scaleStreams, 1_000_000), "scale streams must be ascending, 1-1000000");
     check(scaleBoundMillis >= 1_000, "the scale bound must be at least 1 s");
@@ -83,7 +86,7 @@ record BenchConfig(
   /** Longest the whole run may take; background loops stop by themselves after it. */
   long runBoundMillis() {
     long failureDetection = 4_000 + 2_000 + 3_600_000 + 60_000; // bounded by the TTL, at most 1 h
-    long propagation = phaseDurationMillis + 30_000;
+    long propagation = (phaseDurationMillis + 30_000) * 2 + 60_000; // plain, then slow watchers
     long scale =
         scaleBoundMillis * 2 * scaleInstances.size()
             + 130_000 * scaleStreams.size()

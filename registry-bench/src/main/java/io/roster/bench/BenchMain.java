@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Load generator for a running Roster cluster (default: the three nodes of"
           + " deploy/local/roster-local). Phases: register, heartbeat, discover, propagation,"
+          + " slow-watchers,"
           + " failure-detection, scale, and protection (asked for only: it takes about 6 minutes)."
           + " Results: one JSON line per phase, then a markdown table, on stdout and in --out;"
           + " progress on stderr.",
@@ -71,7 +72,8 @@ public final class BenchMain implements Callable<Integer> {
       names = "--phases",
       split = ",",
       paramLabel = "name",
-      defaultValue = "register,heartbeat,discover,propagation,failure-detection,scale",
+      defaultValue =
+          "register,heartbeat,discover,propagation,slow-watchers,failure-detection,scale",
       description =
           "Phases to run, in their fixed order (default: ${DEFAULT-VALUE}). register"
               + " runs first anyway when another phase needs its instances. protection is not in"
@@ -151,6 +153,14 @@ public final class BenchMain implements Callable<Integer> {
           "Changes the propagation phase times, at most; it also stops after --duration-s"
               + " (default: 2000; --smoke: 20).")
   private Integer propagationChanges;
+
+  @Option(
+      names = "--slow-watchers",
+      paramLabel = "N",
+      description =
+          "Watch streams that never read, opened by the slow-watchers phase on the last target"
+              + " (default: 1000; --smoke: 20).")
+  private Integer slowWatchers;
 
   @Option(
       names = "--scale-instances",
@@ -286,7 +296,8 @@ public final class BenchMain implements Callable<Integer> {
       names = "--smoke",
       description =
           "Tiny sizes to check the bench itself: 50 instances, 5 services, 2 s phases,"
-              + " a failure-detection sample of 5 with a 2 s TTL, 20 propagation changes, scale"
+              + " a failure-detection sample of 5 with a 2 s TTL, 20 propagation changes (20"
+              + " slow watchers), scale"
               + " at 200 and 500 instances and 20 and 50 Watch streams; protection (when asked"
               + " for) with 60 instances over 6 services, a dead service of 10, a 2 s TTL, 4 s of"
               + " observation, 5 s of recording and no settling.")
@@ -387,6 +398,7 @@ public final class BenchMain implements Callable<Integer> {
         orDefault(failureSample, 200, 5),
         failureLeaseTtlMillis != null ? failureLeaseTtlMillis : smoke ? 2_000 : 0,
         orDefault(propagationChanges, 2_000, 20),
+        orDefault(slowWatchers, 1_000, 20),
         scaleInstances != null
             ? scaleInstances
             : smoke ? List.of(200, 500) : List.of(10_000, 100_000),

@@ -50,7 +50,7 @@ final class PropagationPhase implements Phase {
   static final int PROBES = 4;
   private static final long MAX_PAUSE_MILLIS = 20;
   private static final long EVENT_BOUND_MILLIS = 5_000;
-  private static final long SNAPSHOT_BOUND_MILLIS = 10_000;
+  static final long SNAPSHOT_BOUND_MILLIS = 10_000;
 
   @Override
   public String name() {
@@ -68,7 +68,7 @@ final class PropagationPhase implements Phase {
     PhaseResult result = new PhaseResult(NAME);
     int writer = 0;
     int watcher = context.cluster().size() - 1;
-    List<RegisteredLease> probes = registerProbes(context, writer);
+    List<RegisteredLease> probes = registerProbes(context, writer, SERVICE, "probe-", PROBES);
     Watcher watch = new Watcher();
     DiscoveryServiceGrpc.newStub(context.cluster().channel(watcher))
         .watch(
@@ -77,11 +77,7 @@ final class PropagationPhase implements Phase {
                 .addTargets(WatchTarget.newBuilder().setService(SERVICE))
                 .build(),
             watch);
-    Latencies latencies = new Latencies();
-    Latencies writes = new Latencies();
-    AtomicLong changes = new AtomicLong();
-    long missed = 0;
-    long failedWrites = 0;
+    Timing timing = new Timing();
     Progress.Rate background = new Progress.Rate(context.background().active());
     context
         .progress()
@@ -90,9 +86,9 @@ final class PropagationPhase implements Phase {
             () ->
                 String.format(
                     "%,d changes, p50 %.2f ms, p99 %.2f ms%s",
-                    changes.get(),
-                    latencies.percentileMillis(50),
-                    latencies.percentileMillis(99),
+                    timing.changes.get(),
+                    timing.latencies.percentileMillis(50),
+                    timing.latencies.percentileMillis(99),
                     context.backgroundLine(background)));
     long lostBefore = context.background().notActive();
     long lapsesBefore = context.startGaps();
@@ -110,43 +106,7 @@ final class PropagationPhase implements Phase {
                     + " ms"
                     + watch.closedLine());
       }
-      SplittableRandom random = context.newRandom();
-      long endNanos =
-          System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.phaseDurationMillis());
-      boolean[] draining = new boolean[probes.size()];
-      for (long k = 0;
-          k < config.propagationChanges()
-              && System.nanoTime() < endNanos
-              && !context.stopRequested()
-              && watch.closed.get() == null;
-          k++) {
-        int probe = (int) (k % probes.size());
-        draining[probe] = !draining[probe];
-        InstanceStatus status =
-            draining[probe]
-                ? InstanceStatus.INSTANCE_STATUS_DRAINING
-                : InstanceStatus.INSTANCE_STATUS_UP;
-        Expected expected = new Expected(probes.get(probe).instanceId(), status, System.nanoTime());
-        watch.expected.set(expected);
-        CompletableFuture<Long> written = setStatus(context, writer, probes.get(probe), status);
-        try {
-          long eventNanos = expected.seen.get(EVENT_BOUND_MILLIS, TimeUnit.MILLISECONDS);
-          latencies.recordNanos(eventNanos - expected.sentNanos);
-          changes.incrementAndGet();
-        } catch (TimeoutException e) {
-          missed++;
-        } catch (ExecutionException e) {
-          throw new IllegalStateException("the watcher failed", e.getCause());
-        }
-        try {
-          writes.recordNanos(
-              written.get(config.callDeadlineMillis(), TimeUnit.MILLISECONDS) - expected.sentNanos);
-        } catch (TimeoutException | ExecutionException e) {
-          failedWrites++;
-        }
-        // A random moment for the next change, as changes come in a real registry.
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(random.nextLong(MAX_PAUSE_MILLIS + 1)));
-      }
+      timeChanges(context, writer, probes, watch, config.phaseDurationMillis(), timing);
     } finally {
       watch.cancel();
       context.progress().clear();
@@ -156,20 +116,21 @@ final class PropagationPhase implements Phase {
     double backgroundPerSecond =
         (context.background().active() - backgroundBefore) / cpu.wallSeconds();
     result
-        .put("ops", changes.get())
+        .put("ops", timing.changes.get())
         .put("writer", context.cluster().target(writer).toString())
         .put("watcher", context.cluster().target(watcher).toString())
-        .put("p50Ms", latencies.percentileMillis(50))
-        .put("p99Ms", latencies.percentileMillis(99))
-        .put("p999Ms", latencies.percentileMillis(99.9))
-        .put("maxMs", latencies.maxMillis())
-        .put("writeP50Ms", writes.percentileMillis(50))
-        .put("writeP99Ms", writes.percentileMillis(99))
-        .put("missedEvents", missed)
-        .put("failedWrites", failedWrites)
+        .put("p50Ms", timing.latencies.percentileMillis(50))
+        .put("p99Ms", timing.latencies.percentileMillis(99))
+        .put("p999Ms", timing.latencies.percentileMillis(99.9))
+        .put("maxMs", timing.latencies.maxMillis())
+        .put("writeP50Ms", timing.writes.percentileMillis(50))
+        .put("writeP99Ms", timing.writes.percentileMillis(99))
+        .put("missedEvents", timing.missed)
+        .put("failedWrites", timing.failedWrites)
         .put("backgroundHeartbeatsPerSec", BenchContext.orNull(backgroundPerSecond))
         .put("lostLeases", lost)
-        .latencies(latencies, "SetStatus sent on node A → event on a Watch stream on node C");
+        .latencies(
+            timing.latencies, "SetStatus sent on node A → event on a Watch stream on node C");
     BenchContext.putCpu(result, cpu);
     context.putGaps(result, lapsesBefore);
     result.note(
@@ -178,26 +139,97 @@ final class PropagationPhase implements Phase {
                 + " background %,.0f heartbeats/s",
             context.cluster().target(writer),
             context.cluster().target(watcher),
-            Json.number(writes.percentileMillis(50)),
+            Json.number(timing.writes.percentileMillis(50)),
             backgroundPerSecond));
-    if (missed > 0) {
-      result.problem(
-          missed + " changes reached no Watch event within " + EVENT_BOUND_MILLIS + " ms");
-    }
-    if (failedWrites > 0) {
-      result.problem(failedWrites + " SetStatus calls failed or went unanswered");
-    }
+    timing.reportProblems(result);
     if (watch.closed.get() != null) {
       result.problem("the Watch stream ended early" + watch.closedLine());
     }
     return result;
   }
 
-  /** Registers the probes through the writer node; their leases join the background heartbeats. */
-  private static List<RegisteredLease> registerProbes(BenchContext context, int writer) {
+  /**
+   * Changes one probe's status at a time, UP and DRAINING in turn, through {@code writer} and times
+   * each until {@code watch} sees it; bounded by {@code --propagation-changes}, {@code
+   * durationMillis} and a stop request; records into {@code timing} as it goes (the progress line
+   * reads it).
+   */
+  static void timeChanges(
+      BenchContext context,
+      int writer,
+      List<RegisteredLease> probes,
+      Watcher watch,
+      long durationMillis,
+      Timing timing)
+      throws InterruptedException {
+    BenchConfig config = context.config();
+    SplittableRandom random = context.newRandom();
+    long endNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(durationMillis);
+    boolean[] draining = new boolean[probes.size()];
+    for (long k = 0;
+        k < config.propagationChanges()
+            && System.nanoTime() < endNanos
+            && !context.stopRequested()
+            && watch.closed.get() == null;
+        k++) {
+      int index = (int) (k % probes.size());
+      RegisteredLease probe = probes.get(index);
+      draining[index] = !draining[index];
+      InstanceStatus status =
+          draining[index]
+              ? InstanceStatus.INSTANCE_STATUS_DRAINING
+              : InstanceStatus.INSTANCE_STATUS_UP;
+      Expected expected = new Expected(probe.instanceId(), status, System.nanoTime());
+      watch.expected.set(expected);
+      CompletableFuture<Long> written = setStatus(context, writer, probe, status);
+      try {
+        long eventNanos = expected.seen.get(EVENT_BOUND_MILLIS, TimeUnit.MILLISECONDS);
+        timing.latencies.recordNanos(eventNanos - expected.sentNanos);
+        timing.changes.incrementAndGet();
+      } catch (TimeoutException e) {
+        timing.missed++;
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("the watcher failed", e.getCause());
+      }
+      try {
+        timing.writes.recordNanos(
+            written.get(config.callDeadlineMillis(), TimeUnit.MILLISECONDS) - expected.sentNanos);
+      } catch (TimeoutException | ExecutionException e) {
+        timing.failedWrites++;
+      }
+      // A random moment for the next change, as changes come in a real registry.
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(random.nextLong(MAX_PAUSE_MILLIS + 1)));
+    }
+  }
+
+  /** What {@link #timeChanges} measured. */
+  static final class Timing {
+    final AtomicLong changes = new AtomicLong();
+    final Latencies latencies = new Latencies();
+    final Latencies writes = new Latencies();
+    long missed;
+    long failedWrites;
+
+    void reportProblems(PhaseResult result) {
+      if (missed > 0) {
+        result.problem(
+            missed + " changes reached no Watch event within " + EVENT_BOUND_MILLIS + " ms");
+      }
+      if (failedWrites > 0) {
+        result.problem(failedWrites + " SetStatus calls failed or went unanswered");
+      }
+    }
+  }
+
+  /**
+   * Registers {@code count} instances of {@code service} through the writer node, named {@code
+   * prefix} and a number; their leases join the background heartbeats.
+   */
+  static List<RegisteredLease> registerProbes(
+      BenchContext context, int writer, String service, String prefix, int count) {
     BenchConfig config = context.config();
     List<RegisteredLease> probes = new ArrayList<>();
-    for (int i = 0; i < PROBES; i++) {
+    for (int i = 0; i < count; i++) {
       RegisterResponse response =
           RegistryServiceGrpc.newBlockingStub(context.cluster().channel(writer))
               .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
@@ -206,12 +238,12 @@ final class PropagationPhase implements Phase {
                       .setInstance(
                           Instance.newBuilder()
                               .setNamespace(config.namespace())
-                              .setService(SERVICE)
-                              .setInstanceId("probe-" + i)
-                              .setHost("10.255.0." + (i + 1))
-                              .setPort(8080))
+                              .setService(service)
+                              .setInstanceId(prefix + i)
+                              .setHost("10.255.0." + (i % 250 + 1))
+                              .setPort(8080 + i / 250))
                       .build());
-      RegisteredLease lease = RegisteredLease.granted(SERVICE, response);
+      RegisteredLease lease = RegisteredLease.granted(service, response);
       context.registered().add(lease);
       context.gaps().track(lease, System.nanoTime());
       context.background().add(lease);
@@ -221,7 +253,7 @@ final class PropagationPhase implements Phase {
   }
 
   /** Sends the change; completes with the {@link System#nanoTime} of its answer. */
-  private static CompletableFuture<Long> setStatus(
+  static CompletableFuture<Long> setStatus(
       BenchContext context, int writer, RegisteredLease probe, InstanceStatus status) {
     CompletableFuture<Long> answered = new CompletableFuture<>();
     RegistryServiceGrpc.newStub(context.cluster().channel(writer))
@@ -231,7 +263,7 @@ final class PropagationPhase implements Phase {
                 .setKey(
                     InstanceKey.newBuilder()
                         .setNamespace(context.config().namespace())
-                        .setService(SERVICE)
+                        .setService(probe.service())
                         .setInstanceId(probe.instanceId()))
                 .setStatus(status)
                 .build(),
@@ -276,8 +308,7 @@ final class PropagationPhase implements Phase {
    * The Watch stream's observer: takes the time of each message first, then looks for the expected
    * change in it (in a delta, or in a snapshot sent after a reset). Runs on the channel's thread.
    */
-  private static final class Watcher
-      implements ClientResponseObserver<WatchRequest, WatchResponse> {
+  static final class Watcher implements ClientResponseObserver<WatchRequest, WatchResponse> {
     final CountDownLatch snapshot = new CountDownLatch(1);
     final AtomicReference<Expected> expected = new AtomicReference<>();
     final AtomicReference<Status> closed = new AtomicReference<>();

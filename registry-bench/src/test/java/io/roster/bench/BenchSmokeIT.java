@@ -33,6 +33,7 @@ class BenchSmokeIT {
           "heartbeat",
           "discover",
           "propagation",
+          "slow-watchers",
           "failure-detection",
           "scale",
           "protection");
