@@ -25,20 +25,20 @@ import org.slf4j.LoggerFactory;
  * log a {@code NullPointerException} at {@code VertxHttp2Stream$3.cancel} when it drops trailers it
  * had queued for a stream that closed.
  *
- * <p>Seen on a node (the close's stack: {@code FlowState.cancel} failing queued trailers, {@code
- * VoidChannelPromise}, {@code VertxHttp2ConnectionHandler.exceptionCaught}, close) with many
- * streams on one connection; with one stream, or 32 from a Vert.x client, Vert.x kept the trailers
- * in its own queue and the connection survived, so how they reach Netty's queue while the data is
- * held is not established. A likely suspect is Vert.x's per-stream writability flag, toggled on
- * every notification ({@code VertxHttp2Stream.onWritabilityChanged}), which drifts when
- * notifications cascade across streams: upstream eclipse-vertx/vert.x#6359 and #6360, "Fix HTTP/2
- * codec flow control re-entrancy", merged after 5.0.7. No upstream issue reports the closed
- * connection itself. See docs/architecture.md, "Known defects of the serving stack".
+ * <p>How the trailers reach Netty's queue behind held data: Vert.x defers its flush while it reads
+ * from a connection, so an answer written then leaves its body in Netty's flow-control queue, and
+ * the trailers follow because the stream still counts as writable (its own window holds the body).
+ * Several such answers sharing a spent connection window are each left, after the next flush, with
+ * part of the body and the trailers queued. {@code VertxStreamResetClosesConnectionIT} (test
+ * sources, this package) reproduces it with a bare Vert.x server and shows this guard keeps the
+ * connection open. No upstream issue reports it; the report to file is
+ * docs/upstream/vertx-http2-stream-error-closes-connection.md. See also docs/architecture.md,
+ * "Known defects of the serving stack".
  *
  * <p>This handler sits first in the connection's pipeline and drops stream-level HTTP/2 errors
  * before they reach Vert.x: the stream they concern is already closed and reset, so there is
  * nothing left to do for it. Connection errors and I/O errors pass on unchanged. Remove it once
- * Vert.x no longer closes connections on stream errors.
+ * Vert.x no longer closes connections on stream errors: the reproduction's first test then fails.
  *
  * <p>Threading: Netty calls it on the connection's event loop.
  */
