@@ -188,6 +188,8 @@ final class PropagationPhase implements Phase {
         timing.changes.incrementAndGet();
       } catch (TimeoutException e) {
         timing.missed++;
+        // Counted at the bound, so that the percentiles show the miss rather than skip it.
+        timing.latencies.recordNanos(TimeUnit.MILLISECONDS.toNanos(EVENT_BOUND_MILLIS));
       } catch (ExecutionException e) {
         throw new IllegalStateException("the watcher failed", e.getCause());
       }
