@@ -172,7 +172,8 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
   /** Answers {@code status}, trailers only, and drops the rest of the request. */
   private void fail(Status status) {
     failed = true;
-    answer(status);
+    RequestLog.refused("gRPC request", delegate.path() + ": " + status.getDescription());
+    answer(delegate, status);
     onRefused.run();
   }
 
@@ -182,22 +183,22 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
    * a reset otherwise (gRPC-Web over HTTP/1.1 sends trailers in the body, which Vert.x's gRPC
    * server is writing).
    */
-  private void answer(Status status) {
-    HttpServerResponse response = delegate.response();
+  static void answer(HttpServerRequest request, Status status) {
+    HttpServerResponse response = request.response();
     if (response.ended()) {
       return;
     }
     String code = Integer.toString(status.getCode().value());
     String message = CallGuard.encodeMessage(status.getDescription());
     if (!response.headWritten()) {
-      String contentType = delegate.getHeader("content-type");
+      String contentType = request.getHeader("content-type");
       response
           .setStatusCode(200)
           .putHeader("content-type", contentType == null ? "application/grpc" : contentType)
           .putHeader("grpc-status", code)
           .putHeader("grpc-message", message)
           .end();
-    } else if (delegate.version() == HttpVersion.HTTP_2) {
+    } else if (request.version() == HttpVersion.HTTP_2) {
       response.putTrailer("grpc-status", code).putTrailer("grpc-message", message).end();
     } else {
       response.reset();

@@ -15,6 +15,9 @@ import io.roster.node.SingleNode;
 import io.roster.testing.RawBytes;
 import io.roster.v1.RegistryServiceGrpc;
 import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,6 +103,66 @@ class MalformedRequestsIT {
 
     assertEquals(Status.Code.INVALID_ARGUMENT, answer.code(), answer.toString());
     assertTrue(answer.message().contains("not base64"), answer.toString());
+  }
+
+  /**
+   * The JSON wire format ({@code +json}) is not served: Vert.x parsed such messages itself, before
+   * the call guard, leniently, and a malformed one was answered INTERNAL "Half-closed without a
+   * request" with a stack trace in the log. It is refused before any of it is read, naming the
+   * content types served, whether the JSON is well formed or not.
+   */
+  @Test
+  void theJsonWireFormatIsRefusedNamingTheContentTypesServed() throws Exception {
+    Buffer malformed = RawGrpcHttp.frame("{'instance': ".getBytes(StandardCharsets.UTF_8));
+    Buffer wellFormed = RawGrpcHttp.frame("{}".getBytes(StandardCharsets.UTF_8));
+    String clusterStatus = "/roster.v1.ClusterService/ClusterStatus";
+
+    for (RawGrpcHttp.Answer answer :
+        List.of(
+            raw.http2(
+                "127.0.0.1", node.apiPort(), "/" + REGISTER, "application/grpc+json", malformed),
+            raw.http1(
+                "127.0.0.1",
+                node.apiPort(),
+                "/" + REGISTER,
+                "application/grpc-web+json",
+                malformed),
+            raw.http1(
+                "127.0.0.1",
+                node.apiPort(),
+                "/" + REGISTER,
+                "application/grpc-web-text+json",
+                Buffer.buffer(Base64.getEncoder().encode(malformed.getBytes()))),
+            raw.http2(
+                "127.0.0.1", node.apiPort(), clusterStatus, "application/grpc+json", wellFormed),
+            raw.http1(
+                "127.0.0.1",
+                node.apiPort(),
+                clusterStatus,
+                "application/grpc-web+json",
+                wellFormed))) {
+      assertEquals(200, answer.httpStatus(), answer.toString());
+      assertEquals(Status.Code.UNIMPLEMENTED, answer.code(), answer.toString());
+      assertTrue(answer.message().contains("+json"), answer.toString());
+      assertTrue(answer.message().contains("application/grpc-web+proto"), answer.toString());
+      assertTrue(answer.message().contains("/v1/"), answer.toString());
+    }
+  }
+
+  /** Content types Vert.x answered with a bare 415 now get a gRPC status saying what is served. */
+  @Test
+  void otherContentTypesAreRefusedNamingTheContentTypesServed() throws Exception {
+    Buffer empty = RawGrpcHttp.frame(new byte[0]);
+    for (RawGrpcHttp.Answer answer :
+        List.of(
+            raw.http2(
+                "127.0.0.1", node.apiPort(), "/" + REGISTER, "application/grpc+thrift", empty),
+            raw.http2(
+                "127.0.0.1", node.apiPort(), "/" + REGISTER, "application/grpc; charset=x", empty),
+            raw.http1("127.0.0.1", node.apiPort(), "/" + REGISTER, "application/grpc", empty))) {
+      assertEquals(Status.Code.UNIMPLEMENTED, answer.code(), answer.toString());
+      assertTrue(answer.message().contains("application/grpc+proto"), answer.toString());
+    }
   }
 
   @Test
