@@ -12,6 +12,8 @@ import io.roster.v1.DiscoveryServiceGrpc;
 import io.roster.v1.HealthState;
 import io.roster.v1.Instance;
 import io.roster.v1.InstanceKey;
+import io.roster.v1.ListServicesRequest;
+import io.roster.v1.ListServicesResponse;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
@@ -60,6 +62,18 @@ final class NodeCalls {
                 .setIncludeUnhealthy(includeUnhealthy)
                 .build())
         .getInstancesList();
+  }
+
+  /** The node's list of services, in one page (fails a test with more than 1,000). */
+  static ListServicesResponse listServices(NodeProcess node) {
+    ListServicesResponse services =
+        DiscoveryServiceGrpc.newBlockingStub(node.channel())
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .listServices(ListServicesRequest.newBuilder().setPageSize(1000).build());
+    if (!services.getNextPageToken().isEmpty()) {
+      throw new AssertionError("more than one page of services on " + node.name());
+    }
+    return services;
   }
 
   static HealthState health(NodeProcess node, String service, String id) {

@@ -105,8 +105,9 @@ public final class CallGuard {
   /**
    * Requests cross the bridge as their bytes, copied out of the transport's buffer (a message may
    * wait in the bridge's queue until the call asks for it), and are parsed by the guard. The bridge
-   * wants the request prototype (it parses gRPC+JSON requests itself, from the prototype): such
-   * requests arrive parsed already.
+   * wants the request prototype all the same (its decoder would parse the JSON wire format from it,
+   * which {@link GrpcContentTypes} refuses before the bridge sees it); anything that is not bytes
+   * arrived parsed already.
    */
   private static final class Unparsed<Q> implements MethodDescriptor.PrototypeMarshaller<Object> {
 

@@ -6,6 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.StreamResetException;
 import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.internal.http.HttpServerRequestWrapper;
 
@@ -38,11 +39,15 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
    */
   static final int MAX_MESSAGE_BYTES = 1024 * 1024;
 
+  /** The HTTP/2 error code CANCEL, which the gRPC server reads as a cancelled call. */
+  private static final long HTTP2_CANCEL = 0x8;
+
   private final Runnable onRefused;
   private final boolean webText;
   private final boolean encoded;
   private Handler<Buffer> downstream;
   private Handler<Void> downstreamEnd;
+  private Handler<Throwable> downstreamException;
   private boolean failed;
 
   // The message prefix being read, and how much of the current message is left to pass.
@@ -90,6 +95,13 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
                 downstreamEnd.handle(ended);
               }
             });
+    return this;
+  }
+
+  @Override
+  public HttpServerRequest exceptionHandler(Handler<Throwable> handler) {
+    downstreamException = handler;
+    delegate.exceptionHandler(handler);
     return this;
   }
 
@@ -172,7 +184,15 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
   /** Answers {@code status}, trailers only, and drops the rest of the request. */
   private void fail(Status status) {
     failed = true;
-    answer(status);
+    RequestLog.refused("gRPC request", delegate.path() + ": " + status.getDescription());
+    answer(delegate, status);
+    // The gRPC server still holds the call it started, and the caller's deadline with it: told the
+    // stream was cancelled, it lets go. Otherwise, once the deadline passed, it answered
+    // DEADLINE_EXCEEDED on the response answered here, which threw, and grpc-java logged the throw
+    // with its stack trace, once per refused request that carried a deadline.
+    if (downstreamException != null) {
+      downstreamException.handle(new StreamResetException(HTTP2_CANCEL));
+    }
     onRefused.run();
   }
 
@@ -182,22 +202,22 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
    * a reset otherwise (gRPC-Web over HTTP/1.1 sends trailers in the body, which Vert.x's gRPC
    * server is writing).
    */
-  private void answer(Status status) {
-    HttpServerResponse response = delegate.response();
+  static void answer(HttpServerRequest request, Status status) {
+    HttpServerResponse response = request.response();
     if (response.ended()) {
       return;
     }
     String code = Integer.toString(status.getCode().value());
     String message = CallGuard.encodeMessage(status.getDescription());
     if (!response.headWritten()) {
-      String contentType = delegate.getHeader("content-type");
+      String contentType = request.getHeader("content-type");
       response
           .setStatusCode(200)
           .putHeader("content-type", contentType == null ? "application/grpc" : contentType)
           .putHeader("grpc-status", code)
           .putHeader("grpc-message", message)
           .end();
-    } else if (delegate.version() == HttpVersion.HTTP_2) {
+    } else if (request.version() == HttpVersion.HTTP_2) {
       response.putTrailer("grpc-status", code).putTrailer("grpc-message", message).end();
     } else {
       response.reset();

@@ -1,6 +1,7 @@
 package io.roster.node.api;
 
 import io.grpc.Context;
+import io.grpc.Status;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.api.http.HttpApi;
 import io.vertx.core.Handler;
@@ -15,7 +16,9 @@ import io.vertx.grpc.server.GrpcServer;
  *
  * <p>gRPC is told apart by its content type ({@code application/grpc}, {@code
  * application/grpc+proto}, {@code application/grpc-web...}), which every gRPC and gRPC-Web client
- * sends, so no path of the HTTP API can shadow an RPC or the other way round.
+ * sends, so no path of the HTTP API can shadow an RPC or the other way round. A content type of
+ * that family the gRPC server does not serve (the JSON wire format, gRPC over HTTP/1.1) is refused
+ * with a status naming those it serves ({@link GrpcContentTypes}).
  *
  * <p>A gRPC request's body is checked before the gRPC server reads it ({@link GrpcFrameCheck}).
  * Every gRPC call learns when its client goes away before the call ended ({@link ClientGone}),
@@ -44,6 +47,12 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     if (isGrpc(request)) {
+      Status unserved = GrpcContentTypes.refusal(request);
+      if (unserved != null) {
+        RequestLog.refused("gRPC request", request.path() + ": " + unserved.getDescription());
+        GrpcFrameCheck.answer(request, unserved);
+        return;
+      }
       // The call starts inside grpc.handle, on this thread: its Context carries the signal.
       ClientGone gone = ClientGone.watch(request.response());
       Context.current()

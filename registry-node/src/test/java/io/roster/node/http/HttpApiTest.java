@@ -312,6 +312,63 @@ class HttpApiTest {
             .status());
   }
 
+  /**
+   * Query strings are percent-encoded UTF-8: bytes that are not UTF-8 (a lone surrogate encoded
+   * included) are refused naming the parameter, like a body that is not UTF-8. Vert.x decoded them
+   * to U+FFFD, so {@code %ff} reached the service as a character nobody sent; a broken escape was a
+   * 500 with a stack trace.
+   */
+  @Test
+  void queryStringsThatAreNotPercentEncodedUtf8AreRefusedNamingTheParameter() {
+    assertRefused(
+        400,
+        "GET",
+        "/v1/discover?service=orders%ff",
+        null,
+        "query parameter \"service\": byte 0xff at 6 of its value is not UTF-8");
+    assertRefused(
+        400,
+        "GET",
+        "/v1/discover?service=orders&metadata_selector.team=a%ed%a0%80",
+        null,
+        "query parameter \"metadata_selector.team\": byte 0xed at 1 of its value is not UTF-8");
+    assertRefused(
+        400,
+        "GET",
+        "/v1/services?namespace=%c3",
+        null,
+        "query parameter \"namespace\": byte 0xc3 at 0 of its value is not UTF-8");
+    assertRefused(
+        400,
+        "GET",
+        "/v1/discover?service=orders&%ff=1",
+        null,
+        "query parameter \"%ff\": byte 0xff at 0 of its name is not UTF-8");
+    assertRefused(
+        400,
+        "GET",
+        "/v1/cluster?x%ff",
+        null,
+        "query parameter \"x%ff\": byte 0xff at 1 of its name is not UTF-8");
+    // No HTTP client sends a broken escape: written on a socket as it is.
+    for (String broken : List.of("%zz", "%f")) {
+      JsonHttp.Answer answer =
+          http.getAsSent("127.0.0.1", node.apiPort(), "/v1/discover?service=orders" + broken);
+      assertEquals(400, answer.status(), answer::toString);
+      assertEquals(
+          "query parameter \"service\": \""
+              + broken
+              + "\" is not a percent-encoded byte (%XX, two hex digits): encode '%' as %25",
+          answer.errorMessage());
+    }
+    // Percent-encoded UTF-8 and '+' for a space are decoded as before.
+    assertRefused(400, "GET", "/v1/discover?service=caf%C3%A9+bar", null, "service: must be");
+    JsonHttp.Answer answer =
+        http.send(
+            "GET", base + "/v1/discover?service=orders&metadata_selector.team=caf%C3%A9", null);
+    assertEquals(200, answer.status(), answer::toString);
+  }
+
   @Test
   void queryParametersTakeProtoAndJsonNamesAndMapEntries() {
     String register =

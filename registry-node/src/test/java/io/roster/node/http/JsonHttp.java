@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,13 +29,26 @@ import java.util.concurrent.TimeUnit;
  */
 public final class JsonHttp {
 
-  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long a call's whole answer may take (not a Watch stream's). */
+  private final Duration callTimeout;
 
   private final HttpClient client =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
           .build();
+
+  /** Calls that fail when their answer takes over 30 s, plenty on a loaded machine. */
+  public JsonHttp() {
+    this(DEFAULT_CALL_TIMEOUT);
+  }
+
+  /** Calls that fail when their answer takes over {@code callTimeout}. */
+  public JsonHttp(Duration callTimeout) {
+    this.callTimeout = callTimeout;
+  }
 
   /** An answer: HTTP status, content type, body. */
   public record Answer(int status, String contentType, String body) {
@@ -93,7 +107,7 @@ public final class JsonHttp {
               HttpRequest.newBuilder(URI.create(url))
                   .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                   .header("content-type", "application/json")
-                  .timeout(CALL_TIMEOUT)
+                  .timeout(callTimeout)
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       return new Answer(
@@ -105,6 +119,37 @@ public final class JsonHttp {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * GETs {@code target} (path and query string) exactly as written, over a socket of its own: for
+   * request lines no HTTP client sends, such as a broken percent escape ({@code %zz}).
+   */
+  public Answer getAsSent(String host, int port, String target) {
+    try (Socket socket = new Socket(host, port)) {
+      socket.setSoTimeout((int) callTimeout.toMillis());
+      socket
+          .getOutputStream()
+          .write(
+              ("GET " + target + " HTTP/1.1\r\nhost: " + host + "\r\nconnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int headEnd = answer.indexOf("\r\n\r\n");
+      if (headEnd < 0) {
+        throw new AssertionError("GET " + target + ": no complete answer: " + answer);
+      }
+      String[] head = answer.substring(0, headEnd).split("\r\n");
+      String contentType = "";
+      for (String header : head) {
+        if (header.regionMatches(true, 0, "content-type:", 0, 13)) {
+          contentType = header.substring(13).trim();
+        }
+      }
+      return new Answer(
+          Integer.parseInt(head[0].split(" ")[1]), contentType, answer.substring(headEnd + 4));
+    } catch (IOException e) {
+      throw new UncheckedIOException("GET " + target + " failed", e);
     }
   }
 
@@ -124,7 +169,7 @@ public final class JsonHttp {
     }
   }
 
-  private static HttpRequest request(String method, String url, String body) {
+  private HttpRequest request(String method, String url, String body) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(url))
             .method(
@@ -136,7 +181,7 @@ public final class JsonHttp {
       request.header("content-type", "application/json");
     }
     if (!url.contains("/v1/watch")) {
-      request.timeout(CALL_TIMEOUT);
+      request.timeout(callTimeout);
     }
     return request.build();
   }

@@ -155,8 +155,7 @@ class AbandonedStreamsIT {
               .addTargets(WatchTarget.newBuilder().setService(service))
               .build()
               .toByteArray();
-      Buffer framed =
-          Buffer.buffer().appendByte((byte) 0).appendInt(watch.length).appendBytes(watch);
+      Buffer framed = RawGrpcHttp.frame(watch);
       HttpClientRequest request =
           http2
               .request(

@@ -6,10 +6,11 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -64,17 +65,19 @@ final class ProtoJson {
   /**
    * Parses a query string into a request: each parameter names a field by its proto or JSON name
    * ({@code include_unhealthy=true} or {@code includeUnhealthy=true}); a map field takes one
-   * parameter per entry ({@code metadata_selector.team=payments}). Values go through the same JSON
-   * parser as bodies, so {@code page_size=abc} is refused with the parser's message.
+   * parameter per entry ({@code metadata_selector.team=payments}). {@code rawQuery} is the query
+   * string as sent: it must be percent-encoded UTF-8 ({@link QueryParameters}). Values go through
+   * the same JSON parser as bodies, so {@code page_size=abc} is refused with the parser's message.
    */
-  static <T extends Message> T fromQuery(MultiMap params, T prototype) throws BadRequestException {
+  static <T extends Message> T fromQuery(String rawQuery, T prototype) throws BadRequestException {
     Descriptor type = prototype.getDescriptorForType();
     JsonObject json = new JsonObject();
-    for (String name : params.names()) {
-      if (params.getAll(name).size() > 1) {
+    for (Map.Entry<String, List<String>> parameter : QueryParameters.parse(rawQuery).entrySet()) {
+      String name = parameter.getKey();
+      if (parameter.getValue().size() > 1) {
         throw new BadRequestException("query parameter \"" + name + "\" is given more than once");
       }
-      String value = params.get(name);
+      String value = parameter.getValue().get(0);
       int dot = name.indexOf('.');
       FieldDescriptor field = field(type, dot < 0 ? name : name.substring(0, dot));
       if (dot > 0 && !field.isMapField()) {

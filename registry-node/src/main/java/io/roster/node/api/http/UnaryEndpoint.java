@@ -46,7 +46,7 @@ final class UnaryEndpoint<Q extends Message, R extends Message> implements Endpo
     try {
       message =
           fromQuery
-              ? ProtoJson.fromQuery(request.params(), prototype)
+              ? ProtoJson.fromQuery(request.query(), prototype)
               : ProtoJson.fromBody(body, prototype);
     } catch (BadRequestException e) {
       HttpErrors.refuse(request.response(), 400, Status.Code.INVALID_ARGUMENT, e.getMessage());
