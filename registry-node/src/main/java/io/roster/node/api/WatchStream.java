@@ -2,7 +2,6 @@ package io.roster.node.api;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.roster.node.domain.ServiceKey;
-import io.roster.node.domain.ServiceView;
 import io.roster.v1.WatchResponse;
 import io.vertx.core.Context;
 import java.util.ArrayDeque;
@@ -20,12 +19,15 @@ import java.util.Map;
  * instead, built when the caller is ready again, from the view at that moment. A caller far behind
  * thus costs one snapshot per service, not the whole backlog.
  *
- * <p>A caller that stops reading costs the others nothing but the queueing itself: while its call
- * is not ready (flow control holds the writes), an offer only queues, and no task goes to the event
- * loop until the call's ready handler fires. Before, every offer scheduled a drain that found the
- * call not ready; 1,000 streams that never read, following a service changing 500 times a second,
- * put half a million such tasks a second on the event loops the fast streams share, and a fast
- * watcher on the same node saw nothing for seconds.
+ * <p>A caller that stops reading costs the others next to nothing. While its call is not ready
+ * (flow control holds the writes), an offer only queues, and no task goes to the event loop until
+ * the call's ready handler fires; once its queue has overflowed, an offer for a service whose
+ * snapshot is due is dropped after one lookup. The hub's fan-out runs on the path of every view
+ * update, so a stalled stream costs every change one check there, and nothing elsewhere. Before,
+ * every offer scheduled a drain that found the call not ready, and every overflow copied the whole
+ * queue into the snapshots due: 1,000 streams that never read, following a service changing 500
+ * times a second, put half a million tasks a second on the event loops the fast streams share, and
+ * a fast watcher on the same node missed changes for seconds.
  *
  * <p>Threading: {@link #offer} and {@link #snapshotDue} run on hub (store) threads; everything that
  * writes to the call runs on the call's event loop ({@link #drain}). The queue and the flags are
@@ -65,12 +67,12 @@ final class WatchStream implements WatchHub.Subscriber {
    * Subscribes to every service; call on the event loop. The caller sets the call's cancel handler,
    * which must {@link #close} this stream.
    */
-  void start(Map<ServiceKey, Long> fromRevisions) {
+  void start(Map<ServiceKey, WatchHub.From> from) {
     call.setOnReadyHandler(this::ready);
     for (ServiceKey key : services) {
-      long from = fromRevisions.getOrDefault(key, 0L);
-      sentRevisions.put(key, from);
-      hub.subscribe(key, this, from);
+      WatchHub.From start = from.getOrDefault(key, WatchHub.From.START);
+      sentRevisions.put(key, start.revision());
+      hub.subscribe(key, this, start);
     }
     scheduleDrain();
   }
@@ -78,7 +80,9 @@ final class WatchStream implements WatchHub.Subscriber {
   @Override
   public void offer(ServiceKey key, WatchResponse message) {
     synchronized (this) {
-      if (closed) {
+      if (closed || snapshotsDue.containsKey(key)) {
+        // A snapshot of the service is due: built when the caller is ready, from the view at that
+        // moment, it covers this change (the view holds it before the hub offers it).
         return;
       }
       if (queue.size() >= queueLimit) {
@@ -120,6 +124,11 @@ final class WatchStream implements WatchHub.Subscriber {
 
   synchronized int overflows() {
     return overflows;
+  }
+
+  /** Messages queued now (for tests). */
+  synchronized int queued() {
+    return queue.size();
   }
 
   private void scheduleDrain() {
@@ -194,11 +203,14 @@ final class WatchStream implements WatchHub.Subscriber {
         }
       }
       if (snapshotOf != null) {
-        ServiceView view = hub.current(snapshotOf);
-        sentRevisions.put(snapshotOf, view.revision());
-        return WatchHub.snapshotMessage(view, reset);
+        WatchResponse snapshot = hub.snapshotMessage(snapshotOf, reset);
+        sentRevisions.put(snapshotOf, snapshot.getRevision());
+        return snapshot;
       }
       long sent = sentRevisions.getOrDefault(pending.key, 0L);
+      if (pending.message.getIncarnation() != hub.incarnation()) {
+        continue; // made before the node adopted another incarnation: a reset snapshot follows
+      }
       if (pending.message.getRevision() > sent) {
         sentRevisions.put(pending.key, pending.message.getRevision());
         return pending.message;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceView;
 import io.roster.node.store.InMemoryRegistryStore;
@@ -34,7 +35,7 @@ class WatchStreamTest {
   private static final int QUEUE_LIMIT = 8;
 
   private final InMemoryRegistryStore store = new InMemoryRegistryStore(new ManualClock());
-  private final WatchHub hub = new WatchHub(new LocalView(store));
+  private final WatchHub hub = new WatchHub(new LocalView(store), Incarnation.fixed(1));
 
   @AfterEach
   void closeStore() {
@@ -60,6 +61,13 @@ class WatchStreamTest {
             + (call.readinessChecks - checksBefore)
             + " times: one drain per change, on the event loop every stream shares");
     assertEquals(1, call.sent.size(), "nothing written while flow control holds the call");
+    assertEquals(
+        1,
+        stream.overflows(),
+        "past the queue limit a reset snapshot is due, and later changes of its service are"
+            + " dropped (the snapshot, built when the caller reads again, covers them) rather than"
+            + " queued until the queue overflows again");
+    assertEquals(0, stream.queued());
   }
 
   @Test
@@ -85,7 +93,7 @@ class WatchStreamTest {
   }
 
   private static WatchResponse change(long revision) {
-    return WatchHub.changesMessage(new ServiceView(ORDERS, revision, List.of()), List.of());
+    return WatchHub.changesMessage(new ServiceView(ORDERS, revision, List.of()), List.of(), 1);
   }
 
   /** A call that is ready or not as the test says, and records what is written to it. */
