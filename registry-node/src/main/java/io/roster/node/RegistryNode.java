@@ -27,6 +27,7 @@ import io.roster.node.cluster.ClusterMembership;
 import io.roster.node.cluster.EvictionSweeper;
 import io.roster.node.cluster.HazelcastConfigFactory;
 import io.roster.node.cluster.Leadership;
+import io.roster.node.cluster.RegistryIncarnation;
 import io.roster.node.config.NodeConfig;
 import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
@@ -90,10 +91,12 @@ public final class RegistryNode implements AutoCloseable {
     ClusterClock clock = new ClusterClock(hazelcast.getCluster());
     ClusterMembership membership =
         new ClusterMembership(hazelcast, config.cluster().expectedSize());
+    RegistryIncarnation incarnation = RegistryIncarnation.join(hazelcast, clock);
     store = new HazelcastRegistryStore(hazelcast, clock, config.renewalWindowMillis());
     view = new LocalView(store);
     // Before the first read, so the hub mirrors every view from its first state on.
-    WatchHub watchHub = new WatchHub(view);
+    WatchHub watchHub = new WatchHub(view, incarnation);
+    incarnation.onChange(adopted -> watchHub.incarnationChanged());
     await(view.start().toCompletableFuture(), "reading the registry");
     Leadership leadership = new Leadership(hazelcast, clock, meters);
     sweeper =
@@ -113,6 +116,7 @@ public final class RegistryNode implements AutoCloseable {
         () -> {
           leadership.membershipChanged();
           resyncQuietly();
+          incarnation.refresh();
         });
     sweeper.start();
 
@@ -122,6 +126,7 @@ public final class RegistryNode implements AutoCloseable {
         id -> {
           resyncQuietly();
           leadership.refresh();
+          incarnation.refresh();
           watchHub.forgetOldRemovals();
         });
 
@@ -132,9 +137,10 @@ public final class RegistryNode implements AutoCloseable {
     // Held by name: the HTTP/JSON API calls the very same service objects.
     RegistryGrpcService registry =
         new RegistryGrpcService(
-            store, new LeaseKeeper(store, view, clock), config.leases(), openStreams);
+            store, incarnation, new LeaseKeeper(store, view, clock), config.leases(), openStreams);
     DiscoveryGrpcService discovery =
-        new DiscoveryGrpcService(view, watchHub, openStreams, config.watchQueueLimit());
+        new DiscoveryGrpcService(
+            view, incarnation, watchHub, openStreams, config.watchQueueLimit());
     ClusterGrpcService clusterStatus =
         new ClusterGrpcService(
             config.cluster().name(),
@@ -142,7 +148,8 @@ public final class RegistryNode implements AutoCloseable {
             leadership,
             sweeper,
             config.eviction().budgetPercentPerMinute(),
-            view);
+            view,
+            incarnation);
     for (BindableService service :
         List.of(registry, discovery, clusterStatus, health.getHealthService())) {
       // Guarded outermost: every call is answered whatever throws, the token interceptor included.

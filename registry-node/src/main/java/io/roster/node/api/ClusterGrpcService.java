@@ -4,6 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.roster.node.cluster.ClusterMembership;
 import io.roster.node.cluster.EvictionSweeper;
 import io.roster.node.cluster.Leadership;
+import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.ServiceView;
 import io.roster.node.view.LocalView;
 import io.roster.v1.ClusterMember;
@@ -30,6 +31,7 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
   private final EvictionSweeper sweeper;
   private final double budgetPercentPerMinute;
   private final LocalView view;
+  private final Incarnation incarnation;
 
   public ClusterGrpcService(
       String clusterName,
@@ -37,7 +39,9 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
       Leadership leadership,
       EvictionSweeper sweeper,
       double budgetPercentPerMinute,
-      LocalView view) {
+      LocalView view,
+      Incarnation incarnation) {
+    this.incarnation = incarnation;
     this.clusterName = clusterName;
     this.membership = membership;
     this.leadership = leadership;
@@ -53,7 +57,8 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
     ClusterStatusResponse.Builder response =
         ClusterStatusResponse.newBuilder()
             .setClusterName(clusterName)
-            .setNodeId(membership.localId());
+            .setNodeId(membership.localId())
+            .setIncarnation(incarnation.current());
     String leaderId = leadership.leaderId().toString();
     for (ClusterMembership.NodeInfo member : members) {
       response.addMembers(

@@ -4,6 +4,7 @@ import com.google.common.base.Preconditions;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import io.roster.node.domain.DiscoveryQuery;
+import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.ServiceView;
 import io.roster.node.view.LocalView;
@@ -22,7 +23,8 @@ import java.util.Map;
  * revision, or back to an older one with other content (a store that lost the service's state), is
  * a new object, so no answer of an earlier view is ever served once the node holds a later one. The
  * answer holds nothing per call or per node (no time, no node name: see {@link #build}), so cached
- * and freshly built answers are the same bytes.
+ * and freshly built answers are the same bytes. It holds the registry's incarnation, and is served
+ * only while the node's incarnation is the one it was built with.
  *
  * <p>Memory: one answer per query shape (the whole {@link DiscoveryQuery}: service, preferred zone,
  * metadata selector, include-unhealthy, version), replaced when its service's view has moved; least
@@ -49,11 +51,13 @@ final class DiscoverAnswers {
   static final int ENTRY_OVERHEAD_BYTES = 256;
 
   private final LocalView view;
+  private final Incarnation incarnation;
   private final Cache<DiscoveryQuery, Answer> answers;
 
-  DiscoverAnswers(LocalView view, long maxBytes) {
+  DiscoverAnswers(LocalView view, Incarnation incarnation, long maxBytes) {
     Preconditions.checkArgument(maxBytes >= 0, "maxBytes is negative: %s", maxBytes);
     this.view = view;
+    this.incarnation = incarnation;
     this.answers =
         CacheBuilder.newBuilder()
             .maximumWeight(maxBytes)
@@ -64,13 +68,14 @@ final class DiscoverAnswers {
   /** The answer to {@code query} from the node's current view of its service. */
   EncodedMessage answer(DiscoveryQuery query) {
     ServiceView current = view.get(query.service());
+    long now = incarnation.current();
     Answer cached = answers.getIfPresent(query);
-    if (cached != null && cached.builtFrom.get() == current) {
+    if (cached != null && cached.builtFrom.get() == current && cached.incarnation == now) {
       return cached.message;
     }
-    EncodedMessage message = EncodedMessage.of(build(current, query));
+    EncodedMessage message = EncodedMessage.of(build(current, query, now));
     if (current.revision() > 0) {
-      answers.put(query, new Answer(current, message, weight(query, message)));
+      answers.put(query, new Answer(current, now, message, weight(query, message)));
     }
     return message;
   }
@@ -92,13 +97,15 @@ final class DiscoverAnswers {
   }
 
   /**
-   * A Discover answer built from scratch: the instances {@code query} selects in {@code service}.
+   * A Discover answer built from scratch: the instances {@code query} selects in {@code service},
+   * in the registry's {@code incarnation}.
    */
-  static DiscoverResponse build(ServiceView service, DiscoveryQuery query) {
+  static DiscoverResponse build(ServiceView service, DiscoveryQuery query, long incarnation) {
     ServiceView.Selection selection = service.select(query);
     DiscoverResponse.Builder response =
         DiscoverResponse.newBuilder()
             .setRevision(service.revision())
+            .setIncarnation(incarnation)
             .setZoneFallback(selection.zoneFallback());
     for (InstanceRecord record : selection.instances()) {
       response.addInstances(ProtoMapper.toProto(record));
@@ -118,14 +125,16 @@ final class DiscoverAnswers {
     return (int) Math.min(Integer.MAX_VALUE, message.size() + 2 * text + ENTRY_OVERHEAD_BYTES);
   }
 
-  /** An answer and the view it was built from, referred to weakly. */
+  /** An answer, the view it was built from (referred to weakly) and the incarnation it holds. */
   private static final class Answer {
     final WeakReference<ServiceView> builtFrom;
+    final long incarnation;
     final EncodedMessage message;
     final int weight;
 
-    Answer(ServiceView builtFrom, EncodedMessage message, int weight) {
+    Answer(ServiceView builtFrom, long incarnation, EncodedMessage message, int weight) {
       this.builtFrom = new WeakReference<>(builtFrom);
+      this.incarnation = incarnation;
       this.message = message;
       this.weight = weight;
     }

@@ -11,6 +11,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.roster.node.domain.DiscoveryQuery;
+import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceValidator;
 import io.roster.node.domain.InvalidArgumentException;
 import io.roster.node.domain.ServiceKey;
@@ -55,18 +56,24 @@ public final class DiscoveryGrpcService
   static final int MAX_WATCH_TARGETS = 256;
 
   private final LocalView view;
+  private final Incarnation incarnation;
   private final WatchHub hub;
   private final OpenStreams openStreams;
   private final int watchQueueLimit;
   private final DiscoverAnswers answers;
 
   public DiscoveryGrpcService(
-      LocalView view, WatchHub hub, OpenStreams openStreams, int watchQueueLimit) {
+      LocalView view,
+      Incarnation incarnation,
+      WatchHub hub,
+      OpenStreams openStreams,
+      int watchQueueLimit) {
     this.view = view;
+    this.incarnation = incarnation;
     this.hub = hub;
     this.openStreams = openStreams;
     this.watchQueueLimit = watchQueueLimit;
-    this.answers = new DiscoverAnswers(view, DiscoverAnswers.DEFAULT_MAX_BYTES);
+    this.answers = new DiscoverAnswers(view, incarnation, DiscoverAnswers.DEFAULT_MAX_BYTES);
   }
 
   /**
@@ -172,7 +179,8 @@ public final class DiscoveryGrpcService
       }
     }
     matching.sort((a, b) -> a.key().compareTo(b.key()));
-    ListServicesResponse.Builder response = ListServicesResponse.newBuilder();
+    ListServicesResponse.Builder response =
+        ListServicesResponse.newBuilder().setIncarnation(incarnation.current());
     for (ServiceView service : matching.subList(0, Math.min(pageSize, matching.size()))) {
       response.addServices(
           ServiceSummary.newBuilder()
@@ -191,7 +199,7 @@ public final class DiscoveryGrpcService
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchResponse> observer) {
     List<ServiceKey> services = new ArrayList<>();
-    Map<ServiceKey, Long> fromRevisions = new HashMap<>();
+    Map<ServiceKey, WatchHub.From> fromRevisions = new HashMap<>();
     try {
       String namespace = InstanceValidator.namespace("namespace", request.getNamespace());
       if (request.getTargetsCount() < 1 || request.getTargetsCount() > MAX_WATCH_TARGETS) {
@@ -211,7 +219,10 @@ public final class DiscoveryGrpcService
         }
         services.add(key);
         fromRevisions.put(
-            key, ProtoMapper.counter("targets[" + i + "].from_revision", target.getFromRevision()));
+            key,
+            new WatchHub.From(
+                ProtoMapper.counter("targets[" + i + "].from_revision", target.getFromRevision()),
+                target.getIncarnation()));
       }
     } catch (InvalidArgumentException e) {
       Replies.fail(observer, GrpcErrors.toStatus("Watch", e));

@@ -2,6 +2,7 @@ package io.roster.node.api;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InvalidArgumentException;
@@ -35,13 +36,19 @@ import io.vertx.core.Vertx;
 public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImplBase {
 
   private final RegistryStore store;
+  private final Incarnation incarnation;
   private final LeaseKeeper leases;
   private final LeasePolicy leasePolicy;
   private final OpenStreams openStreams;
 
   public RegistryGrpcService(
-      RegistryStore store, LeaseKeeper leases, LeasePolicy leasePolicy, OpenStreams streams) {
+      RegistryStore store,
+      Incarnation incarnation,
+      LeaseKeeper leases,
+      LeasePolicy leasePolicy,
+      OpenStreams streams) {
     this.store = store;
+    this.incarnation = incarnation;
     this.leases = leases;
     this.leasePolicy = leasePolicy;
     this.openStreams = streams;
@@ -72,6 +79,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                 .setEpoch(registered.record().epoch())
                 .setRevision(registered.record().revision())
                 .setInstanceId(registered.record().instanceId())
+                .setIncarnation(incarnation.current())
                 .build());
   }
 

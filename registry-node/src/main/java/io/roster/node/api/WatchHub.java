@@ -1,5 +1,6 @@
 package io.roster.node.api;
 
+import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceChange;
 import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.ServiceKey;
@@ -28,10 +29,13 @@ import java.util.function.LongSupplier;
  * <p>Each service's topic mirrors the view it follows and remembers its removals of the last
  * {@value #REMOVAL_RETENTION_MINUTES} minutes (at most {@value #REMOVALS_KEPT}), so a stream
  * resuming from a revision gets exactly what it missed from memory, or a snapshot flagged {@code
- * reset} when that is gone, as etcd answers a watch from a compacted revision. Without the time
- * bound a registry with churn held a full record per removal for good: 1,000 services that each saw
- * 100 instances come and go kept about 70 MB on every node. The view Watch streams from is the one
- * Discover reads.
+ * reset} when that is gone, as etcd answers a watch from a compacted revision. A stream resuming
+ * from a revision of another incarnation of the registry (every node restarted since) gets a
+ * snapshot flagged reset whatever the revision: the registry counts revisions from 0 again in each
+ * incarnation, so the same number may stand for other instances. Without the time bound a registry
+ * with churn held a full record per removal for good: 1,000 services that each saw 100 instances
+ * come and go kept about 70 MB on every node. The view Watch streams from is the one Discover
+ * reads.
  *
  * <p>Threading: {@link #viewChanged} runs on store threads inside the view's update, in revision
  * order per service; subscribe and unsubscribe on event loops. Each topic's monitor orders the
@@ -48,16 +52,49 @@ public final class WatchHub {
       TimeUnit.MINUTES.toNanos(REMOVAL_RETENTION_MINUTES);
 
   private final Map<ServiceKey, Topic> topics = new ConcurrentHashMap<>();
+  private final Incarnation incarnation;
   private final LongSupplier nanoTime;
 
-  public WatchHub(LocalView view) {
-    this(view, System::nanoTime);
+  public WatchHub(LocalView view, Incarnation incarnation) {
+    this(view, incarnation, System::nanoTime);
   }
 
   /** With a clock for tests: {@code nanoTime} as {@link System#nanoTime}. */
-  WatchHub(LocalView view, LongSupplier nanoTime) {
+  WatchHub(LocalView view, Incarnation incarnation, LongSupplier nanoTime) {
+    this.incarnation = incarnation;
     this.nanoTime = nanoTime;
     view.onChange(this::viewChanged);
+  }
+
+  /**
+   * Where a stream resumes a service: the last revision it saw, and that revision's incarnation.
+   */
+  record From(long revision, long incarnation) {
+    /** From the start: a snapshot first. */
+    static final From START = new From(0, 0);
+  }
+
+  /**
+   * The node adopted another incarnation (registry data was lost, or its side merged into another
+   * cluster): what every stream holds counts revisions of the old one, so each gets a snapshot
+   * flagged reset of every service it follows, and no stream may resume from history kept so far.
+   */
+  public void incarnationChanged() {
+    for (Map.Entry<ServiceKey, Topic> entry : topics.entrySet()) {
+      Topic topic = entry.getValue();
+      synchronized (topic) {
+        topic.removals.clear();
+        topic.historyFrom = topic.current.revision();
+        for (Subscriber subscriber : topic.subscribers) {
+          subscriber.snapshotDue(entry.getKey(), true);
+        }
+      }
+    }
+  }
+
+  /** The incarnation messages are made in now. */
+  long incarnation() {
+    return incarnation.current();
   }
 
   /**
@@ -83,17 +120,21 @@ public final class WatchHub {
   }
 
   /**
-   * Subscribes to a service from {@code fromRevision} (0: start with a snapshot) and queues what
+   * Subscribes to a service from {@code from} (revision 0: start with a snapshot) and queues what
    * the subscriber must get first: nothing when it is up to date, the changes it missed when this
-   * node still knows them, else a snapshot flagged {@code reset}.
+   * node still knows them, else a snapshot flagged {@code reset}. A revision of another incarnation
+   * (when the caller names one) always takes a reset snapshot.
    */
-  void subscribe(ServiceKey key, Subscriber subscriber, long fromRevision) {
+  void subscribe(ServiceKey key, Subscriber subscriber, From from) {
     Topic topic = topics.computeIfAbsent(key, Topic::new);
+    long fromRevision = from.revision();
     synchronized (topic) {
       topic.subscribers.add(subscriber);
       ServiceView current = topic.current;
       if (fromRevision == 0) {
         subscriber.snapshotDue(key, false);
+      } else if (from.incarnation() != 0 && from.incarnation() != incarnation.current()) {
+        subscriber.snapshotDue(key, true);
       } else if (fromRevision > current.revision()) {
         // A revision this node never reached: its view lags by a moment, or the registry lost
         // the service's state (every node restarted) and counts from 0 again. Only a snapshot is
@@ -101,7 +142,7 @@ public final class WatchHub {
         subscriber.snapshotDue(key, true);
       } else if (fromRevision < current.revision()) {
         if (fromRevision >= topic.historyFrom) {
-          subscriber.offer(key, topic.changesSince(fromRevision));
+          subscriber.offer(key, topic.changesSince(fromRevision, incarnation.current()));
         } else {
           subscriber.snapshotDue(key, true);
         }
@@ -154,14 +195,15 @@ public final class WatchHub {
       if (changes.isEmpty() || topic.subscribers.isEmpty()) {
         return;
       }
-      WatchResponse message = changesMessage(after, changes);
+      WatchResponse message = changesMessage(after, changes, incarnation.current());
       for (Subscriber subscriber : topic.subscribers) {
         subscriber.offer(after.key(), message);
       }
     }
   }
 
-  static WatchResponse changesMessage(ServiceView view, List<InstanceChange> changes) {
+  static WatchResponse changesMessage(
+      ServiceView view, List<InstanceChange> changes, long incarnation) {
     ServiceChanges.Builder body = ServiceChanges.newBuilder();
     for (InstanceChange change : changes) {
       body.addChanges(ProtoMapper.toProto(change));
@@ -169,11 +211,14 @@ public final class WatchHub {
     return WatchResponse.newBuilder()
         .setService(view.key().service())
         .setRevision(view.revision())
+        .setIncarnation(incarnation)
         .setChanges(body)
         .build();
   }
 
-  static WatchResponse snapshotMessage(ServiceView view, boolean reset) {
+  /** A snapshot of what {@code key} holds now, in the current incarnation. */
+  WatchResponse snapshotMessage(ServiceKey key, boolean reset) {
+    ServiceView view = current(key);
     ServiceSnapshot.Builder body = ServiceSnapshot.newBuilder().setReset(reset);
     for (InstanceRecord record : view.instances()) {
       body.addInstances(ProtoMapper.toProto(record));
@@ -181,6 +226,7 @@ public final class WatchHub {
     return WatchResponse.newBuilder()
         .setService(view.key().service())
         .setRevision(view.revision())
+        .setIncarnation(incarnation.current())
         .setSnapshot(body)
         .build();
   }
@@ -215,7 +261,7 @@ public final class WatchHub {
     }
 
     /** What changed after {@code revision}: instances changed since, and removals since. */
-    WatchResponse changesSince(long revision) {
+    WatchResponse changesSince(long revision, long incarnation) {
       List<InstanceChange> changes = new ArrayList<>();
       for (Remembered removal : removals) {
         if (removal.change.revision() > revision) {
@@ -229,7 +275,7 @@ public final class WatchHub {
         }
       }
       changes.sort(Comparator.comparingLong(InstanceChange::revision));
-      return changesMessage(current, changes);
+      return changesMessage(current, changes, incarnation);
     }
   }
 

@@ -25,6 +25,9 @@ public final class HazelcastConfigFactory {
   /** Map holding the leader record (its epoch), see {@link Leadership}. */
   public static final String LEADERSHIP_MAP = "roster-leadership";
 
+  /** The registry's incarnation ({@link RegistryIncarnation}). */
+  static final String META_MAP = "roster-meta";
+
   /** Executor the leader's lease pings run on. */
   static final String PING_EXECUTOR = "roster-ping";
 
@@ -107,6 +110,9 @@ public final class HazelcastConfigFactory {
             protect));
     config.addMapConfig(
         new MapConfig(LEADERSHIP_MAP).setBackupCount(Math.max(1, cluster.backupCount())));
+    // Written once per incarnation and read by every node that joins: a copy on every member (up to
+    // Hazelcast's 7), so it outlives any loss of members short of all of them.
+    config.addMapConfig(new MapConfig(META_MAP).setBackupCount(MapConfig.MAX_BACKUP_COUNT));
     // Leader-lease pings must not queue behind anything else.
     config.getExecutorConfig(PING_EXECUTOR).setPoolSize(2).setQueueCapacity(1_000);
     return config;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.roster.node.domain.DiscoveryQuery;
+import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.InstanceSpec;
@@ -46,6 +47,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class DiscoverAnswersTest {
 
+  private static final Incarnation INCARNATION = Incarnation.fixed(1);
+
   private static final long TTL_MILLIS = 60_000;
   private static final ServiceKey ORDERS = new ServiceKey("default", "orders");
 
@@ -53,7 +56,7 @@ class DiscoverAnswersTest {
   private final InMemoryRegistryStore store = new InMemoryRegistryStore(clock);
   private final LocalView view = new LocalView(store);
   private final DiscoverAnswers answers =
-      new DiscoverAnswers(view, DiscoverAnswers.DEFAULT_MAX_BYTES);
+      new DiscoverAnswers(view, INCARNATION, DiscoverAnswers.DEFAULT_MAX_BYTES);
 
   /** a, b: serving; c: OUT_OF_SERVICE; d: unhealthy. */
   @BeforeEach
@@ -81,7 +84,9 @@ class DiscoverAnswersTest {
       EncodedMessage first = answers.answer(query);
       EncodedMessage second = answers.answer(query);
 
-      assertEquals(DiscoverAnswers.build(view.get(ORDERS), query).toByteString(), first.bytes());
+      assertEquals(
+          DiscoverAnswers.build(view.get(ORDERS), query, INCARNATION.current()).toByteString(),
+          first.bytes());
       assertSame(first, second, "the second call is served from the cache: " + query);
     }
   }
@@ -155,7 +160,8 @@ class DiscoverAnswersTest {
         .untilAsserted(
             () ->
                 assertEquals(
-                    DiscoverAnswers.build(view.get(ORDERS), query).toByteString(),
+                    DiscoverAnswers.build(view.get(ORDERS), query, INCARNATION.current())
+                        .toByteString(),
                     answers.answer(query).bytes()));
   }
 
@@ -176,12 +182,12 @@ class DiscoverAnswersTest {
   void answersStayWithinTheirByteBound() {
     long oneAnswer = answers.answer(query("", Map.of(), true, "")).size();
     long bound = 4 * (oneAnswer + DiscoverAnswers.ENTRY_OVERHEAD_BYTES + 64);
-    DiscoverAnswers small = new DiscoverAnswers(view, bound);
+    DiscoverAnswers small = new DiscoverAnswers(view, INCARNATION, bound);
 
     for (int i = 0; i < 100; i++) {
       DiscoveryQuery query = query("zone-" + i, Map.of(), true, "");
       assertEquals(
-          DiscoverAnswers.build(view.get(ORDERS), query).toByteString(),
+          DiscoverAnswers.build(view.get(ORDERS), query, INCARNATION.current()).toByteString(),
           small.answer(query).bytes());
       assertTrue(small.weight() <= bound, small.weight() + " > " + bound);
     }
@@ -202,7 +208,9 @@ class DiscoverAnswersTest {
     for (DiscoveryQuery query : shapes()) {
       EncodedMessage after = answers.answer(query);
       assertNotSame(before.get(query), after, "an answer of the previous view: " + query);
-      assertEquals(DiscoverAnswers.build(view.get(ORDERS), query).toByteString(), after.bytes());
+      assertEquals(
+          DiscoverAnswers.build(view.get(ORDERS), query, INCARNATION.current()).toByteString(),
+          after.bytes());
       assertEquals(view.get(ORDERS).revision(), decode(after).getRevision());
       assertNotEquals(decode(before.get(query)).getRevision(), decode(after).getRevision());
     }

@@ -206,6 +206,11 @@ class RegistryApiTest {
     awaitInstances(DiscoverRequest.newBuilder().setService(service), 2);
     ServiceView current = node.view().get(new ServiceKey("default", service));
 
+    long incarnation =
+        discovery
+            .discover(DiscoverRequest.newBuilder().setService(service).build())
+            .getIncarnation();
+    assertTrue(incarnation > 0, "every answer names the registry's incarnation");
     for (DiscoveryQuery query :
         List.of(
             new DiscoveryQuery(current.key(), "", Map.of(), false, ""),
@@ -220,7 +225,7 @@ class RegistryApiTest {
               .setIncludeUnhealthy(query.includeUnhealthy())
               .setVersion(query.version())
               .build();
-      DiscoverResponse built = DiscoverAnswers.build(current, query);
+      DiscoverResponse built = DiscoverAnswers.build(current, query, incarnation);
       // Twice: the first call may build the answer, the second is served from the cache.
       assertEquals(built, discovery.discover(request));
       assertEquals(built, discovery.discover(request));

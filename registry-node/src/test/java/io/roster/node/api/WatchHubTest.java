@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.ServiceKey;
@@ -35,7 +36,7 @@ class WatchHubTest {
   private final AtomicLong nanos = new AtomicLong();
   private final InMemoryRegistryStore store = new InMemoryRegistryStore(clock);
   private final LocalView view = new LocalView(store);
-  private final WatchHub hub = new WatchHub(view, nanos::get);
+  private final WatchHub hub = new WatchHub(view, Incarnation.fixed(1), nanos::get);
 
   @BeforeEach
   void startView() {
@@ -94,9 +95,44 @@ class WatchHubTest {
     assertFalse(resumed.snapshots.isEmpty(), "a reset snapshot, not a delta missing a removal");
   }
 
+  @Test
+  void aStreamResumingFromAnotherIncarnationGetsAResetSnapshotAtTheSameRevision() {
+    // Every node restarted: the registry counts from 0 again and reached the revision the caller
+    // holds, with other instances.
+    long revision = register("new-a");
+    awaitView(revision);
+
+    Recorder resumed = new Recorder();
+    hub.subscribe(ORDERS, resumed, new WatchHub.From(revision, 7));
+
+    assertTrue(resumed.messages.isEmpty(), "no delta across incarnations");
+    assertEquals(List.of(true), resumed.snapshots, "a snapshot flagged reset");
+  }
+
+  @Test
+  void aCallerThatNamesNoIncarnationResumesAsBefore() {
+    long revision = register("a");
+    awaitView(revision);
+
+    Recorder resumed = new Recorder();
+    hub.subscribe(ORDERS, resumed, new WatchHub.From(revision, 0));
+
+    assertTrue(resumed.messages.isEmpty() && resumed.snapshots.isEmpty(), "up to date");
+  }
+
+  @Test
+  void adoptingAnotherIncarnationResetsEveryStream() {
+    awaitView(register("a"));
+    Recorder following = subscribe(0);
+
+    hub.incarnationChanged();
+
+    assertEquals(List.of(false, true), following.snapshots, "the first snapshot, then a reset");
+  }
+
   private Recorder subscribe(long fromRevision) {
     Recorder recorder = new Recorder();
-    hub.subscribe(ORDERS, recorder, fromRevision);
+    hub.subscribe(ORDERS, recorder, new WatchHub.From(fromRevision, 1));
     return recorder;
   }
 
