@@ -13,7 +13,9 @@ import java.util.TreeMap;
 /**
  * What the client holds of one service, built from Watch messages: a snapshot replaces everything,
  * changes are applied in order, and a message at or below the revision held is a repeat and
- * ignored.
+ * ignored. Revisions compare only within one incarnation of the registry (every node restarting
+ * starts a new one, counting from 0): changes of another incarnation than the one held are not
+ * applied, and the caller must take a fresh snapshot.
  *
  * <p>Threading: not thread-safe; the watch cache uses it on its control thread only. What it hands
  * out ({@link #endpoints()}) is immutable.
@@ -24,6 +26,17 @@ final class ServiceState {
   private final String service;
   private final TreeMap<String, ServiceInstance> instances = new TreeMap<>();
   private long revision;
+  private long incarnation;
+
+  /** What {@link #apply} did with a message. */
+  enum Applied {
+    /** What is held changed. */
+    CHANGED,
+    /** A repeat of what is held: nothing changed. */
+    UNCHANGED,
+    /** Changes of another incarnation than the one held: not applied; take a fresh snapshot. */
+    OTHER_INCARNATION
+  }
 
   ServiceState(String namespace, String service) {
     this.namespace = namespace;
@@ -44,12 +57,13 @@ final class ServiceState {
     return revision;
   }
 
-  /**
-   * Applies one Watch message for this service.
-   *
-   * @return whether what is held changed
-   */
-  boolean apply(WatchResponse message) {
+  /** The incarnation {@link #revision} belongs to; 0 before the first message (or from a file). */
+  long incarnation() {
+    return incarnation;
+  }
+
+  /** Applies one Watch message for this service. */
+  Applied apply(WatchResponse message) {
     if (message.hasSnapshot()) {
       // Sent when asked from revision 0, or flagged reset: either way it replaces what is held,
       // even at a lower revision (the registry lost and rebuilt the service's state).
@@ -58,10 +72,16 @@ final class ServiceState {
         instances.put(instance.getInstanceId(), Protos.fromProto(instance));
       }
       revision = message.getRevision();
-      return true;
+      incarnation = message.getIncarnation();
+      return Applied.CHANGED;
+    }
+    if (message.getIncarnation() != incarnation
+        && message.getIncarnation() != 0
+        && incarnation != 0) {
+      return Applied.OTHER_INCARNATION;
     }
     if (message.getRevision() <= revision) {
-      return false;
+      return Applied.UNCHANGED;
     }
     for (InstanceChange change : message.getChanges().getChangesList()) {
       String id = change.getInstance().getInstanceId();
@@ -72,7 +92,7 @@ final class ServiceState {
       }
     }
     revision = message.getRevision();
-    return true;
+    return Applied.CHANGED;
   }
 
   /** An immutable snapshot of what is held now. */

@@ -312,7 +312,10 @@ final class WatchCache {
       followed.fresh = false;
       followed.resumed = from > 0;
       request.addTargets(
-          WatchTarget.newBuilder().setService(followed.service).setFromRevision(from));
+          WatchTarget.newBuilder()
+              .setService(followed.service)
+              .setFromRevision(from)
+              .setIncarnation(from == 0 ? 0 : followed.state.incarnation()));
     }
     DiscoveryServiceGrpc.newStub(nodes.channel(streamNode))
         .watch(request.build(), observer(streamGeneration));
@@ -372,9 +375,23 @@ final class WatchCache {
     if (followed == null) {
       return;
     }
-    boolean changed = followed.state.apply(message);
+    ServiceState.Applied applied = followed.state.apply(message);
+    if (applied == ServiceState.Applied.OTHER_INCARNATION) {
+      // A node sends a reset snapshot before changes of a new incarnation; should one not, what is
+      // held cannot be patched with revisions that count from 0 again.
+      log.log(
+          System.Logger.Level.WARNING,
+          "{0}: changes of registry incarnation {1} while incarnation {2} is held; following it"
+              + " again from a snapshot",
+          followed.service,
+          Long.toUnsignedString(message.getIncarnation()),
+          Long.toUnsignedString(followed.state.incarnation()));
+      followed.fresh = true;
+      queueRestart();
+      return;
+    }
     followed.synced = true;
-    if (changed || followed.current == null) {
+    if (applied == ServiceState.Applied.CHANGED || followed.current == null) {
       followed.publish();
       queueSave();
     }

@@ -1,8 +1,9 @@
 package io.roster.client.internal;
 
+import static io.roster.client.internal.ServiceState.Applied.CHANGED;
+import static io.roster.client.internal.ServiceState.Applied.OTHER_INCARNATION;
+import static io.roster.client.internal.ServiceState.Applied.UNCHANGED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.roster.client.HealthState;
 import io.roster.client.InstanceStatus;
@@ -24,8 +25,9 @@ class ServiceStateTest {
   @Test
   void snapshotThenChangesGiveTheCurrentInstances() {
     ServiceState state = new ServiceState("default", "orders");
-    assertTrue(state.apply(snapshot(5, false, instance("a", 5), instance("b", 5))));
-    assertTrue(
+    assertEquals(CHANGED, state.apply(snapshot(5, false, instance("a", 5), instance("b", 5))));
+    assertEquals(
+        CHANGED,
         state.apply(
             changes(
                 7,
@@ -41,7 +43,9 @@ class ServiceStateTest {
   void aRepeatedOrOlderChangeIsIgnored() {
     ServiceState state = new ServiceState("default", "orders");
     state.apply(snapshot(5, false, instance("a", 5)));
-    assertFalse(state.apply(changes(5, change(ChangeType.CHANGE_TYPE_REMOVED, instance("a", 5)))));
+    assertEquals(
+        UNCHANGED,
+        state.apply(changes(5, change(ChangeType.CHANGE_TYPE_REMOVED, instance("a", 5)))));
     assertEquals(List.of("a"), ids(state.endpoints().instances()));
   }
 
@@ -50,9 +54,26 @@ class ServiceStateTest {
     ServiceState state = new ServiceState("default", "orders");
     state.apply(snapshot(50, false, instance("a", 40), instance("b", 50)));
     // The registry lost the service's state (every node restarted) and rebuilt it from 0.
-    assertTrue(state.apply(snapshot(3, true, instance("c", 3))));
+    assertEquals(CHANGED, state.apply(snapshot(3, true, instance("c", 3))));
     assertEquals(3, state.revision());
     assertEquals(List.of("c"), ids(state.endpoints().instances()));
+  }
+
+  @Test
+  void changesOfAnotherIncarnationAreNotApplied() {
+    ServiceState state = new ServiceState("default", "orders");
+    state.apply(inIncarnation(1, snapshot(5, false, instance("a", 5))));
+    // Every node restarted: revision 6 of the new incarnation says nothing about revision 5 held.
+    assertEquals(
+        OTHER_INCARNATION,
+        state.apply(
+            inIncarnation(2, changes(6, change(ChangeType.CHANGE_TYPE_ADDED, instance("z", 6))))));
+    assertEquals(List.of("a"), ids(state.endpoints().instances()));
+    assertEquals(1, state.incarnation());
+
+    assertEquals(CHANGED, state.apply(inIncarnation(2, snapshot(6, true, instance("z", 6)))));
+    assertEquals(2, state.incarnation());
+    assertEquals(List.of("z"), ids(state.endpoints().instances()));
   }
 
   @Test
@@ -102,6 +123,10 @@ class ServiceStateTest {
         .setSnapshot(
             ServiceSnapshot.newBuilder().setReset(reset).addAllInstances(List.of(instances)))
         .build();
+  }
+
+  static WatchResponse inIncarnation(long incarnation, WatchResponse message) {
+    return message.toBuilder().setIncarnation(incarnation).build();
   }
 
   static WatchResponse changes(long revision, InstanceChange... changes) {
