@@ -181,8 +181,12 @@ final class WatchCache {
     cancel(probe);
     cancel(reopen);
     cancel(stalenessCheck);
+    // What the live stream held was confirmed until now. Without this, services that were live
+    // keep the confirmation time of an older break (or 0, the machine's boot in nanoTime terms),
+    // and
+    // the file saved next says they are that old.
+    markUnconfirmed(System.nanoTime());
     endStream();
-    connected = false;
   }
 
   /** Saves the snapshot file now, on the calling thread. */
