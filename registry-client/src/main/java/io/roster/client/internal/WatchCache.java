@@ -81,6 +81,7 @@ final class WatchCache {
   private boolean restartQueued;
   private boolean saveQueued;
   private boolean closed;
+  private final List<String> unanswered = new ArrayList<>(); // why, since a node last answered
   private ScheduledFuture<?> reopen;
   private ScheduledFuture<?> probe;
   private ScheduledFuture<?> stalenessCheck;
@@ -397,6 +398,7 @@ final class WatchCache {
     }
     connected = true;
     failures = 0;
+    unanswered.clear();
     for (FollowedService followed : services.values()) {
       if (followed.resumed) {
         followed.synced = true; // resumed from its revision: the node sends only what is new
@@ -417,6 +419,7 @@ final class WatchCache {
     endStream();
     failures++;
     revisionCheckDue = true;
+    reportUnavailableWhereNothingIsHeld(reason);
     streamNode = (streamNode + 1) % nodes.size();
     long delay = backoff.delayNanos(failures);
     log.log(
@@ -426,6 +429,34 @@ final class WatchCache {
         nodes.node(streamNode),
         TimeUnit.NANOSECONDS.toMillis(delay));
     reopen = threads.control.schedule(this::open, delay, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Once every node has failed in a row, tells the listeners of services the client holds nothing
+   * of yet why they wait, once per service until it gets an update. Without it they would wait
+   * silently, and a grpc-java channel on such a service would fail its calls with nothing but a
+   * deadline.
+   */
+  private void reportUnavailableWhereNothingIsHeld(String reason) {
+    unanswered.add(reason);
+    if (unanswered.size() > nodes.size()) {
+      unanswered.remove(0);
+    }
+    if (unanswered.size() < nodes.size()) {
+      return;
+    }
+    for (FollowedService followed : services.values()) {
+      if (followed.current == null) {
+        followed.reportStale(
+            new RosterException(
+                RosterException.Code.UNAVAILABLE,
+                "no registry node answered the watch of "
+                    + followed.service
+                    + ", retrying ("
+                    + String.join("; ", unanswered)
+                    + ")"));
+      }
+    }
   }
 
   /** The services live until now become stale from {@code confirmedUntilNanos}. */
