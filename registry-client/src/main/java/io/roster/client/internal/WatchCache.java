@@ -82,7 +82,8 @@ final class WatchCache {
   private boolean saveQueued;
   private boolean closed;
   private final List<String> unanswered = new ArrayList<>(); // why, since a node last answered
-  private ScheduledFuture<?> reopen;
+  private long brokenSinceNanos; // when the first of the failures in a row happened
+  private CompletableFuture<Integer> reopen; // the wait before the next stream, see streamBroken
   private ScheduledFuture<?> probe;
   private ScheduledFuture<?> stalenessCheck;
 
@@ -180,7 +181,10 @@ final class WatchCache {
   void shutdown() {
     closed = true;
     cancel(probe);
-    cancel(reopen);
+    if (reopen != null) {
+      reopen.cancel(false);
+      reopen = null;
+    }
     cancel(stalenessCheck);
     // What the live stream held was confirmed until now. Without this, services that were live
     // keep the confirmation time of an older break (or 0, the machine's boot in nanoTime terms),
@@ -319,7 +323,7 @@ final class WatchCache {
       request.addTargets(
           WatchTarget.newBuilder().setService(followed.service).setFromRevision(from));
     }
-    DiscoveryServiceGrpc.newStub(nodes.channel(streamNode))
+    DiscoveryServiceGrpc.newStub(nodes.channelToTry(streamNode))
         .watch(request.build(), observer(streamGeneration));
     if (stalenessCheck == null && options.maxStaleness().isPresent()) {
       stalenessCheck =
@@ -397,6 +401,14 @@ final class WatchCache {
       return;
     }
     connected = true;
+    if (failures > 0) {
+      log.log(
+          System.Logger.Level.INFO,
+          "watch stream to {0} answers, after {1} failures in {2} ms",
+          nodes.node(streamNode),
+          failures,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - brokenSinceNanos));
+    }
     failures = 0;
     unanswered.clear();
     for (FollowedService followed : services.values()) {
@@ -417,18 +429,31 @@ final class WatchCache {
       markUnconfirmed(confirmedUntilNanos);
     }
     endStream();
-    failures++;
+    if (failures++ == 0) {
+      brokenSinceNanos = System.nanoTime();
+    }
     revisionCheckDue = true;
     reportUnavailableWhereNothingIsHeld(reason);
-    streamNode = (streamNode + 1) % nodes.size();
+    int next = (streamNode + 1) % nodes.size();
     long delay = backoff.delayNanos(failures);
     log.log(
         failures == 1 ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
-        "{0}; serving cached endpoints, reconnecting to {1} in {2} ms",
+        "{0}; serving cached endpoints, reconnecting to {1} in {2} ms (attempt {3})",
         reason,
-        nodes.node(streamNode),
-        TimeUnit.NANOSECONDS.toMillis(delay));
-    reopen = threads.control.schedule(this::open, delay, TimeUnit.NANOSECONDS);
+        nodes.node(next),
+        TimeUnit.NANOSECONDS.toMillis(delay),
+        failures);
+    // Sooner to a node whose connection comes back meanwhile: see RegistryNodes.reconnectWait.
+    CompletableFuture<Integer> wait = nodes.reconnectWait(next, delay, threads.control);
+    reopen = wait;
+    wait.thenAcceptAsync(
+        node -> {
+          if (reopen == wait) { // else: shut down meanwhile
+            streamNode = node;
+            open();
+          }
+        },
+        threads.control);
   }
 
   /**
@@ -489,8 +514,8 @@ final class WatchCache {
     CompletableFuture<List<ServiceSummary>> answer =
         checkRevisions
             ? NodeProbes.revisions(
-                nodes.channel(streamNode), options.namespace(), options.callTimeout())
-            : NodeProbes.alive(nodes.channel(streamNode), options.callTimeout());
+                nodes.channelToTry(streamNode), options.namespace(), options.callTimeout())
+            : NodeProbes.alive(nodes.channelToTry(streamNode), options.callTimeout());
     answer.whenCompleteAsync(
         (summaries, failure) -> {
           if (streamGeneration != generation || closed) {
