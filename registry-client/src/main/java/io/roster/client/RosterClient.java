@@ -60,7 +60,9 @@ public interface RosterClient extends AutoCloseable {
   /**
    * Follows {@code service}: {@code listener} gets what the client holds now (if anything), then
    * every change, in revision order, until the subscription is closed. Does not block: with no
-   * registry node reachable, the listener is called once one answers.
+   * registry node reachable, the listener is called once one answers, and told why it waits ({@link
+   * ServiceListener#onStale}) once every node has failed while the client holds nothing of the
+   * service.
    *
    * @throws RosterException RESOURCE_EXHAUSTED past 256 services; CLOSED after {@link #close()}
    */

@@ -283,7 +283,11 @@ public final class RosterClientOptions {
       return this;
     }
 
-    /** Reconnection backoff: {@code initial}, doubling after each failure, at most {@code max}. */
+    /**
+     * Reconnection backoff: {@code initial}, doubling after each failure, at most {@code max}. The
+     * KeepAlive stream, and registering again, also stop doubling at half the shortest heartbeat
+     * interval, so leases are renewed within a third of their TTL of a node answering again.
+     */
     public Builder keepAliveBackoff(Duration initial, Duration max) {
       this.keepAliveBackoffInitial = Objects.requireNonNull(initial, "initial");
       this.keepAliveBackoffMax = Objects.requireNonNull(max, "max");

@@ -12,9 +12,11 @@ public interface ServiceListener {
   void onUpdate(ServiceEndpoints endpoints);
 
   /**
-   * No registry node has answered for longer than the configured maximum staleness, so the client
-   * stops serving these endpoints (never called with the default, which never drops them). {@link
-   * #onUpdate} follows once a node answers again.
+   * The client has no endpoints to give: no registry node has answered for longer than the
+   * configured maximum staleness, so it stops serving the ones it holds (never, with the default,
+   * which never drops them); or it holds none of this service yet and every node failed in a row
+   * (the error names what each said). Called once until the next update: {@link #onUpdate} follows
+   * once a node answers again.
    */
   default void onStale(RosterException error) {}
 }

@@ -2,9 +2,11 @@ package io.roster.client;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.roster.testing.FreePorts;
 import io.roster.testing.Instances;
 import io.roster.testing.RosterCluster;
 import io.roster.v1.DeregisterRequest;
@@ -138,6 +140,50 @@ class RosterClientIT {
 
   @Test
   @Order(3)
+  void aSnapshotFileWrittenByACleanCloseLoadsWithItsTrueAge() {
+    Path file = dir.resolve("clean-close.bin");
+    try (RosterClient registrar = RosterClient.create(options(0, 1, 2))) {
+      Registration registration = registrar.register(instance("archive"));
+      List<String> expected = List.of(registration.instanceId());
+      RosterClient client =
+          RosterClient.create(options(1, 2, 0).toBuilder().snapshotFile(file).build());
+      try {
+        await("live endpoints")
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> {
+                  ServiceEndpoints now = client.discover("archive");
+                  return now.isLive() && ids(now).equals(expected);
+                });
+      } finally {
+        client.close(); // while its watch stream is live: the endpoints are confirmed until now
+      }
+      long closedNanos = System.nanoTime();
+
+      // Nothing listens where this client looks for the registry, so it serves the file as it is.
+      RosterClientOptions offline =
+          RosterClientOptions.local()
+              .nodes("127.0.0.1:" + FreePorts.next())
+              .snapshotFile(file)
+              .maxStaleness(Duration.ofSeconds(30))
+              .shutdownHook(false)
+              .build();
+      try (RosterClient restarted = RosterClient.create(offline)) {
+        ServiceEndpoints fromFile = restarted.discover("archive");
+        long sinceCloseMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closedNanos);
+        assertEquals(expected, ids(fromFile));
+        assertFalse(fromFile.isLive());
+        // The file keeps wall-clock milliseconds: allow their rounding and a little clock jitter.
+        assertTrue(
+            fromFile.age().toMillis() <= sinceCloseMillis + 100,
+            "age " + fromFile.age() + ", closed " + sinceCloseMillis + " ms ago");
+      }
+      registration.close();
+    }
+  }
+
+  @Test
+  @Order(4)
   void aRegistrationReplacedByAnotherProcessIsLostAndLeftAlone() {
     try (RosterClient client = RosterClient.create(options(0, 1, 2));
         RawWatch witness = RawWatch.on(cluster.node(1), "twin")) {
@@ -178,7 +224,7 @@ class RosterClientIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void registrationSurvivesTheKillOfTheNodeItsStreamIsOnWithoutBeingEvicted() {
     try (RosterClient client = RosterClient.create(options(0, 1, 2));
         RawWatch witness = RawWatch.on(cluster.node(1), "survivor")) {
@@ -212,7 +258,7 @@ class RosterClientIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void watchCacheFollowsChangesAndResumesOnAnotherNodeWhenItsNodeIsKilled() {
     restartNode(0);
     try (RosterClient registrar = RosterClient.create(options(2, 0, 1));
@@ -249,7 +295,7 @@ class RosterClientIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void whenEveryNodeIsDownTheCacheServesTheLastEndpointsWithTheirAge() {
     Path file = dir.resolve("snapshot.bin");
     RosterClientOptions withFile = options(0, 2, 1).toBuilder().snapshotFile(file).build();

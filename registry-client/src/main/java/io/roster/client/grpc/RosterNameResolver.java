@@ -70,8 +70,10 @@ final class RosterNameResolver extends NameResolver {
 
                 @Override
                 public void onStale(RosterException error) {
-                  context.execute(
-                      () -> fail(Status.UNAVAILABLE.withDescription(error.getMessage())));
+                  // Too stale, or nothing held and no node answers: calls (but wait-for-ready
+                  // ones) fail with this reason rather than waiting for their deadline.
+                  Status status = Status.UNAVAILABLE.withDescription(withoutCode(error));
+                  context.execute(() -> fail(status));
                 }
               });
     } catch (RosterException e) {
@@ -113,6 +115,13 @@ final class RosterNameResolver extends NameResolver {
     if (!shutdown) {
       listener.onError(status);
     }
+  }
+
+  /** The message of {@code error} without the code it starts with: the status carries it. */
+  private static String withoutCode(RosterException error) {
+    String prefix = error.code() + ": ";
+    String message = error.getMessage();
+    return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
   }
 
   /** The endpoints that may take new calls, with their weight and zone. */

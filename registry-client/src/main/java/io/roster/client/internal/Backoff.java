@@ -26,12 +26,21 @@ final class Backoff {
 
   /** The wait after {@code failures} failures in a row (1 for the first). */
   long delayNanos(int failures) {
+    return delayNanos(failures, maxNanos);
+  }
+
+  /**
+   * The wait after {@code failures} failures in a row, the doubling stopping at {@code capNanos} if
+   * that is below the configured maximum; the jitter still spreads it.
+   */
+  long delayNanos(int failures, long capNanos) {
+    long max = Math.max(1, Math.min(maxNanos, capNanos));
     int doublings = Math.min(Math.max(failures, 1) - 1, 30);
-    long base = initialNanos;
-    for (int i = 0; i < doublings && base < maxNanos; i++) {
+    long base = Math.min(initialNanos, max);
+    for (int i = 0; i < doublings && base < max; i++) {
       base *= 2;
     }
-    base = Math.min(base, maxNanos);
+    base = Math.min(base, max);
     double spread = 1 + jitter * (2 * random.nextDouble() - 1);
     return (long) (base * spread);
   }

@@ -78,7 +78,8 @@ final class LeaseKeeper {
   private int streamNode;
   private int generation; // of the current stream: callbacks of older ones are ignored
   private int failures; // streams broken in a row, for the backoff
-  private ScheduledFuture<?> reconnect;
+  private long brokenSinceNanos; // when the first of those broke
+  private CompletableFuture<Integer> reconnect; // the wait before the next stream, see streamBroken
   private ScheduledFuture<?> ticker;
 
   LeaseKeeper(
@@ -184,6 +185,7 @@ final class LeaseKeeper {
     }
     if (reconnect != null) {
       reconnect.cancel(false);
+      reconnect = null; // a wait that ended just before is ignored too (see streamBroken)
     }
     endStream();
   }
@@ -255,7 +257,7 @@ final class LeaseKeeper {
     }
     int streamGeneration = ++generation;
     stream =
-        RegistryServiceGrpc.newStub(nodes.channel(streamNode))
+        RegistryServiceGrpc.newStub(nodes.channelToTry(streamNode))
             .keepAlive(observer(streamGeneration));
     long now = System.nanoTime();
     for (LeasedRegistration registration : byLease.values()) {
@@ -291,7 +293,15 @@ final class LeaseKeeper {
     if (streamGeneration != generation) {
       return;
     }
-    failures = 0;
+    if (failures > 0) {
+      log.log(
+          System.Logger.Level.INFO,
+          "keepalive stream to {0} answers, after {1} broken streams in {2} ms",
+          nodes.node(streamNode),
+          failures,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - brokenSinceNanos));
+      failures = 0;
+    }
     LeasedRegistration registration = byLease.get(answer.getLeaseId());
     if (registration == null) {
       return; // closed meanwhile
@@ -339,22 +349,50 @@ final class LeaseKeeper {
     streamBroken(reason);
   }
 
-  /** Ends the stream and reconnects to the next node after the backoff. */
+  /**
+   * Ends the stream and reconnects to the next node after the backoff, or sooner to a node whose
+   * connection comes back meanwhile (see {@link RegistryNodes#reconnectWait}).
+   */
   private void streamBroken(String reason) {
     endStream();
-    failures++;
-    streamNode = (streamNode + 1) % nodes.size();
+    if (failures++ == 0) {
+      brokenSinceNanos = System.nanoTime();
+    }
+    int next = (streamNode + 1) % nodes.size();
     for (LeasedRegistration registration : byLease.values()) {
       registration.moveTo(RegistrationState.RECONNECTING, reason);
     }
-    long delay = backoff.delayNanos(failures);
+    long delay = retryDelayNanos(failures);
     log.log(
         failures == 1 ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
-        "{0}; reconnecting to {1} in {2} ms",
+        "{0}; reconnecting to {1} in {2} ms (attempt {3})",
         reason,
-        nodes.node(streamNode),
-        TimeUnit.NANOSECONDS.toMillis(delay));
-    reconnect = threads.control.schedule(this::connect, delay, TimeUnit.NANOSECONDS);
+        nodes.node(next),
+        TimeUnit.NANOSECONDS.toMillis(delay),
+        failures);
+    CompletableFuture<Integer> wait = nodes.reconnectWait(next, delay, threads.control);
+    reconnect = wait;
+    wait.thenAcceptAsync(
+        node -> {
+          if (reconnect == wait) { // else: shut down, or superseded meanwhile
+            streamNode = node;
+            connect();
+          }
+        },
+        threads.control);
+  }
+
+  /**
+   * The backoff, its doubling stopped at half the shortest heartbeat interval (a sixth of the TTL):
+   * once a node answers again, every lease is renewed, or registered again, within a third of its
+   * TTL, however long the outage was.
+   */
+  private long retryDelayNanos(int failuresInARow) {
+    long shortestIntervalNanos = Long.MAX_VALUE;
+    for (LeasedRegistration registration : byLease.values()) {
+      shortestIntervalNanos = Math.min(shortestIntervalNanos, registration.intervalNanos);
+    }
+    return backoff.delayNanos(failuresInARow, shortestIntervalNanos / 2);
   }
 
   private void endStream() {
@@ -387,6 +425,13 @@ final class LeaseKeeper {
                 return;
               }
               if (failure == null) {
+                if (registration.registerFailures > 0) {
+                  log.log(
+                      System.Logger.Level.INFO,
+                      "{0} registered again after {1} failed attempts",
+                      registration,
+                      registration.registerFailures);
+                }
                 registration.registeringAgain = false;
                 registration.registerFailures = 0;
                 byLease.remove(registration.leaseId);
@@ -398,12 +443,22 @@ final class LeaseKeeper {
               RosterException error = Errors.toRoster(failure, "Register again");
               if (error.code() == RosterException.Code.UNAVAILABLE
                   || error.code() == RosterException.Code.DEADLINE_EXCEEDED) {
+                long delay = retryDelayNanos(++registration.registerFailures);
+                log.log(
+                    registration.registerFailures == 1
+                        ? System.Logger.Level.INFO
+                        : System.Logger.Level.DEBUG,
+                    "registering {0} again failed (attempt {1}), retrying in {2} ms: {3}",
+                    registration,
+                    registration.registerFailures,
+                    TimeUnit.NANOSECONDS.toMillis(delay),
+                    error.getMessage());
                 threads.control.schedule(
                     () -> {
                       registration.registeringAgain = false;
                       registerAgain(registration, error.getMessage());
                     },
-                    backoff.delayNanos(++registration.registerFailures),
+                    delay,
                     TimeUnit.NANOSECONDS);
               } else {
                 lose(registration, error.getMessage());

@@ -2,6 +2,7 @@ package io.roster.client.internal;
 
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
+import io.grpc.ConnectivityState;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -17,6 +18,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,10 +28,20 @@ import java.util.concurrent.TimeUnit;
  * <p>One configured address whose host is a DNS name resolving to several addresses stands for all
  * of them (resolved once, at creation; TLS still checks the name).
  *
- * <p>Threading: thread-safe. Channels are created under this object's monitor; {@link #preferred}
- * is a volatile hint.
+ * <p><b>Connect backoff.</b> grpc-java waits a backoff of its own before connecting again to an
+ * address that refused (1 s, growing 1.6 times per failure up to 2 min) and meanwhile fails calls
+ * at once without trying. After an outage of a minute, a node back on its feet would get no call
+ * for up to half a minute more. The client's own backoff (see {@link Backoff}) decides when a node
+ * is tried again, so every try resets grpc-java's: {@link #channelToTry} and {@link
+ * #reconnectWait}.
+ *
+ * <p>Threading: thread-safe. Channels, the reachability marks and the waiters are guarded by this
+ * object's monitor; {@link #preferred} is a volatile hint. Channel state callbacks run on gRPC
+ * threads.
  */
 final class RegistryNodes implements AutoCloseable {
+
+  private static final System.Logger log = System.getLogger(RegistryNodes.class.getName());
 
   /** A snapshot of a large service may exceed grpc-java's 4 MiB default. */
   private static final int MAX_MESSAGE_BYTES = 64 << 20;
@@ -52,10 +64,23 @@ final class RegistryNodes implements AutoCloseable {
   private final RosterClientOptions options;
   private volatile int preferred;
 
+  /** Per node: when its channel was first seen failing, in a row; 0 while not failing. */
+  private final long[] failingSinceNanos;
+
+  /** Per node: whether a state callback is registered on its channel. */
+  private final boolean[] watched;
+
+  /** Reconnect waits in progress, each completed with the first node that becomes READY. */
+  private final List<CompletableFuture<Integer>> readyWaiters = new ArrayList<>();
+
+  private boolean closed;
+
   RegistryNodes(RosterClientOptions options) {
     this.options = options;
     this.nodes = expand(options.nodes());
     this.channels = new ManagedChannel[nodes.size()];
+    this.failingSinceNanos = new long[nodes.size()];
+    this.watched = new boolean[nodes.size()];
   }
 
   int size() {
@@ -71,7 +96,122 @@ final class RegistryNodes implements AutoCloseable {
     return preferred;
   }
 
-  synchronized Channel channel(int index) {
+  /**
+   * The channel to node {@code index} for a call or stream about to be made: if it is failing, it
+   * connects again now rather than after grpc-java's backoff. A channel that failed stays failing
+   * until a connection succeeds, so the call made right after this still fails at once; the
+   * connection it started serves the next try (and {@link #reconnectWait} waits for it).
+   */
+  synchronized Channel channelToTry(int index) {
+    ManagedChannel channel = channel(index);
+    ConnectivityState state = channel.getState(false);
+    if (state == ConnectivityState.TRANSIENT_FAILURE) {
+      connectAgain(index, channel);
+    } else if (state == ConnectivityState.READY) {
+      connected(index);
+    }
+    return channel;
+  }
+
+  /**
+   * The wait before a stream is opened again, on the node it completes with: {@code next} after
+   * {@code delayNanos}, unless the channel of a node that was failing becomes READY first (then
+   * that node, at once). Every failing channel connects again now, so a node that came back during
+   * the outage is found within one wait of the client's backoff, whatever grpc-java's has grown to.
+   * Channels that are READY already do not cut the wait short: a node that keeps ending streams is
+   * not called in a loop.
+   *
+   * @param timer where the wait runs out (the client's control thread)
+   */
+  synchronized CompletableFuture<Integer> reconnectWait(
+      int next, long delayNanos, ScheduledExecutorService timer) {
+    CompletableFuture<Integer> wait = new CompletableFuture<>();
+    boolean anyFailing = false;
+    for (int i = 0; i < nodes.size(); i++) {
+      if (channels[i] != null
+          && channels[i].getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+        connectAgain(i, channels[i]);
+        watch(i, ConnectivityState.TRANSIENT_FAILURE);
+        anyFailing = true;
+      }
+    }
+    if (anyFailing) {
+      readyWaiters.add(wait);
+    }
+    timer.schedule(() -> wait.complete(next), delayNanos, TimeUnit.NANOSECONDS);
+    wait.whenComplete(
+        (index, failure) -> {
+          synchronized (this) {
+            readyWaiters.remove(wait);
+          }
+        });
+    return wait;
+  }
+
+  /** Resets the connect backoff of a failing channel; logs once per failing spell of the node. */
+  private void connectAgain(int index, ManagedChannel channel) {
+    long now = System.nanoTime();
+    if (failingSinceNanos[index] == 0) {
+      failingSinceNanos[index] = now;
+      log.log(
+          System.Logger.Level.INFO,
+          "node {0} is unreachable; connecting to it again at each of the client''s retries",
+          nodes.get(index));
+    } else {
+      log.log(
+          System.Logger.Level.DEBUG,
+          "connecting again to node {0}, unreachable for {1} ms",
+          nodes.get(index),
+          TimeUnit.NANOSECONDS.toMillis(now - failingSinceNanos[index]));
+    }
+    channel.resetConnectBackoff();
+  }
+
+  private void connected(int index) {
+    if (failingSinceNanos[index] != 0) {
+      log.log(
+          System.Logger.Level.INFO,
+          "node {0} is reachable again after {1} ms",
+          nodes.get(index),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failingSinceNanos[index]));
+      failingSinceNanos[index] = 0;
+    }
+  }
+
+  /**
+   * One state callback per channel at a time, however many waits are in progress. {@code seen} is
+   * the state last looked at: if the channel has left it meanwhile, the callback comes at once.
+   */
+  private void watch(int index, ConnectivityState seen) {
+    if (watched[index]) {
+      return;
+    }
+    watched[index] = true;
+    channels[index].notifyWhenStateChanged(seen, () -> stateChanged(index));
+  }
+
+  private void stateChanged(int index) {
+    List<CompletableFuture<Integer>> ready = List.of();
+    synchronized (this) {
+      watched[index] = false;
+      if (closed) {
+        return;
+      }
+      ConnectivityState state = channels[index].getState(false);
+      if (state == ConnectivityState.READY) {
+        connected(index);
+        ready = List.copyOf(readyWaiters);
+      } else if (!readyWaiters.isEmpty() && state != ConnectivityState.SHUTDOWN) {
+        watch(index, state);
+      }
+    }
+    for (CompletableFuture<Integer> wait : ready) {
+      wait.complete(index); // off the monitor: completing runs the waiter's removal
+    }
+  }
+
+  /** The channel to node {@code index}, created on first use. */
+  synchronized ManagedChannel channel(int index) {
     if (channels[index] == null) {
       Node node = nodes.get(index);
       channels[index] =
@@ -142,7 +282,7 @@ final class RegistryNodes implements AutoCloseable {
           }
         };
     try {
-      rpc.start(channel(index), options.callTimeout().toMillis(), observer);
+      rpc.start(channelToTry(index), options.callTimeout().toMillis(), observer);
     } catch (RuntimeException e) {
       result.completeExceptionally(Errors.toRoster(e, doing));
     }
@@ -197,6 +337,7 @@ final class RegistryNodes implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    closed = true;
     for (ManagedChannel channel : channels) {
       if (channel != null) {
         channel.shutdownNow();

@@ -81,7 +81,9 @@ final class WatchCache {
   private boolean restartQueued;
   private boolean saveQueued;
   private boolean closed;
-  private ScheduledFuture<?> reopen;
+  private final List<String> unanswered = new ArrayList<>(); // why, since a node last answered
+  private long brokenSinceNanos; // when the first of the failures in a row happened
+  private CompletableFuture<Integer> reopen; // the wait before the next stream, see streamBroken
   private ScheduledFuture<?> probe;
   private ScheduledFuture<?> stalenessCheck;
 
@@ -179,10 +181,17 @@ final class WatchCache {
   void shutdown() {
     closed = true;
     cancel(probe);
-    cancel(reopen);
+    if (reopen != null) {
+      reopen.cancel(false);
+      reopen = null;
+    }
     cancel(stalenessCheck);
+    // What the live stream held was confirmed until now. Without this, services that were live
+    // keep the confirmation time of an older break (or 0, the machine's boot in nanoTime terms),
+    // and
+    // the file saved next says they are that old.
+    markUnconfirmed(System.nanoTime());
     endStream();
-    connected = false;
   }
 
   /** Saves the snapshot file now, on the calling thread. */
@@ -317,7 +326,7 @@ final class WatchCache {
               .setFromRevision(from)
               .setIncarnation(from == 0 ? 0 : followed.state.incarnation()));
     }
-    DiscoveryServiceGrpc.newStub(nodes.channel(streamNode))
+    DiscoveryServiceGrpc.newStub(nodes.channelToTry(streamNode))
         .watch(request.build(), observer(streamGeneration));
     if (stalenessCheck == null && options.maxStaleness().isPresent()) {
       stalenessCheck =
@@ -409,7 +418,16 @@ final class WatchCache {
       return;
     }
     connected = true;
+    if (failures > 0) {
+      log.log(
+          System.Logger.Level.INFO,
+          "watch stream to {0} answers, after {1} failures in {2} ms",
+          nodes.node(streamNode),
+          failures,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - brokenSinceNanos));
+    }
     failures = 0;
+    unanswered.clear();
     for (FollowedService followed : services.values()) {
       if (followed.resumed) {
         followed.synced = true; // resumed from its revision: the node sends only what is new
@@ -428,17 +446,59 @@ final class WatchCache {
       markUnconfirmed(confirmedUntilNanos);
     }
     endStream();
-    failures++;
+    if (failures++ == 0) {
+      brokenSinceNanos = System.nanoTime();
+    }
     revisionCheckDue = true;
-    streamNode = (streamNode + 1) % nodes.size();
+    reportUnavailableWhereNothingIsHeld(reason);
+    int next = (streamNode + 1) % nodes.size();
     long delay = backoff.delayNanos(failures);
     log.log(
         failures == 1 ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
-        "{0}; serving cached endpoints, reconnecting to {1} in {2} ms",
+        "{0}; serving cached endpoints, reconnecting to {1} in {2} ms (attempt {3})",
         reason,
-        nodes.node(streamNode),
-        TimeUnit.NANOSECONDS.toMillis(delay));
-    reopen = threads.control.schedule(this::open, delay, TimeUnit.NANOSECONDS);
+        nodes.node(next),
+        TimeUnit.NANOSECONDS.toMillis(delay),
+        failures);
+    // Sooner to a node whose connection comes back meanwhile: see RegistryNodes.reconnectWait.
+    CompletableFuture<Integer> wait = nodes.reconnectWait(next, delay, threads.control);
+    reopen = wait;
+    wait.thenAcceptAsync(
+        node -> {
+          if (reopen == wait) { // else: shut down meanwhile
+            streamNode = node;
+            open();
+          }
+        },
+        threads.control);
+  }
+
+  /**
+   * Once every node has failed in a row, tells the listeners of services the client holds nothing
+   * of yet why they wait, once per service until it gets an update. Without it they would wait
+   * silently, and a grpc-java channel on such a service would fail its calls with nothing but a
+   * deadline.
+   */
+  private void reportUnavailableWhereNothingIsHeld(String reason) {
+    unanswered.add(reason);
+    if (unanswered.size() > nodes.size()) {
+      unanswered.remove(0);
+    }
+    if (unanswered.size() < nodes.size()) {
+      return;
+    }
+    for (FollowedService followed : services.values()) {
+      if (followed.current == null) {
+        followed.reportStale(
+            new RosterException(
+                RosterException.Code.UNAVAILABLE,
+                "no registry node answered the watch of "
+                    + followed.service
+                    + ", retrying ("
+                    + String.join("; ", unanswered)
+                    + ")"));
+      }
+    }
   }
 
   /** The services live until now become stale from {@code confirmedUntilNanos}. */
@@ -471,8 +531,8 @@ final class WatchCache {
     CompletableFuture<List<ServiceSummary>> answer =
         checkRevisions
             ? NodeProbes.revisions(
-                nodes.channel(streamNode), options.namespace(), options.callTimeout())
-            : NodeProbes.alive(nodes.channel(streamNode), options.callTimeout());
+                nodes.channelToTry(streamNode), options.namespace(), options.callTimeout())
+            : NodeProbes.alive(nodes.channelToTry(streamNode), options.callTimeout());
     answer.whenCompleteAsync(
         (summaries, failure) -> {
           if (streamGeneration != generation || closed) {

@@ -28,6 +28,24 @@ class BackoffTest {
   }
 
   @Test
+  void aLowerCapStopsTheDoublingThereAndKeepsTheJitter() {
+    Backoff backoff =
+        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(3), 0.2, new SplittableRandom(5));
+    long capNanos = TimeUnit.MILLISECONDS.toNanos(1500);
+    boolean spread = false;
+    for (int failures = 5; failures < 40; failures++) {
+      long nanos = backoff.delayNanos(failures, capNanos);
+      assertTrue(nanos >= capNanos * 0.8 && nanos <= capNanos * 1.2, nanos + " ns");
+      spread |= nanos != capNanos;
+    }
+    assertTrue(spread, "jittered");
+    Backoff exact =
+        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(3), 0, new SplittableRandom(5));
+    assertEquals(TimeUnit.SECONDS.toNanos(3), exact.delayNanos(9, Long.MAX_VALUE));
+    assertEquals(TimeUnit.MILLISECONDS.toNanos(50), exact.delayNanos(1, 50_000_000L));
+  }
+
+  @Test
   void withoutJitterTheWaitIsExact() {
     Backoff backoff =
         new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1), 0, new SplittableRandom(3));
