@@ -77,7 +77,7 @@ final class PropagationPhase implements Phase {
                 .addTargets(WatchTarget.newBuilder().setService(SERVICE))
                 .build(),
             watch);
-    Timing timing = new Timing();
+    Timing timing = new Timing(PROBES);
     Progress.Rate background = new Progress.Rate(context.background().active());
     context
         .progress()
@@ -165,7 +165,7 @@ final class PropagationPhase implements Phase {
     BenchConfig config = context.config();
     SplittableRandom random = context.newRandom();
     long endNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(durationMillis);
-    boolean[] draining = new boolean[probes.size()];
+    boolean[] draining = timing.draining;
     for (long k = 0;
         k < config.propagationChanges()
             && System.nanoTime() < endNanos
@@ -204,13 +204,28 @@ final class PropagationPhase implements Phase {
     }
   }
 
-  /** What {@link #timeChanges} measured. */
+  /**
+   * What {@link #timeChanges} measured, and the probes' statuses as it left them: a second call
+   * with the same probes must go on from there, since setting a status a probe already has changes
+   * nothing, and no event would ever come.
+   */
   static final class Timing {
+    final boolean[] draining;
     final AtomicLong changes = new AtomicLong();
     final Latencies latencies = new Latencies();
     final Latencies writes = new Latencies();
     long missed;
     long failedWrites;
+
+    /** For {@code probes} probes, all UP. */
+    Timing(int probes) {
+      this.draining = new boolean[probes];
+    }
+
+    /** Goes on with the probes' statuses where {@code earlier} left them. */
+    Timing(Timing earlier) {
+      this.draining = earlier.draining;
+    }
 
     void reportProblems(PhaseResult result) {
       if (missed > 0) {

@@ -74,8 +74,8 @@ final class SlowWatchersPhase implements Phase {
             churned,
             CHURN_PER_SECOND,
             2 * duration + PAUSED_OPEN_BOUND_MILLIS + STALL_SETTLE_MILLIS);
-    PropagationPhase.Timing alone = new PropagationPhase.Timing();
-    PropagationPhase.Timing withPaused = new PropagationPhase.Timing();
+    PropagationPhase.Timing alone = new PropagationPhase.Timing(PROBES);
+    PropagationPhase.Timing withPaused = new PropagationPhase.Timing(alone);
     PausedWatchers paused = null;
     long lostBefore = context.background().notActive();
     long lapsesBefore = context.startGaps();
