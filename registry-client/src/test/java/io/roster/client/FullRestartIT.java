@@ -5,13 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.roster.client.grpc.CountingServer;
+import io.roster.client.grpc.RosterNameResolverProvider;
 import io.roster.testing.NodeProcess;
 import io.roster.testing.RosterCluster;
+import io.roster.testing.TcpRelay;
 import io.roster.v1.ClusterServiceGrpc;
 import io.roster.v1.ClusterStatusRequest;
 import io.roster.v1.DiscoverRequest;
 import io.roster.v1.DiscoveryServiceGrpc;
 import io.roster.v1.Instance;
+import io.roster.v1.RegisterRequest;
+import io.roster.v1.RegistryServiceGrpc;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,6 +147,122 @@ class FullRestartIT {
         registrations.forEach(Registration::close);
       }
     }
+  }
+
+  /**
+   * Ghost endpoints: a client follows a service whose instances all die while every node is down;
+   * the new registry gets other instances of that service and has reached the very revision the
+   * client holds when the client resumes (its path to node 0 comes back only then). The client, and
+   * a {@code roster:///} channel on it, must hold exactly the new instances. Before incarnations
+   * the node answered the resume with nothing, and the client served the dead instances as live for
+   * good; the channel called them and never the new ones.
+   */
+  @Test
+  void aFollowedServiceHoldsExactlyTheNewRegistrysInstancesAfterAFullRestart() {
+    try (RosterCluster cluster = RosterCluster.start(3);
+        TcpRelay path = TcpRelay.to(cluster.node(0).host(), cluster.node(0).apiPort());
+        CountingServer old = new CountingServer();
+        CountingServer replacement = new CountingServer()) {
+      RosterClientOptions options =
+          RosterClientOptions.defaults()
+              .nodes(path.address())
+              .leaseTtl(LEASE_TTL)
+              .shutdownHook(false)
+              .build();
+      try (RosterClient client = RosterClient.create(options)) {
+        long held = 0;
+        for (int i = 0; i < 3; i++) {
+          held = registerForAnHour(cluster.node(1), "old-" + i, old.port);
+        }
+        long heldRevision = held;
+        await("the client holds the old instances, at the revision of the last registration")
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    ids(client.discover(REPLACED)).equals(List.of("old-0", "old-1", "old-2"))
+                        && client.discover(REPLACED).revision() == heldRevision);
+        ManagedChannel channel =
+            ManagedChannelBuilder.forTarget("roster:///" + REPLACED)
+                .setNameResolverArg(RosterNameResolverProvider.CLIENT, client)
+                .usePlaintext()
+                .build();
+        try {
+          await("the channel calls the old instances")
+              .atMost(Duration.ofSeconds(20))
+              .ignoreExceptions()
+              .until(() -> check(channel) && old.calls.get() > 0);
+
+          path.cut();
+          for (NodeProcess node : cluster.nodes()) {
+            node.kill();
+          }
+          old.stop(); // their process died during the outage
+          cluster.nodes().forEach(NodeProcess::start);
+          cluster.awaitFormed(3);
+          long revision = 0;
+          for (int i = 0; i < 3; i++) {
+            revision = registerForAnHour(cluster.node(1), "new-" + i, replacement.port);
+          }
+          assertEquals(held, revision, "the new registry reached the revision the client holds");
+          long reached = revision;
+          await("node 0's view holds the new instances")
+              .atMost(Duration.ofSeconds(10))
+              .until(
+                  () ->
+                      DiscoveryServiceGrpc.newBlockingStub(cluster.node(0).channel())
+                              .withDeadlineAfter(2, TimeUnit.SECONDS)
+                              .discover(DiscoverRequest.newBuilder().setService(REPLACED).build())
+                              .getRevision()
+                          == reached);
+          path.restore();
+
+          await("the client holds exactly the new instances")
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () -> ids(client.discover(REPLACED)).equals(List.of("new-0", "new-1", "new-2")));
+          await("the channel calls the new instances")
+              .atMost(Duration.ofSeconds(30))
+              .ignoreExceptions()
+              .until(
+                  () -> {
+                    check(channel);
+                    return replacement.calls.get() > 0;
+                  });
+        } finally {
+          channel.shutdownNow();
+        }
+      }
+    }
+  }
+
+  private static final String REPLACED = "replaced";
+
+  /** Registers an instance of {@link #REPLACED} with a 1 h lease; returns the new revision. */
+  private static long registerForAnHour(NodeProcess node, String id, int port) {
+    return RegistryServiceGrpc.newBlockingStub(node.channel())
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .register(
+            RegisterRequest.newBuilder()
+                .setInstance(
+                    Instance.newBuilder()
+                        .setService(REPLACED)
+                        .setInstanceId(id)
+                        .setHost("127.0.0.1")
+                        .setPort(port))
+                .setLeaseTtl(com.google.protobuf.Duration.newBuilder().setSeconds(3600))
+                .build())
+        .getRevision();
+  }
+
+  private static List<String> ids(ServiceEndpoints endpoints) {
+    return endpoints.healthy().stream().map(ServiceInstance::instanceId).sorted().toList();
+  }
+
+  private static boolean check(ManagedChannel channel) {
+    HealthGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(2, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance());
+    return true;
   }
 
   /**

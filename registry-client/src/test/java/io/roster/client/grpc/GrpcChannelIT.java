@@ -5,36 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Durations;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.roster.client.HealthState;
 import io.roster.client.Registration;
 import io.roster.client.RosterClient;
 import io.roster.client.RosterClientOptions;
-import io.roster.client.ServiceInstance;
-import io.roster.testing.FreePorts;
 import io.roster.testing.RosterCluster;
 import io.roster.v1.Instance;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegistryServiceGrpc;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -89,7 +74,7 @@ class GrpcChannelIT {
     }
     for (CountingServer server : new CountingServer[] {light, heavy, silent}) {
       if (server != null) {
-        server.server.shutdownNow();
+        server.close();
       }
     }
     if (cluster != null) {
@@ -100,8 +85,8 @@ class GrpcChannelIT {
   @Test
   @Order(1)
   void callsGoOnlyToHealthyInstancesInProportionToTheirWeights() {
-    lightRegistration = client.register(light.instance(100));
-    heavyRegistration = client.register(heavy.instance(300));
+    lightRegistration = client.register(light.instance(SERVICE, 100));
+    heavyRegistration = client.register(heavy.instance(SERVICE, 300));
     // Registered by a process that never heartbeats: unhealthy one second later.
     RegistryServiceGrpc.newBlockingStub(cluster.node(0).channel())
         .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -202,44 +187,6 @@ class GrpcChannelIT {
   private static void resetCounts() {
     for (CountingServer server : List.of(light, heavy, silent)) {
       server.calls.set(0);
-    }
-  }
-
-  /** A grpc-java server on a free loopback port serving grpc.health.v1, counting its calls. */
-  private static final class CountingServer {
-    final int port = FreePorts.next();
-    final AtomicInteger calls = new AtomicInteger();
-    final Server server;
-
-    CountingServer() {
-      ServerInterceptor counting =
-          new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(
-                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-              calls.incrementAndGet();
-              return next.startCall(call, headers);
-            }
-          };
-      try {
-        server =
-            NettyServerBuilder.forAddress(
-                    new InetSocketAddress("127.0.0.1", port), InsecureServerCredentials.create())
-                .addService(
-                    ServerInterceptors.intercept(
-                        new HealthStatusManager().getHealthService(), counting))
-                .build()
-                .start();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot start a test server on port " + port, e);
-      }
-    }
-
-    ServiceInstance instance(int weight) {
-      return ServiceInstance.builder(SERVICE, "127.0.0.1", port)
-          .instanceId("server-" + port)
-          .weight(weight)
-          .build();
     }
   }
 }
