@@ -305,6 +305,87 @@ class AnyLanguageIT {
     assertEquals(0, register.terminate(Duration.ofSeconds(20)), register.stderr());
   }
 
+  /**
+   * Every node dies at once and the registry starts again, empty, in a new incarnation; the same
+   * service gets other instances and reaches the very revision watchers hold. A Watch resumed over
+   * gRPC or HTTP with that revision and its incarnation, and the Node.js watcher, end up with
+   * exactly the new instances. Before incarnations, a resume from that revision was answered with
+   * nothing: watchers kept the dead instances as live for good.
+   */
+  @Test
+  @Order(7)
+  void afterEveryNodeRestartsWatchersHoldExactlyTheNewInstances() {
+    String service = "restarted";
+    for (String id : List.of("old-1", "old-2", "old-3")) {
+      registerForAnHour(node(0), service, id);
+    }
+    DiscoverResponse before = discoverAnswer(node(0), service);
+    NodeScript watcher =
+        startNode(List.of("watch.js", "--service", service), node(0), node(2), node(1));
+    awaitLine(watcher, "\"instances\":[\"old-1\",\"old-2\",\"old-3\"]");
+
+    for (NodeProcess node : cluster.nodes()) {
+      if (node.isAlive()) {
+        node.kill();
+      }
+    }
+    cluster.nodes().forEach(NodeProcess::start);
+    cluster.awaitFormed(3);
+    for (String id : List.of("new-1", "new-2", "new-3")) {
+      registerForAnHour(node(1), service, id);
+    }
+    DiscoverResponse after = discoverAnswer(node(2), service);
+    assertEquals(before.getRevision(), after.getRevision(), "the same revision, other instances");
+    assertTrue(
+        Long.compareUnsigned(after.getIncarnation(), before.getIncarnation()) > 0,
+        "a later incarnation: " + before.getIncarnation() + " then " + after.getIncarnation());
+
+    String resume =
+        String.format(
+            "{\"targets\": [{\"service\": \"%s\", \"fromRevision\": \"%d\","
+                + " \"incarnation\": \"%s\"}]}",
+            service, before.getRevision(), Long.toUnsignedString(before.getIncarnation()));
+    try (JsonHttp.Lines watch =
+        http.stream(url(node(0)), new HttpExamples.Example("/v1/watch", resume, true))) {
+      WatchResponse first = watch.next(PROPAGATION);
+      assertTrue(first.hasSnapshot() && first.getSnapshot().getReset(), first::toString);
+      assertEquals(List.of("new-1", "new-2", "new-3"), ids(first.getSnapshot().getInstancesList()));
+      assertEquals(after.getIncarnation(), first.getIncarnation());
+    }
+    await("the Node.js watcher holds exactly the new instances")
+        .atMost(PROPAGATION.multipliedBy(2))
+        .failFast(watcher.command() + " exited: " + watcher.stderr(), () -> !watcher.isAlive())
+        .until(
+            () -> {
+              List<String> lines = watcher.lines();
+              String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+              return last.contains("\"instances\":[\"new-1\",\"new-2\",\"new-3\"]")
+                  && last.contains(Long.toUnsignedString(after.getIncarnation()));
+            });
+    assertEquals(0, watcher.terminate(SCRIPT_BOUND), watcher.stderr());
+  }
+
+  private static void registerForAnHour(NodeProcess node, String service, String id) {
+    RegistryServiceGrpc.newBlockingStub(node.channel())
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .register(
+            RegisterRequest.newBuilder()
+                .setInstance(
+                    Instance.newBuilder()
+                        .setService(service)
+                        .setInstanceId(id)
+                        .setHost("10.0.0.9")
+                        .setPort(8080))
+                .setLeaseTtl(com.google.protobuf.Duration.newBuilder().setSeconds(3600))
+                .build());
+  }
+
+  private static DiscoverResponse discoverAnswer(NodeProcess node, String service) {
+    return DiscoveryServiceGrpc.newBlockingStub(node.channel())
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .discover(DiscoverRequest.newBuilder().setService(service).build());
+  }
+
   private static NodeProcess node(int index) {
     return cluster.node(index);
   }
