@@ -69,14 +69,7 @@ final class PropagationPhase implements Phase {
     int writer = 0;
     int watcher = context.cluster().size() - 1;
     List<RegisteredLease> probes = registerProbes(context, writer, SERVICE, "probe-", PROBES);
-    Watcher watch = new Watcher();
-    DiscoveryServiceGrpc.newStub(context.cluster().channel(watcher))
-        .watch(
-            WatchRequest.newBuilder()
-                .setNamespace(config.namespace())
-                .addTargets(WatchTarget.newBuilder().setService(SERVICE))
-                .build(),
-            watch);
+    Watcher watch = Watcher.follow(context, watcher, SERVICE);
     Timing timing = new Timing(PROBES);
     Progress.Rate background = new Progress.Rate(context.background().active());
     context
@@ -326,6 +319,20 @@ final class PropagationPhase implements Phase {
    * change in it (in a delta, or in a snapshot sent after a reset). Runs on the channel's thread.
    */
   static final class Watcher implements ClientResponseObserver<WatchRequest, WatchResponse> {
+
+    /** A watcher following {@code service} on target {@code node}. */
+    static Watcher follow(BenchContext context, int node, String service) {
+      Watcher watch = new Watcher();
+      DiscoveryServiceGrpc.newStub(context.cluster().channel(node))
+          .watch(
+              WatchRequest.newBuilder()
+                  .setNamespace(context.config().namespace())
+                  .addTargets(WatchTarget.newBuilder().setService(service))
+                  .build(),
+              watch);
+      return watch;
+    }
+
     final CountDownLatch snapshot = new CountDownLatch(1);
     final AtomicReference<Expected> expected = new AtomicReference<>();
     final AtomicReference<Status> closed = new AtomicReference<>();

@@ -1,8 +1,5 @@
 package io.roster.bench;
 
-import io.roster.v1.DiscoveryServiceGrpc;
-import io.roster.v1.WatchRequest;
-import io.roster.v1.WatchTarget;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -58,14 +55,7 @@ final class SlowWatchersPhase implements Phase {
         PropagationPhase.registerProbes(context, writer, SERVICE, "probe-", PROBES);
     List<RegisteredLease> churned =
         PropagationPhase.registerProbes(context, writer, SERVICE, "churned-", CHURNED);
-    PropagationPhase.Watcher watch = new PropagationPhase.Watcher();
-    DiscoveryServiceGrpc.newStub(context.cluster().channel(watcher))
-        .watch(
-            WatchRequest.newBuilder()
-                .setNamespace(config.namespace())
-                .addTargets(WatchTarget.newBuilder().setService(SERVICE))
-                .build(),
-            watch);
+    PropagationPhase.Watcher watch = PropagationPhase.Watcher.follow(context, watcher, SERVICE);
     long duration = config.phaseDurationMillis();
     StatusChurn churn =
         new StatusChurn(
