@@ -27,7 +27,7 @@ import java.util.Map;
  * every offer scheduled a drain that found the call not ready, and every overflow copied the whole
  * queue into the snapshots due: 1,000 streams that never read, following a service changing 500
  * times a second, put half a million tasks a second on the event loops the fast streams share, and
- * a fast watcher on the same node missed changes for seconds.
+ * the overflows' copies were the top of the node's profile (docs/benchmarks.md, "Slow watchers").
  *
  * <p>Threading: {@link #offer} and {@link #snapshotDue} run on hub (store) threads; everything that
  * writes to the call runs on the call's event loop ({@link #drain}). The queue and the flags are
