@@ -2,6 +2,7 @@ package io.roster.node.api;
 
 import io.grpc.stub.StreamObserver;
 import io.roster.node.domain.DiscoveryQuery;
+import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
@@ -43,6 +44,9 @@ final class DiscoverFixture implements AutoCloseable {
   /** {@link #REQUEST} as the node validates it. */
   static final DiscoveryQuery QUERY = new DiscoveryQuery(SERVICE, "", Map.of(), false, "");
 
+  /** A registry that lives and dies with the benchmark. */
+  private static final Incarnation INCARNATION = Incarnation.fixed(1);
+
   private final InMemoryRegistryStore store;
   private final LocalView view;
   private final DiscoveryGrpcService discovery;
@@ -52,7 +56,9 @@ final class DiscoverFixture implements AutoCloseable {
   private DiscoverFixture(InMemoryRegistryStore store, LocalView view) {
     this.store = store;
     this.view = view;
-    this.discovery = new DiscoveryGrpcService(view, new WatchHub(view), new OpenStreams(), 1024);
+    this.discovery =
+        new DiscoveryGrpcService(
+            view, INCARNATION, new WatchHub(view, INCARNATION), new OpenStreams(), 1024);
   }
 
   /** Registers {@code instances} instances and waits until the view holds them all. */
@@ -86,7 +92,7 @@ final class DiscoverFixture implements AutoCloseable {
 
   /** The answer built from the view from scratch, as the cache does on a miss (not encoded). */
   DiscoverResponse buildAnswer() {
-    return DiscoverAnswers.build(view.get(SERVICE), QUERY);
+    return DiscoverAnswers.build(view.get(SERVICE), QUERY, INCARNATION.current());
   }
 
   @Override
