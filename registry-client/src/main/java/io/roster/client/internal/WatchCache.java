@@ -188,8 +188,7 @@ final class WatchCache {
     cancel(stalenessCheck);
     // What the live stream held was confirmed until now. Without this, services that were live
     // keep the confirmation time of an older break (or 0, the machine's boot in nanoTime terms),
-    // and
-    // the file saved next says they are that old.
+    // and the file saved next says they are that old.
     markUnconfirmed(System.nanoTime());
     endStream();
   }

@@ -184,8 +184,7 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
   /** Answers {@code status}, trailers only, and drops the rest of the request. */
   private void fail(Status status) {
     failed = true;
-    RequestLog.refused("gRPC request", delegate.path() + ": " + status.getDescription());
-    answer(delegate, status);
+    refuse(delegate, status);
     // The gRPC server still holds the call it started, and the caller's deadline with it: told the
     // stream was cancelled, it lets go. Otherwise, once the deadline passed, it answered
     // DEADLINE_EXCEEDED on the response answered here, which threw, and grpc-java logged the throw
@@ -196,13 +195,19 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
     onRefused.run();
   }
 
+  /** Refuses a gRPC request before the gRPC server answers it: one log line, then the status. */
+  static void refuse(HttpServerRequest request, Status status) {
+    RequestLog.refused("gRPC request", request.path() + ": " + status.getDescription());
+    answer(request, status);
+  }
+
   /**
    * Ends the call with {@code status}: trailers only when nothing was answered yet; as trailers
    * after the answers so far on HTTP/2 (a KeepAlive stream that had answered earlier messages); by
    * a reset otherwise (gRPC-Web over HTTP/1.1 sends trailers in the body, which Vert.x's gRPC
    * server is writing).
    */
-  static void answer(HttpServerRequest request, Status status) {
+  private static void answer(HttpServerRequest request, Status status) {
     HttpServerResponse response = request.response();
     if (response.ended()) {
       return;

@@ -49,8 +49,7 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
     if (isGrpc(request)) {
       Status unserved = GrpcContentTypes.refusal(request);
       if (unserved != null) {
-        RequestLog.refused("gRPC request", request.path() + ": " + unserved.getDescription());
-        GrpcFrameCheck.answer(request, unserved);
+        GrpcFrameCheck.refuse(request, unserved);
         return;
       }
       // The call starts inside grpc.handle, on this thread: its Context carries the signal.
