@@ -9,6 +9,7 @@ import io.roster.node.domain.InvalidArgumentException;
 import io.roster.node.domain.LeasePolicy;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.RenewalPace;
 import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.store.RegistryStore;
 import io.roster.v1.DeregisterRequest;
@@ -91,7 +92,8 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         () ->
             leases.renew(
                 ProtoMapper.parseLeaseId("lease_id", request.getLeaseId()),
-                ProtoMapper.counter("epoch", request.getEpoch())),
+                ProtoMapper.counter("epoch", request.getEpoch()),
+                RenewalPace.AT_ONCE),
         result ->
             switch (result.outcome()) {
               case RENEWED ->
@@ -143,7 +145,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
               return;
             }
             leases
-                .renew(key, request.getEpoch())
+                .renew(key, request.getEpoch(), RenewalPace.WINDOWED)
                 .whenComplete(
                     (result, failure) ->
                         Replies.onContext(

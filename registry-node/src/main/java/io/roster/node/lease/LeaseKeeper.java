@@ -4,6 +4,7 @@ import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.RenewalPace;
 import io.roster.node.store.RegistryStore;
 import io.roster.node.view.LocalView;
 import java.time.Clock;
@@ -36,9 +37,9 @@ public final class LeaseKeeper {
     this.clock = clock;
   }
 
-  public CompletionStage<RenewResult> renew(InstanceKey key, long epoch) {
+  public CompletionStage<RenewResult> renew(InstanceKey key, long epoch, RenewalPace pace) {
     return store
-        .renew(key, epoch)
+        .renew(key, epoch, pace)
         .whenComplete(
             (result, failure) -> {
               if (failure == null && result.outcome() == RenewResult.Outcome.RENEWED) {

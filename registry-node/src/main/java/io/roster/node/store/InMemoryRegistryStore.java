@@ -10,6 +10,7 @@ import io.roster.node.domain.LeaseTable;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.Registered;
 import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.RenewalPace;
 import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceState;
@@ -106,7 +107,7 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
   }
 
   @Override
-  public CompletionStage<RenewResult> renew(InstanceKey key, long epoch) {
+  public CompletionStage<RenewResult> renew(InstanceKey key, long epoch, RenewalPace pace) {
     return withoutEvent(
         () -> {
           LeaseTable table = leases.get(key.serviceKey());

@@ -9,6 +9,7 @@ import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.Registered;
 import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.RenewalPace;
 import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
 import java.util.List;
@@ -38,8 +39,11 @@ public interface RegistryStore {
   /** Sets whether an instance takes work; {@code epoch} 0 matches any epoch. */
   CompletionStage<MutationResult> setStatus(InstanceKey key, InstanceStatus status, long epoch);
 
-  /** Extends a lease by its TTL from now; {@code epoch} 0 skips the epoch check. */
-  CompletionStage<RenewResult> renew(InstanceKey key, long epoch);
+  /**
+   * Extends a lease by its TTL from now; {@code epoch} 0 skips the epoch check. {@code pace} says
+   * whether a caller waits on the answer or the write may wait for others to share it.
+   */
+  CompletionStage<RenewResult> renew(InstanceKey key, long epoch, RenewalPace pace);
 
   /**
    * Leases past their expiry by more than {@code slackMillis}, declared expired or not. Each member

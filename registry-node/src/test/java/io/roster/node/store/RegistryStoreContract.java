@@ -16,6 +16,7 @@ import io.roster.node.domain.LeaseDigest;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.Registered;
 import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.RenewalPace;
 import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
 import io.roster.testing.ManualClock;
@@ -50,7 +51,7 @@ public abstract class RegistryStoreContract {
     assertEquals(1, registered.record().epoch());
     assertEquals(1, registered.record().revision());
     assertEquals(5_000, registered.grantedTtlMillis());
-    assertEquals(RenewResult.Outcome.RENEWED, get(store().renew(key("a"), 1)).outcome());
+    assertEquals(RenewResult.Outcome.RENEWED, get(renew(key("a"), 1)).outcome());
   }
 
   @Test
@@ -69,10 +70,10 @@ public abstract class RegistryStoreContract {
     long first = get(store().register(spec("a"), 5_000)).record().epoch();
     long second = get(store().register(spec("a"), 5_000)).record().epoch();
 
-    RenewResult stale = get(store().renew(key("a"), first));
+    RenewResult stale = get(renew(key("a"), first));
     assertEquals(RenewResult.Outcome.STALE_EPOCH, stale.outcome());
     assertEquals(second, stale.currentEpoch());
-    assertEquals(RenewResult.Outcome.NOT_FOUND, get(store().renew(key("nobody"), 0)).outcome());
+    assertEquals(RenewResult.Outcome.NOT_FOUND, get(renew(key("nobody"), 0)).outcome());
   }
 
   @Test
@@ -80,7 +81,7 @@ public abstract class RegistryStoreContract {
     get(store().register(spec("a"), 5_000));
     clock.advanceMillis(4_000);
 
-    RenewResult renewed = get(store().renew(key("a"), 0));
+    RenewResult renewed = get(renew(key("a"), 0));
 
     assertEquals(RenewResult.Outcome.RENEWED, renewed.outcome());
     assertEquals(5_000, renewed.ttlMillis());
@@ -94,7 +95,7 @@ public abstract class RegistryStoreContract {
 
     assertEquals(MutationResult.Outcome.APPLIED, removed.outcome());
     assertTrue(get(store().changesSince(serviceKey, 0)).upserts().isEmpty());
-    assertEquals(RenewResult.Outcome.NOT_FOUND, get(store().renew(key("a"), epoch)).outcome());
+    assertEquals(RenewResult.Outcome.NOT_FOUND, get(renew(key("a"), epoch)).outcome());
     assertEquals(MutationResult.Outcome.NOT_FOUND, get(store().deregister(key("a"), 0)).outcome());
   }
 
@@ -171,7 +172,7 @@ public abstract class RegistryStoreContract {
     await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains(serviceKey));
 
     heard.clear();
-    get(store().renew(key("a"), 0));
+    get(renew(key("a"), 0));
     get(store().register(spec("marker"), 5_000));
     await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains(serviceKey));
     // The renewal came first; had it produced an event, the marker's would not be the only one.
@@ -208,7 +209,7 @@ public abstract class RegistryStoreContract {
     assertTrue(get(store().evict(declared, 30_000, fence)));
 
     assertEquals(null, recordOrNull("a"));
-    assertEquals(RenewResult.Outcome.NOT_FOUND, get(store().renew(key("a"), epoch)).outcome());
+    assertEquals(RenewResult.Outcome.NOT_FOUND, get(renew(key("a"), epoch)).outcome());
   }
 
   @Test
@@ -219,7 +220,7 @@ public abstract class RegistryStoreContract {
     ExpiredLease lease = mine(get(store().expiredLeases(0))).get(0);
     long expiredSeq = get(store().declareExpired(lease, fence));
 
-    RenewResult revived = get(store().renew(key("a"), epoch));
+    RenewResult revived = get(renew(key("a"), epoch));
     assertTrue(revived.revived());
     assertTrue(revived.seq() > expiredSeq);
     get(
@@ -242,7 +243,7 @@ public abstract class RegistryStoreContract {
     clock.advanceMillis(1_500);
     ExpiredLease lease = mine(get(store().expiredLeases(0))).get(0);
 
-    get(store().renew(key("a"), epoch));
+    get(renew(key("a"), epoch));
 
     assertEquals(-1L, get(store().declareExpired(lease, new LeaderFence(1, Long.MAX_VALUE))));
   }
@@ -310,6 +311,35 @@ public abstract class RegistryStoreContract {
     assertEquals(1, expired.size());
     assertEquals(epoch + 7, expired.get(0).epoch());
     assertFalse(expired.get(0).declared());
+  }
+
+  @Test
+  void renewalsFromStreamsAnswerAsThoseACallerWaitsFor() {
+    long first = get(store().register(spec("a"), 1_000)).record().epoch();
+    long second = get(store().register(spec("a"), 1_000)).record().epoch();
+    assertEquals(
+        RenewResult.Outcome.RENEWED,
+        get(store().renew(key("a"), second, RenewalPace.WINDOWED)).outcome());
+    assertEquals(
+        RenewResult.Outcome.STALE_EPOCH,
+        get(store().renew(key("a"), first, RenewalPace.WINDOWED)).outcome());
+    assertEquals(
+        RenewResult.Outcome.NOT_FOUND,
+        get(store().renew(key("nobody"), 0, RenewalPace.WINDOWED)).outcome());
+
+    clock.advanceMillis(1_500);
+    ExpiredLease lease = mine(get(store().expiredLeases(0))).get(0);
+    long expiredSeq = get(store().declareExpired(lease, new LeaderFence(1, Long.MAX_VALUE)));
+    RenewResult revived = get(store().renew(key("a"), second, RenewalPace.WINDOWED));
+    assertEquals(RenewResult.Outcome.RENEWED, revived.outcome());
+    assertTrue(revived.revived(), "a declared lease is revived by a streamed heartbeat too");
+    assertTrue(revived.seq() > expiredSeq);
+    assertTrue(mine(get(store().expiredLeases(0))).isEmpty());
+  }
+
+  /** A heartbeat whose caller waits on the answer. */
+  protected CompletionStage<RenewResult> renew(InstanceKey key, long epoch) {
+    return store().renew(key, epoch, RenewalPace.AT_ONCE);
   }
 
   /** The expired leases of this test's service. */

@@ -80,7 +80,8 @@ public class HazelcastRenewalBenchmark {
   @Benchmark
   public Map<String, long[]> submitBatch() {
     return leases
-        .submitToKeys(renewals.keySet(), new RenewLeases(renewals, System.currentTimeMillis()))
+        .submitToKeys(
+            renewals.keySet(), RenewLeases.extending(renewals, System.currentTimeMillis()))
         .toCompletableFuture()
         .join();
   }

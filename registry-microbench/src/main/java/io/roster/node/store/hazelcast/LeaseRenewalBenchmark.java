@@ -65,7 +65,7 @@ public class LeaseRenewalBenchmark {
   @Benchmark
   public long[] renewBatch() {
     nowMillis++;
-    return new RenewLeases(renewals, nowMillis).process(entry);
+    return RenewLeases.extending(renewals, nowMillis).process(entry);
   }
 
   /** The table the batches renew leases in. */

@@ -4,6 +4,7 @@ import com.hazelcast.map.IMap;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.LeaseTable;
 import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.RenewalPace;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -120,7 +121,8 @@ public class RenewalBatcherBenchmark {
     int slot = next & (IN_FLIGHT - 1);
     CompletableFuture<?> earlier = inFlight[slot];
     Object answer = earlier == null ? null : earlier.join();
-    inFlight[slot] = batcher.renew(keys[nextKey], LeaseRenewalBenchmark.EPOCH);
+    inFlight[slot] =
+        batcher.renew(keys[nextKey], LeaseRenewalBenchmark.EPOCH, RenewalPace.WINDOWED);
     next++;
     nextKey = nextKey + 1 == keys.length ? 0 : nextKey + 1;
     return answer;

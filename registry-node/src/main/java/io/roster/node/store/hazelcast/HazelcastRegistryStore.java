@@ -20,6 +20,7 @@ import io.roster.node.domain.LeaseTable;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.Registered;
 import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.RenewalPace;
 import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceState;
@@ -76,7 +77,8 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   /**
    * @param clock the cluster's clock (see {@code ClusterClock}): lease expiry written by one member
    *     is compared with time on another
-   * @param renewalWindowMillis how long heartbeats are gathered into one write per partition
+   * @param renewalWindowMillis how long heartbeats from KeepAlive streams may wait to share a write
+   *     with others bound for the same member
    */
   public HazelcastRegistryStore(
       HazelcastInstance hazelcast, Clock clock, long renewalWindowMillis) {
@@ -142,8 +144,8 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   }
 
   @Override
-  public CompletionStage<RenewResult> renew(InstanceKey key, long epoch) {
-    return renewals.renew(key, epoch);
+  public CompletionStage<RenewResult> renew(InstanceKey key, long epoch, RenewalPace pace) {
+    return renewals.renew(key, epoch, pace);
   }
 
   @Override

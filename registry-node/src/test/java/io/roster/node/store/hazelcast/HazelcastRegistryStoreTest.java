@@ -2,6 +2,7 @@ package io.roster.node.store.hazelcast;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.Hazelcast;
@@ -16,6 +17,8 @@ import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
 import io.roster.node.domain.LeaderFence;
 import io.roster.node.domain.LeaseTable;
+import io.roster.node.domain.RenewResult;
+import io.roster.node.domain.RenewalPace;
 import io.roster.node.domain.ServiceDelta;
 import io.roster.node.store.RegistryStore;
 import io.roster.node.store.RegistryStoreContract;
@@ -25,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -146,8 +150,8 @@ class HazelcastRegistryStoreTest extends RegistryStoreContract {
 
   /**
    * Renewal batches land late and out of order (one waited on a member that hung and was retried on
-   * the member that took over): through the real processors and their backups, a lease keeps the
-   * expiry of the latest renewal.
+   * the member that took over): through the real processors, a lease keeps the expiry of the latest
+   * renewal.
    */
   @Test
   void renewalBatchesThatLandLateAndOutOfOrderNeverShortenALease() {
@@ -158,13 +162,76 @@ class HazelcastRegistryStoreTest extends RegistryStoreContract {
     for (long stamp : List.of(5_000L, 2_000L, 4_000L, 1_000L, 2_000L)) {
       Map<String, List<RenewLeases.Renewal>> batch =
           Map.of(serviceKey, List.of(new RenewLeases.Renewal("late", epoch)));
-      get(leases.submitToKey(serviceKey, new RenewLeases(batch, start + stamp)));
+      get(leases.submitToKey(serviceKey, RenewLeases.extending(batch, start + stamp)));
     }
 
     clock.advanceMillis(14_999);
     assertTrue(mine(get(store().expiredLeases(0))).isEmpty(), "the lease runs to 15,000");
     clock.advanceMillis(1);
     assertEquals(1, mine(get(store().expiredLeases(0))).size());
+  }
+
+  /**
+   * Group commit: a heartbeat whose caller waits goes out at once when nothing is in flight to its
+   * member, however long the window; one from a stream waits for the window. With a window of a
+   * minute, the first is answered within seconds only if it does not wait for the window.
+   */
+  @Test
+  void aWaitingCallersHeartbeatDoesNotWaitForTheWindowAndAStreamedOneDoes() throws Exception {
+    long epoch = get(store().register(spec("eager"), 10_000)).record().epoch();
+    try (HazelcastRegistryStore slow = new HazelcastRegistryStore(members.get(0), clock, 60_000)) {
+      var streamed = slow.renew(key("eager"), epoch, RenewalPace.WINDOWED).toCompletableFuture();
+      var waited = slow.renew(key("eager"), epoch, RenewalPace.AT_ONCE).toCompletableFuture();
+
+      assertEquals(RenewResult.Outcome.RENEWED, waited.get(10, TimeUnit.SECONDS).outcome());
+      assertEquals(
+          RenewResult.Outcome.RENEWED,
+          streamed.get(1, TimeUnit.SECONDS).outcome(),
+          "what waited for the same member rode along");
+    }
+  }
+
+  @Test
+  void aStreamedHeartbeatAloneIsWrittenWithinAboutAWindow() throws Exception {
+    long epoch = get(store().register(spec("lone"), 10_000)).record().epoch();
+    try (HazelcastRegistryStore windowed = new HazelcastRegistryStore(members.get(0), clock, 300)) {
+      var streamed = windowed.renew(key("lone"), epoch, RenewalPace.WINDOWED).toCompletableFuture();
+      assertFalse(streamed.isDone(), "a lone streamed heartbeat waits for company");
+      assertEquals(RenewResult.Outcome.RENEWED, streamed.get(10, TimeUnit.SECONDS).outcome());
+    }
+  }
+
+  /**
+   * Plain renewals skip the backup (a promoted backup gets a full TTL from the leader anyway); a
+   * revival moves the health sequence, so it is left to a backed-up write.
+   */
+  @Test
+  void plainRenewalsHaveNoBackupAndLeaveRevivalsToABackedUpWrite() {
+    LeaseTable table = new LeaseTable();
+    table.grant("a", 3, 1_000, 0);
+    table.grant("b", 4, 1_000, 0);
+    table.declareExpired("b", 4, 2_000, new LeaderFence(1, Long.MAX_VALUE));
+    Map<String, List<RenewLeases.Renewal>> batch =
+        Map.of(
+            "default/svc",
+            List.of(new RenewLeases.Renewal("a", 3), new RenewLeases.Renewal("b", 4)));
+    var entry = new java.util.AbstractMap.SimpleEntry<>("default/svc", table);
+
+    RenewLeases extending = RenewLeases.extending(batch, 2_500);
+    long[] answered = extending.process(entry);
+    assertEquals(null, extending.getBackupProcessor());
+    assertEquals(RenewResult.Outcome.RENEWED.ordinal(), answered[0]);
+    assertEquals(3_500, table.get("a").expiresAtMillis());
+    assertEquals(RenewLeases.REVIVAL_NEEDED, answered[RenewLeases.FIELDS]);
+    assertTrue(table.get("b").expired(), "left for the backed-up write");
+
+    RenewLeases reviving =
+        RenewLeases.reviving(
+            Map.of("default/svc", List.of(new RenewLeases.Renewal("b", 4))), 2_500);
+    long[] revived = reviving.process(entry);
+    assertEquals(reviving, reviving.getBackupProcessor());
+    assertEquals(1, revived[3], "revived");
+    assertFalse(table.get("b").expired());
   }
 
   private static List<ExpiredLease> fencedOnly(List<ExpiredLease> all, List<String> services) {
