@@ -13,8 +13,9 @@ import java.util.List;
  * @param api where clients call this node
  * @param cluster how this node finds and watches the others
  * @param leases lease time-to-live bounds
- * @param renewalWindowMillis how long heartbeats are gathered into one write per partition (key
- *     {@code lease.renewal-window-ms})
+ * @param renewalWindowMillis how long a heartbeat from a KeepAlive stream may wait to share one
+ *     write per member with others (key {@code lease.renewal-window-ms}); a unary heartbeat is
+ *     written as soon as its member is free
  * @param eviction the leader's eviction of expired leases
  * @param watchQueueLimit messages a Watch stream may have waiting for a slow caller before they are
  *     replaced by a fresh snapshot (key {@code watch.queue-limit})

@@ -61,7 +61,7 @@ public enum Profile {
           Map.entry("lease.default-ttl-ms", "10000"),
           Map.entry("lease.min-ttl-ms", "1000"),
           Map.entry("lease.max-ttl-ms", "3600000"),
-          Map.entry("lease.renewal-window-ms", "20"),
+          Map.entry("lease.renewal-window-ms", "100"),
           Map.entry("eviction.sweep-interval-ms", "500"),
           Map.entry("eviction.grace-ms", "30000"),
           Map.entry("eviction.budget-percent-per-minute", "15"),

@@ -83,8 +83,8 @@ final class RenewalBatcher implements AutoCloseable {
     this.partitions = partitions;
     this.clock = clock;
     this.windowNanos = TimeUnit.MILLISECONDS.toNanos(windowMillis);
-    long tick = Math.max(1, windowMillis / 2);
-    window.scheduleWithFixedDelay(this::windowTick, tick, tick, TimeUnit.MILLISECONDS);
+    window.scheduleWithFixedDelay(
+        this::windowTick, windowMillis, windowMillis, TimeUnit.MILLISECONDS);
   }
 
   CompletableFuture<RenewResult> renew(InstanceKey key, long epoch, RenewalPace pace) {
@@ -106,9 +106,8 @@ final class RenewalBatcher implements AutoCloseable {
 
   private void windowTick() {
     try {
-      long now = System.nanoTime();
       for (Lane lane : lanes.values()) {
-        Batch due = lane.takeIfWaited(now, windowNanos);
+        Batch due = lane.takeIfIdle();
         if (due != null) {
           send(lane, due);
         }
@@ -217,12 +216,12 @@ final class RenewalBatcher implements AutoCloseable {
       return callerWaits || System.nanoTime() - oldestNanos >= windowNanos ? take() : null;
     }
 
-    /** From the window: what has waited a window, when nothing is in flight. */
-    synchronized Batch takeIfWaited(long nowNanos, long windowNanos) {
-      if (inFlight || waiting.isEmpty() || nowNanos - oldestNanos < windowNanos) {
-        return null;
-      }
-      return take();
+    /**
+     * From the window's tick: whatever waits, when nothing is in flight (else the call in flight
+     * sends it when it returns, if it has waited a window by then).
+     */
+    synchronized Batch takeIfIdle() {
+      return inFlight || waiting.isEmpty() ? null : take();
     }
 
     private Batch take() {
