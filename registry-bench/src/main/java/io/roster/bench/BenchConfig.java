@@ -10,7 +10,9 @@ import java.util.List;
  * @param phases names of the phases to run, in the order {@link Phases} defines
  * @param instances instances registered by the register phase (the population)
  * @param services services the population is spread over, round robin
- * @param concurrency unary calls in flight at most (register, discover, cleanup)
+ * @param concurrency unary calls in flight at most (register, discover, cleanup); with {@link
+ *     CallMode#CLOSED_LOOP}, also the caller threads of register, heartbeat and discover
+ * @param calls how register, heartbeat and discover send their calls
  * @param phaseDurationMillis how long each timed phase (heartbeat, discover) sends load
  * @param namespace namespace of everything the bench registers, and deregisters at the end
  * @param keepAliveStreams KeepAlive streams that carry the population's heartbeats, spread over the
@@ -39,6 +41,7 @@ record BenchConfig(
     int instances,
     int services,
     int concurrency,
+    CallMode calls,
     long phaseDurationMillis,
     String namespace,
     int keepAliveStreams,
@@ -69,6 +72,7 @@ record BenchConfig(
     check(instances >= 1, "instances must be at least 1");
     check(services >= 1 && services <= instances, "services must be 1 to the number of instances");
     check(concurrency >= 1 && concurrency <= 10_000, "concurrency must be 1-10000");
+    check(calls != null, "no call mode");
     check(phaseDurationMillis >= 1_000, "a phase lasts at least 1 s");
     check(keepAliveStreams >= 1 && keepAliveStreams <= 1_000, "streams must be 1-1000");
     check(unansweredPerStream >= 1, "the window of unanswered heartbeats must be at least 1");

@@ -1,5 +1,6 @@
 package io.roster.bench;
 
+import io.grpc.Channel;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
@@ -206,6 +207,40 @@ final class BenchContext {
         (index, response) ->
             granted.accept(
                 RegisteredLease.granted(serviceOf.apply((int) index), response), (int) index));
+  }
+
+  /**
+   * As {@link #register}, with blocking calls from {@code load}'s threads, thread t always on node
+   * t mod the number of nodes (a simple client keeps one channel), each call bounded by the call
+   * deadline and all of them by {@code boundMillis}.
+   *
+   * @return whether every caller thread ended within the bound (see {@link BlockingLoad#run})
+   */
+  boolean registerBlocking(
+      BlockingLoad<RegisterResponse> load,
+      int count,
+      long boundMillis,
+      IntFunction<RegisterRequest> request,
+      IntFunction<String> serviceOf,
+      ObjIntConsumer<RegisteredLease> granted)
+      throws InterruptedException {
+    return load.run(
+        count,
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMillis),
+        TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
+        this::stopRequested,
+        (thread, index) ->
+            RegistryServiceGrpc.newBlockingStub(channelOfThread(thread))
+                .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
+                .register(request.apply((int) index)),
+        (index, response) ->
+            granted.accept(
+                RegisteredLease.granted(serviceOf.apply((int) index), response), (int) index));
+  }
+
+  /** The channel caller thread {@code thread} of a {@link BlockingLoad} sticks to. */
+  Channel channelOfThread(int thread) {
+    return cluster.channel(thread % cluster.size());
   }
 
   static Double orNull(double value) {

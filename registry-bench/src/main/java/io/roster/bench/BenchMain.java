@@ -98,8 +98,20 @@ public final class BenchMain implements Callable<Integer> {
       paramLabel = "C",
       defaultValue = "32",
       description =
-          "Unary calls in flight at most: register, discover (default: ${DEFAULT-VALUE}).")
+          "Unary calls in flight at most: register, discover; with --calls closed-loop, the"
+              + " caller threads of register, heartbeat and discover (default: ${DEFAULT-VALUE}).")
   private int concurrency;
+
+  @Option(
+      names = "--calls",
+      paramLabel = "mode",
+      defaultValue = "pipelined",
+      description =
+          "How register, heartbeat and discover call: pipelined (asynchronous stubs, every call"
+              + " from one thread; heartbeat over KeepAlive streams) or closed-loop (--concurrency"
+              + " threads, one blocking call each, each thread on one node; heartbeat as unary"
+              + " Heartbeat calls, background heartbeats on) (default: ${DEFAULT-VALUE}).")
+  private String calls;
 
   @Option(
       names = "--duration-s",
@@ -391,6 +403,7 @@ public final class BenchMain implements Callable<Integer> {
         orDefault(instances, 10_000, 50),
         orDefault(services, 100, 5),
         concurrency,
+        CallMode.parse(calls),
         TimeUnit.SECONDS.toMillis(orDefault(durationSeconds, 20, 2)),
         namespace,
         streams,
