@@ -15,8 +15,10 @@ import java.util.List;
  * @param calls how register, heartbeat and discover send their calls
  * @param phaseDurationMillis how long each timed phase (heartbeat, discover) sends load
  * @param namespace namespace of everything the bench registers, and deregisters at the end
- * @param keepAliveStreams KeepAlive streams that carry the population's heartbeats, spread over the
- *     targets
+ * @param keepAliveStreams KeepAlive streams of the pipelined heartbeat phase and of the protection
+ *     phase's fleet, spread over the targets
+ * @param backgroundStreams KeepAlive streams that carry the population's background heartbeats,
+ *     spread over the targets
  * @param unansweredPerStream heartbeats sent on one stream and not yet answered, at most
  * @param failureSample instances whose heartbeats the failure-detection phase stops
  * @param failureLeaseTtlMillis lease TTL the failure-detection sample asks for; 0 leaves it unset
@@ -45,6 +47,7 @@ record BenchConfig(
     long phaseDurationMillis,
     String namespace,
     int keepAliveStreams,
+    int backgroundStreams,
     int unansweredPerStream,
     int failureSample,
     long failureLeaseTtlMillis,
@@ -75,6 +78,8 @@ record BenchConfig(
     check(calls != null, "no call mode");
     check(phaseDurationMillis >= 1_000, "a phase lasts at least 1 s");
     check(keepAliveStreams >= 1 && keepAliveStreams <= 1_000, "streams must be 1-1000");
+    check(
+        backgroundStreams >= 1 && backgroundStreams <= 1_000, "background streams must be 1-1000");
     check(unansweredPerStream >= 1, "the window of unanswered heartbeats must be at least 1");
     check(failureSample >= 1, "the failure-detection sample must be at least 1");
     check(failureLeaseTtlMillis >= 0, "the failure-detection TTL is negative");

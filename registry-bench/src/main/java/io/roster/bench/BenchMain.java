@@ -131,9 +131,18 @@ public final class BenchMain implements Callable<Integer> {
       names = "--streams",
       defaultValue = "16",
       description =
-          "KeepAlive streams carrying the heartbeats, spread over the targets (default:"
-              + " ${DEFAULT-VALUE}).")
+          "KeepAlive streams of the heartbeat phase (pipelined) and of the protection phase's"
+              + " fleet, spread over the targets (default: ${DEFAULT-VALUE}).")
   private int streams;
+
+  @Option(
+      names = "--background-streams",
+      paramLabel = "N",
+      description =
+          "KeepAlive streams carrying the population's background heartbeats, stream i on target"
+              + " i mod the targets (default: one per target; like the Java client, which renews"
+              + " all of a process's leases on one stream).")
+  private Integer backgroundStreams;
 
   @Option(
       names = "--window",
@@ -407,6 +416,7 @@ public final class BenchMain implements Callable<Integer> {
         TimeUnit.SECONDS.toMillis(orDefault(durationSeconds, 20, 2)),
         namespace,
         streams,
+        backgroundStreams != null ? backgroundStreams : addresses.size(),
         window,
         orDefault(failureSample, 200, 5),
         failureLeaseTtlMillis != null ? failureLeaseTtlMillis : smoke ? 2_000 : 0,

@@ -87,7 +87,7 @@ final class BenchRunner {
           new BackgroundHeartbeats(
               cluster,
               gaps,
-              config.keepAliveStreams(),
+              config.backgroundStreams(),
               config.unansweredPerStream(),
               config.runBoundMillis(),
               err);
@@ -216,6 +216,9 @@ final class BenchRunner {
         .append(config.keepAliveStreams())
         .append(" KeepAlive streams with a window of ")
         .append(config.unansweredPerStream())
+        .append(" (background heartbeats: ")
+        .append(config.backgroundStreams())
+        .append(")")
         .append(", failure-detection sample ")
         .append(config.failureSample())
         .append(config.smoke() ? " (--smoke)" : "")
