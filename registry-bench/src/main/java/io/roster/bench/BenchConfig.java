@@ -14,6 +14,7 @@ import java.util.List;
  *     CallMode#CLOSED_LOOP}, also the caller threads of register, heartbeat and discover
  * @param calls how register, heartbeat and discover send their calls
  * @param phaseDurationMillis how long each timed phase (heartbeat, discover) sends load
+ * @param atRestMillis how long the at-rest phase reads the nodes' CPU
  * @param namespace namespace of everything the bench registers, and deregisters at the end
  * @param keepAliveStreams KeepAlive streams of the pipelined heartbeat phase and of the protection
  *     phase's fleet, spread over the targets
@@ -45,6 +46,7 @@ record BenchConfig(
     int concurrency,
     CallMode calls,
     long phaseDurationMillis,
+    long atRestMillis,
     String namespace,
     int keepAliveStreams,
     int backgroundStreams,
@@ -77,6 +79,7 @@ record BenchConfig(
     check(concurrency >= 1 && concurrency <= 10_000, "concurrency must be 1-10000");
     check(calls != null, "no call mode");
     check(phaseDurationMillis >= 1_000, "a phase lasts at least 1 s");
+    check(atRestMillis >= 1_000, "the at-rest phase lasts at least 1 s");
     check(keepAliveStreams >= 1 && keepAliveStreams <= 1_000, "streams must be 1-1000");
     check(
         backgroundStreams >= 1 && backgroundStreams <= 1_000, "background streams must be 1-1000");
@@ -104,6 +107,8 @@ record BenchConfig(
                 * (2 * scaleInstances.size() + 2 * scaleStreams.size() + 3);
     return countedPhaseBoundMillis * 3
         + phaseDurationMillis * 2
+        + AtRestPhase.SETTLE_MILLIS
+        + atRestMillis
         + failureDetection
         + propagation
         + scale

@@ -120,6 +120,14 @@ public final class BenchMain implements Callable<Integer> {
   private Integer durationSeconds;
 
   @Option(
+      names = "--at-rest-s",
+      paramLabel = "T",
+      description =
+          "Seconds the at-rest phase reads the nodes' CPU, with only the background heartbeats"
+              + " running (default: 30; --smoke: 2).")
+  private Integer atRestSeconds;
+
+  @Option(
       names = "--namespace",
       defaultValue = "bench",
       description =
@@ -414,6 +422,7 @@ public final class BenchMain implements Callable<Integer> {
         concurrency,
         CallMode.parse(calls),
         TimeUnit.SECONDS.toMillis(orDefault(durationSeconds, 20, 2)),
+        TimeUnit.SECONDS.toMillis(orDefault(atRestSeconds, 30, 2)),
         namespace,
         streams,
         backgroundStreams != null ? backgroundStreams : addresses.size(),
