@@ -28,6 +28,9 @@ import java.util.List;
  * @param slowWatchers Watch streams that never read, opened by the slow-watchers phase
  * @param scaleInstances instance counts at which the scale phase reads heap, ascending
  * @param scaleStreams Watch stream counts at which the scale phase reads heap, ascending
+ * @param sweepSizes instances per service at which the size-sweep phase times registrations,
+ *     ascending
+ * @param sweepCount instances the size-sweep phase registers at each size
  * @param scaleBoundMillis time bound of each registration and deregistration step of the scale
  *     phase
  * @param protection sizes and durations of the protection phase
@@ -57,6 +60,8 @@ record BenchConfig(
     int slowWatchers,
     List<Integer> scaleInstances,
     List<Integer> scaleStreams,
+    List<Integer> sweepSizes,
+    int sweepCount,
     long scaleBoundMillis,
     ProtectionConfig protection,
     long callDeadlineMillis,
@@ -72,6 +77,7 @@ record BenchConfig(
     nodePids = List.copyOf(nodePids);
     scaleInstances = List.copyOf(scaleInstances);
     scaleStreams = List.copyOf(scaleStreams);
+    sweepSizes = List.copyOf(sweepSizes);
     check(!targets.isEmpty(), "no target");
     check(!phases.isEmpty(), "no phase");
     check(instances >= 1, "instances must be at least 1");
@@ -90,6 +96,10 @@ record BenchConfig(
     check(slowWatchers >= 1 && slowWatchers <= 100_000, "slow watchers must be 1-100000");
     check(ascending(scaleInstances, 10_000_000), "scale instances must be ascending, 1-10000000");
     check(ascending(scaleStreams, 1_000_000), "scale streams must be ascending, 1-1000000");
+    check(sweepCount >= 1 && sweepCount <= 1_000_000, "the sweep count must be 1-1000000");
+    check(
+        ascending(sweepSizes, sweepCount),
+        "sweep sizes must be ascending, 1 to the sweep count (" + sweepCount + ")");
     check(scaleBoundMillis >= 1_000, "the scale bound must be at least 1 s");
     check(callDeadlineMillis >= 100, "the call deadline must be at least 100 ms");
     check(countedPhaseBoundMillis >= 1_000, "the phase bound must be at least 1 s");
@@ -109,6 +119,7 @@ record BenchConfig(
         + phaseDurationMillis * 2
         + AtRestPhase.SETTLE_MILLIS
         + atRestMillis
+        + countedPhaseBoundMillis * 2 * sweepSizes.size()
         + failureDetection
         + propagation
         + scale

@@ -37,8 +37,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Load generator for a running Roster cluster (default: the three nodes of"
           + " deploy/local/roster-local). Phases: register, heartbeat, discover, propagation,"
-          + " slow-watchers,"
-          + " failure-detection, scale, and protection (asked for only: it takes about 6 minutes)."
+          + " slow-watchers, failure-detection, scale; and, asked for only, at-rest, size-sweep"
+          + " and protection (about 6 minutes)."
           + " Results: one JSON line per phase, then a markdown table, on stdout and in --out;"
           + " progress on stderr.",
     })
@@ -76,9 +76,10 @@ public final class BenchMain implements Callable<Integer> {
           "register,heartbeat,discover,propagation,slow-watchers,failure-detection,scale",
       description =
           "Phases to run, in their fixed order (default: ${DEFAULT-VALUE}). register"
-              + " runs first anyway when another phase needs its instances. protection is not in"
-              + " the default list (about 6 minutes at default sizes): ask for it, alone for its"
-              + " figures (--phases protection), since its budget counts the whole registry.")
+              + " runs first anyway when another phase needs its instances. at-rest and"
+              + " size-sweep are not in the default list: ask for them. Nor is protection (about 6"
+              + " minutes at default sizes): ask for it, alone for its figures (--phases"
+              + " protection), since its budget counts the whole registry.")
   private List<String> phases;
 
   @Option(
@@ -208,6 +209,22 @@ public final class BenchMain implements Callable<Integer> {
           "Watch stream counts at which the scale phase reads the last target's heap, ascending"
               + " (default: 1000,10000; --smoke: 20,50).")
   private List<Integer> scaleStreams;
+
+  @Option(
+      names = "--sweep-sizes",
+      split = ",",
+      paramLabel = "N",
+      description =
+          "Instances per service at which the size-sweep phase times registrations, ascending"
+              + " (default: 10,1000,10000; --smoke: 2,10).")
+  private List<Integer> sweepSizes;
+
+  @Option(
+      names = "--sweep-count",
+      paramLabel = "N",
+      description =
+          "Instances the size-sweep phase registers at each size (default: 10000; --smoke: 20).")
+  private Integer sweepCount;
 
   @Option(
       names = "--scale-bound-s",
@@ -435,6 +452,8 @@ public final class BenchMain implements Callable<Integer> {
             ? scaleInstances
             : smoke ? List.of(200, 500) : List.of(10_000, 100_000),
         scaleStreams != null ? scaleStreams : smoke ? List.of(20, 50) : List.of(1_000, 10_000),
+        sweepSizes != null ? sweepSizes : smoke ? List.of(2, 10) : List.of(10, 1_000, 10_000),
+        orDefault(sweepCount, 10_000, 20),
         TimeUnit.SECONDS.toMillis(scaleBoundSeconds),
         new ProtectionConfig(
             orDefault(protectionInstances, 10_000, 60),

@@ -223,6 +223,22 @@ final class BenchRunner {
         .append(config.failureSample())
         .append(config.smoke() ? " (--smoke)" : "")
         .append('\n');
+    if (config.phases().contains(AtRestPhase.NAME)) {
+      header.append(
+          String.format(
+              Locale.ROOT,
+              "- at-rest: %d s after %d s of settling%n",
+              config.atRestMillis() / 1_000,
+              AtRestPhase.SETTLE_MILLIS / 1_000));
+    }
+    if (config.phases().contains(SizeSweepPhase.NAME)) {
+      header.append(
+          String.format(
+              Locale.ROOT,
+              "- size-sweep: %d instances at each of %s instances per service, closed loop%n",
+              config.sweepCount(),
+              config.sweepSizes()));
+    }
     if (config.phases().contains(ProtectionPhase.NAME)) {
       ProtectionConfig protection = config.protection();
       header.append(
