@@ -49,9 +49,9 @@ final class AtRestPhase implements Phase {
     long lostBefore = context.background().notActive();
     long lapsesBefore = context.startGaps();
     long backgroundBefore = context.background().active();
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME);
     sleepUntil(context, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.atRestMillis()));
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    NodeCpu.Usage cpu = context.endTimed(NAME, cpuBefore);
     long beats = context.background().active() - backgroundBefore;
     context.progress().clear();
 

@@ -38,6 +38,7 @@ import java.util.List;
  * @param countedPhaseBoundMillis time bound of the phases bounded by a count (register, cleanup)
  * @param nodePids node processes whose CPU time is read; empty: found from their command lines
  * @param outDirectory where results.jsonl and results.md are written
+ * @param profile whether to record each phase's timed part on every node with JFR
  * @param seed seed of every random choice (services queried, stop moments), for repeatable runs
  * @param smoke whether the tiny sizes of {@code --smoke} were asked for (reported only)
  */
@@ -68,6 +69,7 @@ record BenchConfig(
     long countedPhaseBoundMillis,
     List<Long> nodePids,
     Path outDirectory,
+    boolean profile,
     long seed,
     boolean smoke) {
 

@@ -28,6 +28,7 @@ final class BenchContext {
   private final Cluster cluster;
   private final Progress progress;
   private final NodeCpu cpu;
+  private final NodeProfiles profiles;
   private final BackgroundHeartbeats background;
   private final BooleanSupplier stop;
   private final PrintStream err;
@@ -41,6 +42,7 @@ final class BenchContext {
       Cluster cluster,
       Progress progress,
       NodeCpu cpu,
+      NodeProfiles profiles,
       BackgroundHeartbeats background,
       RenewalGaps gaps,
       BooleanSupplier stop,
@@ -49,6 +51,7 @@ final class BenchContext {
     this.cluster = cluster;
     this.progress = progress;
     this.cpu = cpu;
+    this.profiles = profiles;
     this.background = background;
     this.gaps = gaps;
     this.stop = stop;
@@ -70,6 +73,30 @@ final class BenchContext {
 
   NodeCpu cpu() {
     return cpu;
+  }
+
+  NodeProfiles profiles() {
+    return profiles;
+  }
+
+  /**
+   * Marks the start of a phase's timed part, named {@code label} (its name, or its name and a
+   * size): starts the nodes' JFR recordings when {@code --profile} asked for them, then reads the
+   * CPU counters. Pair with {@link #endTimed}.
+   */
+  NodeCpu.Reading startTimed(String label) throws InterruptedException {
+    profiles.start(label);
+    return cpu.read();
+  }
+
+  /**
+   * Marks the end of the timed part {@code label}: reads the CPU used since {@code before}, then
+   * stops the recordings (so writing them is not in the figure).
+   */
+  NodeCpu.Usage endTimed(String label, NodeCpu.Reading before) throws InterruptedException {
+    NodeCpu.Usage usage = cpu.since(before);
+    profiles.stop(label);
+    return usage;
   }
 
   BackgroundHeartbeats background() {

@@ -317,6 +317,15 @@ public final class BenchMain implements Callable<Integer> {
   private Path out;
 
   @Option(
+      names = "--profile",
+      description =
+          "Record each phase's timed part on every node with JFR (jcmd JFR.start, settings"
+              + " profile) into --out as <phase>-node<i>.jfr, and summarize each recording in"
+              + " <phase>-node<i>-top.txt at the end (not the scale phase). Needs the node pids"
+              + " (as for CPU) and a JDK's jcmd.")
+  private boolean profile;
+
+  @Option(
       names = "--seed",
       defaultValue = "1",
       description = "Seed of the random choices, for repeatable runs (default: ${DEFAULT-VALUE}).")
@@ -468,6 +477,7 @@ public final class BenchMain implements Callable<Integer> {
         TimeUnit.SECONDS.toMillis(maxPhaseSeconds),
         nodePids == null ? List.of() : nodePids,
         out != null ? out : defaultOutDirectory(),
+        profile,
         seed,
         smoke);
   }

@@ -55,7 +55,7 @@ final class ClosedLoopHeartbeats {
     long lostBefore = context.background().notActive();
     long lapsesBefore = context.startGaps();
     long backgroundBefore = context.background().active();
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    NodeCpu.Reading cpuBefore = context.startTimed(HeartbeatPhase.NAME);
     boolean drained =
         load.run(
             MAX_CALLS_PER_SECOND * TimeUnit.MILLISECONDS.toSeconds(config.phaseDurationMillis()),
@@ -96,7 +96,7 @@ final class ClosedLoopHeartbeats {
                         + answer.status().getDescription());
               }
             });
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    NodeCpu.Usage cpu = context.endTimed(HeartbeatPhase.NAME, cpuBefore);
     context.progress().clear();
 
     long backgroundBeats = context.background().active() - backgroundBefore;

@@ -94,7 +94,7 @@ final class DiscoverPhase implements Phase {
     long maxQueries =
         MAX_QUERIES_PER_SECOND * TimeUnit.MILLISECONDS.toSeconds(config.phaseDurationMillis());
     long drainNanos = TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000);
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME);
     long endNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.phaseDurationMillis());
     if (closedLoop) {
       blocking.run(
@@ -119,7 +119,7 @@ final class DiscoverPhase implements Phase {
                   .discover(request(config, services, random), observer),
           check);
     }
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    NodeCpu.Usage cpu = context.endTimed(NAME, cpuBefore);
     context.progress().clear();
 
     long lost = context.backgroundLost(result, lostBefore);

@@ -89,7 +89,7 @@ final class HeartbeatPhase implements Phase {
                   floods.stream().filter(f -> f.stream.closedWith() != null).count());
             });
 
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME);
     long startNanos = System.nanoTime();
     for (int s = 0; s < floods.size(); s++) {
       int node = s % context.cluster().size();
@@ -111,7 +111,7 @@ final class HeartbeatPhase implements Phase {
     }
     long windowNanos = System.nanoTime() - startNanos;
     long active = activeInWindow.get();
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    NodeCpu.Usage cpu = context.endTimed(NAME, cpuBefore);
 
     // Drain: every heartbeat sent is answered (or counted as unanswered), then the streams close.
     long drainEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * The JDK's {@code jcmd}, next to the bench's own {@code java}: diagnostic commands sent to node
@@ -39,11 +40,20 @@ final class Jcmd {
    * returns, per pid in order, null on success or why it failed.
    */
   static List<String> runOnEach(List<Long> pids, String... command) throws InterruptedException {
+    return runOnEach(pids, i -> command);
+  }
+
+  /**
+   * Runs {@code command.apply(i)} on pid i of {@code pids}, all at once, and returns, per pid in
+   * order, null on success or why it failed.
+   */
+  static List<String> runOnEach(List<Long> pids, IntFunction<String[]> command)
+      throws InterruptedException {
     List<Process> processes = new ArrayList<>();
     List<String> failures = new ArrayList<>();
-    for (long pid : pids) {
+    for (int i = 0; i < pids.size(); i++) {
       try {
-        processes.add(start(pid, command));
+        processes.add(start(pids.get(i), command.apply(i)));
         failures.add(null);
       } catch (IllegalStateException e) {
         processes.add(null);
@@ -55,7 +65,7 @@ final class Jcmd {
         continue;
       }
       try {
-        await(pids.get(i), processes.get(i), command);
+        await(pids.get(i), processes.get(i), command.apply(i));
       } catch (IllegalStateException e) {
         failures.set(i, e.getMessage());
       }

@@ -67,14 +67,14 @@ final class RegisterPhase implements Phase {
           context.gaps().track(lease, System.nanoTime());
           context.background().add(lease);
         };
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME);
     boolean drained =
         closedLoop
             ? context.registerBlocking(
                 blocking, count, config.countedPhaseBoundMillis(), request, serviceOf, granted)
             : context.register(
                 pipelined, count, config.countedPhaseBoundMillis(), request, serviceOf, granted);
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    NodeCpu.Usage cpu = context.endTimed(NAME, cpuBefore);
     context.progress().clear();
 
     List<RegisteredLease> population = new ArrayList<>(count);

@@ -152,7 +152,7 @@ final class SizeSweepPhase implements Phase {
                     rate.perSecond(load.succeeded()),
                     load.failed(),
                     context.backgroundLine(background)));
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME + "-" + size);
     boolean drained =
         context.registerBlocking(
             load,
@@ -161,7 +161,7 @@ final class SizeSweepPhase implements Phase {
             index -> request(config, size, services, index),
             index -> serviceName(size, index % services),
             (lease, index) -> leases.set(index, lease));
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    NodeCpu.Usage cpu = context.endTimed(NAME + "-" + size, cpuBefore);
     context.progress().clear();
 
     List<RegisteredLease> granted = new ArrayList<>(count);
