@@ -88,6 +88,7 @@ final class SizeSweepPhase implements Phase {
           .put("p50MsAt" + size, step.latencies().percentileMillis(50))
           .put("p99MsAt" + size, step.latencies().percentileMillis(99))
           .put("p999MsAt" + size, step.latencies().percentileMillis(99.9))
+          .put("errorsAt" + size, step.failed())
           .put("nodeCpuCoresAt" + size, BenchContext.orNull(step.nodeCores()))
           .put("rateRatioAt" + size, BenchContext.orNull(ratio));
       notes.add(
@@ -152,24 +153,26 @@ final class SizeSweepPhase implements Phase {
                     rate.perSecond(load.succeeded()),
                     load.failed(),
                     context.backgroundLine(background)));
-    NodeCpu.Reading cpuBefore = context.startTimed(NAME + "-" + size);
-    boolean drained =
-        context.registerBlocking(
-            load,
-            count,
-            config.countedPhaseBoundMillis(),
-            index -> request(config, size, services, index),
-            index -> serviceName(size, index % services),
-            (lease, index) -> leases.set(index, lease));
-    NodeCpu.Usage cpu = context.endTimed(NAME + "-" + size, cpuBefore);
-    context.progress().clear();
-
-    List<RegisteredLease> granted = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      if (leases.get(i) != null) {
-        granted.add(leases.get(i));
-      }
+    String label = NAME + "-" + size;
+    boolean drained;
+    NodeCpu.Usage cpu;
+    try {
+      NodeCpu.Reading cpuBefore = context.startTimed(label);
+      drained =
+          context.registerBlocking(
+              load,
+              count,
+              config.countedPhaseBoundMillis(),
+              index -> request(config, size, services, index),
+              index -> serviceName(size, index % services),
+              (lease, index) -> leases.set(index, lease));
+      cpu = context.endTimed(label, cpuBefore);
+    } finally {
+      context.progress().clear();
+      // Also when the registration broke off: 1 h leases would otherwise outlive the run.
+      deregister(context, granted(leases));
     }
+    List<RegisteredLease> granted = granted(leases);
     String at = String.format(Locale.ROOT, "at %,d per service: ", size);
     if (load.failed() > 0) {
       result.problem(at + load.failed() + " registrations failed " + load.failureSummary());
@@ -188,11 +191,6 @@ final class SizeSweepPhase implements Phase {
     if (!drained) {
       result.problem(at + load.inFlight() + " registrations still unanswered after their deadline");
     }
-    if (!granted.isEmpty()) {
-      Deregistration cleanup =
-          Deregistration.run(context, granted, config.countedPhaseBoundMillis(), NAME);
-      context.registered().addAll(cleanup.left()); // the run's cleanup tries them again
-    }
     return new Step(
         size,
         services,
@@ -202,6 +200,26 @@ final class SizeSweepPhase implements Phase {
         load.latencies(),
         cpu.nodeCores(),
         granted.isEmpty() ? 0 : granted.get(0).ttlMillis());
+  }
+
+  private static List<RegisteredLease> granted(AtomicReferenceArray<RegisteredLease> leases) {
+    List<RegisteredLease> granted = new ArrayList<>(leases.length());
+    for (int i = 0; i < leases.length(); i++) {
+      if (leases.get(i) != null) {
+        granted.add(leases.get(i));
+      }
+    }
+    return granted;
+  }
+
+  /** Deregisters {@code leases} (not timed); those left go to the run's cleanup. */
+  private static void deregister(BenchContext context, List<RegisteredLease> leases)
+      throws InterruptedException {
+    if (!leases.isEmpty()) {
+      Deregistration cleanup =
+          Deregistration.run(context, leases, context.config().countedPhaseBoundMillis(), NAME);
+      context.registered().addAll(cleanup.left());
+    }
   }
 
   /** Instance {@code index} of a size's set: shaped as the population's, in services of its own. */
