@@ -133,10 +133,13 @@ public final class JfrTop implements Callable<Integer> {
       text.append(
           String.format(
               Locale.ROOT,
-              "execution samples: %,d over %.1f s; %,d stacks truncated at the recording's depth%n",
+              "execution samples: %,d over %.1f s; %,d stacks truncated at the recording's depth%s%n",
               samples,
               span.toMillis() / 1_000.0,
-              truncatedStacks));
+              truncatedStacks,
+              truncatedStacks == 0
+                  ? ""
+                  : " (their outer frames are missing from the inclusive counts)"));
       text.append("\nby thread group (trailing number replaced by N):\n");
       table(text, threadGroups.subList(0, Math.min(THREAD_GROUPS_SHOWN, threadGroups.size())));
       if (threadGroups.size() > THREAD_GROUPS_SHOWN) {

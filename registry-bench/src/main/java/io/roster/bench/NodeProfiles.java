@@ -18,9 +18,11 @@ import java.util.regex.Pattern;
  * which writes the files. After the run, {@link #summarize} writes {@code <label>-node<i>-top.txt}
  * beside each recording ({@link JfrTop}), when nothing else loads the bench's JVM or the nodes.
  *
- * <p>Node i is the i-th of {@code --targets} (from 1), its pid found as for CPU ({@link NodeCpu}).
- * A recording costs the node a few percent of CPU (the {@code profile} settings sample every 10-20
- * ms and record allocations and locks): profiled figures are not the unprofiled ones.
+ * <p>Before the first recording, {@code JFR.configure stackdepth=}{@value #STACK_DEPTH} deepens the
+ * stacks recorded. Node i is the i-th of {@code --targets} (from 1), its pid found as for CPU
+ * ({@link NodeCpu}). A recording costs the node a few percent of CPU (the {@code profile} settings
+ * sample every 10-20 ms and record allocations and locks): profiled figures are not the unprofiled
+ * ones.
  *
  * <p>A jcmd that fails is said once on stderr and the phase goes on unprofiled on that node: a
  * profile is an aid, never a reason to stop the run.
@@ -31,6 +33,13 @@ final class NodeProfiles {
   /** Top methods listed in each summary. */
   static final int TOP_METHODS = 25;
 
+  /**
+   * Frames kept per sampled stack. JFR's default, 64, cut half of a node's stacks (Netty, Vert.x
+   * and gRPC nest deeply), which drops their outer frames from the inclusive counts. It can be set
+   * before a node's first recording only ({@code JFR.configure}).
+   */
+  static final int STACK_DEPTH = 256;
+
   private static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9-]*");
 
   private final List<Long> pids;
@@ -40,6 +49,7 @@ final class NodeProfiles {
   private final Map<String, List<Path>> recording = new LinkedHashMap<>();
   private final List<Path> written = new ArrayList<>();
   private final List<String> failures = new ArrayList<>();
+  private boolean configured;
 
   private NodeProfiles(List<Long> pids, Path directory, String unavailableReason, PrintStream err) {
     this.pids = List.copyOf(pids);
@@ -97,6 +107,15 @@ final class NodeProfiles {
     } catch (IOException e) {
       fail("cannot create " + directory + ": " + e.getMessage());
       return;
+    }
+    if (!configured) {
+      configured = true;
+      // Once a node's JFR has started (an earlier run recorded it), its depth may stay as it was.
+      for (String failure : Jcmd.runOnEach(pids, "JFR.configure", "stackdepth=" + STACK_DEPTH)) {
+        if (failure != null) {
+          fail(failure);
+        }
+      }
     }
     List<String> outcomes =
         Jcmd.runOnEach(
