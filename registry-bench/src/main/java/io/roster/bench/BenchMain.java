@@ -353,7 +353,8 @@ public final class BenchMain implements Callable<Integer> {
           "Tiny sizes to check the bench itself: 50 instances, 5 services, 2 s phases,"
               + " a failure-detection sample of 5 with a 2 s TTL, 20 propagation changes (20"
               + " slow watchers), scale"
-              + " at 200 and 500 instances and 20 and 50 Watch streams; protection (when asked"
+              + " at 200 and 500 instances and 20 and 50 Watch streams, at-rest 2 s, size-sweep 20"
+              + " instances at 2 and 10 per service; protection (when asked"
               + " for) with 60 instances over 6 services, a dead service of 10, a 2 s TTL, 4 s of"
               + " observation, 5 s of recording and no settling.")
   private boolean smoke;

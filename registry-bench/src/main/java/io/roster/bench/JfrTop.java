@@ -75,10 +75,19 @@ public final class JfrTop implements Callable<Integer> {
       description = "Show this help.")
   private boolean helpRequested;
 
-  /** Prints the summary of each file given; exit code 1 when one cannot be read. */
+  /**
+   * Prints the summary of each file given; exit code 1 when one cannot be read, 64 for a
+   * command-line mistake (as registry-bench).
+   */
   public static void main(String[] args) {
     CommandLine commandLine = new CommandLine(new JfrTop());
     commandLine.setOut(new PrintWriter(System.out, true, StandardCharsets.UTF_8));
+    commandLine.setParameterExceptionHandler(
+        (ex, ignored) -> {
+          ex.getCommandLine().getErr().println("jfr-top: " + ex.getMessage());
+          ex.getCommandLine().usage(ex.getCommandLine().getErr());
+          return BenchMain.EXIT_USAGE;
+        });
     System.exit(commandLine.execute(args));
   }
 
