@@ -35,7 +35,8 @@ import java.util.List;
  *     phase
  * @param protection sizes and durations of the protection phase
  * @param callDeadlineMillis deadline of each unary call
- * @param countedPhaseBoundMillis time bound of the phases bounded by a count (register, cleanup)
+ * @param countedPhaseBoundMillis time bound of the phases bounded by a count (register, cleanup),
+ *     and of each registration and deregistration step of the size-sweep phase
  * @param nodePids node processes whose CPU time is read; empty: found from their command lines
  * @param outDirectory where results.jsonl and results.md are written
  * @param profile whether to record each phase's timed part on every node with JFR

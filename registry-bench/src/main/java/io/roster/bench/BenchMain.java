@@ -343,8 +343,8 @@ public final class BenchMain implements Callable<Integer> {
       paramLabel = "s",
       defaultValue = "120",
       description =
-          "Bound of the phases driven by a count (register, cleanup) (default:"
-              + " ${DEFAULT-VALUE}).")
+          "Bound of the phases driven by a count (register, cleanup), and of each registration"
+              + " and deregistration step of size-sweep (default: ${DEFAULT-VALUE}).")
   private long maxPhaseSeconds;
 
   @Option(
