@@ -10,11 +10,16 @@ import java.util.List;
  * @param phases names of the phases to run, in the order {@link Phases} defines
  * @param instances instances registered by the register phase (the population)
  * @param services services the population is spread over, round robin
- * @param concurrency unary calls in flight at most (register, discover, cleanup)
+ * @param concurrency unary calls in flight at most (register, discover, cleanup); with {@link
+ *     CallMode#CLOSED_LOOP}, also the caller threads of register, heartbeat and discover
+ * @param calls how register, heartbeat and discover send their calls
  * @param phaseDurationMillis how long each timed phase (heartbeat, discover) sends load
+ * @param atRestMillis how long the at-rest phase reads the nodes' CPU
  * @param namespace namespace of everything the bench registers, and deregisters at the end
- * @param keepAliveStreams KeepAlive streams that carry the population's heartbeats, spread over the
- *     targets
+ * @param keepAliveStreams KeepAlive streams of the pipelined heartbeat phase and of the protection
+ *     phase's fleet, spread over the targets
+ * @param backgroundStreams KeepAlive streams that carry the population's background heartbeats,
+ *     spread over the targets
  * @param unansweredPerStream heartbeats sent on one stream and not yet answered, at most
  * @param failureSample instances whose heartbeats the failure-detection phase stops
  * @param failureLeaseTtlMillis lease TTL the failure-detection sample asks for; 0 leaves it unset
@@ -23,13 +28,18 @@ import java.util.List;
  * @param slowWatchers Watch streams that never read, opened by the slow-watchers phase
  * @param scaleInstances instance counts at which the scale phase reads heap, ascending
  * @param scaleStreams Watch stream counts at which the scale phase reads heap, ascending
+ * @param sweepSizes instances per service at which the size-sweep phase times registrations,
+ *     ascending
+ * @param sweepCount instances the size-sweep phase registers at each size
  * @param scaleBoundMillis time bound of each registration and deregistration step of the scale
  *     phase
  * @param protection sizes and durations of the protection phase
  * @param callDeadlineMillis deadline of each unary call
- * @param countedPhaseBoundMillis time bound of the phases bounded by a count (register, cleanup)
+ * @param countedPhaseBoundMillis time bound of the phases bounded by a count (register, cleanup),
+ *     and of each registration and deregistration step of the size-sweep phase
  * @param nodePids node processes whose CPU time is read; empty: found from their command lines
  * @param outDirectory where results.jsonl and results.md are written
+ * @param profile whether to record each phase's timed part on every node with JFR
  * @param seed seed of every random choice (services queried, stop moments), for repeatable runs
  * @param smoke whether the tiny sizes of {@code --smoke} were asked for (reported only)
  */
@@ -39,9 +49,12 @@ record BenchConfig(
     int instances,
     int services,
     int concurrency,
+    CallMode calls,
     long phaseDurationMillis,
+    long atRestMillis,
     String namespace,
     int keepAliveStreams,
+    int backgroundStreams,
     int unansweredPerStream,
     int failureSample,
     long failureLeaseTtlMillis,
@@ -49,12 +62,15 @@ record BenchConfig(
     int slowWatchers,
     List<Integer> scaleInstances,
     List<Integer> scaleStreams,
+    List<Integer> sweepSizes,
+    int sweepCount,
     long scaleBoundMillis,
     ProtectionConfig protection,
     long callDeadlineMillis,
     long countedPhaseBoundMillis,
     List<Long> nodePids,
     Path outDirectory,
+    boolean profile,
     long seed,
     boolean smoke) {
 
@@ -64,13 +80,18 @@ record BenchConfig(
     nodePids = List.copyOf(nodePids);
     scaleInstances = List.copyOf(scaleInstances);
     scaleStreams = List.copyOf(scaleStreams);
+    sweepSizes = List.copyOf(sweepSizes);
     check(!targets.isEmpty(), "no target");
     check(!phases.isEmpty(), "no phase");
     check(instances >= 1, "instances must be at least 1");
     check(services >= 1 && services <= instances, "services must be 1 to the number of instances");
     check(concurrency >= 1 && concurrency <= 10_000, "concurrency must be 1-10000");
+    check(calls != null, "no call mode");
     check(phaseDurationMillis >= 1_000, "a phase lasts at least 1 s");
+    check(atRestMillis >= 1_000, "the at-rest phase lasts at least 1 s");
     check(keepAliveStreams >= 1 && keepAliveStreams <= 1_000, "streams must be 1-1000");
+    check(
+        backgroundStreams >= 1 && backgroundStreams <= 1_000, "background streams must be 1-1000");
     check(unansweredPerStream >= 1, "the window of unanswered heartbeats must be at least 1");
     check(failureSample >= 1, "the failure-detection sample must be at least 1");
     check(failureLeaseTtlMillis >= 0, "the failure-detection TTL is negative");
@@ -78,6 +99,10 @@ record BenchConfig(
     check(slowWatchers >= 1 && slowWatchers <= 100_000, "slow watchers must be 1-100000");
     check(ascending(scaleInstances, 10_000_000), "scale instances must be ascending, 1-10000000");
     check(ascending(scaleStreams, 1_000_000), "scale streams must be ascending, 1-1000000");
+    check(sweepCount >= 1 && sweepCount <= 1_000_000, "the sweep count must be 1-1000000");
+    check(
+        ascending(sweepSizes, sweepCount),
+        "sweep sizes must be ascending, 1 to the sweep count (" + sweepCount + ")");
     check(scaleBoundMillis >= 1_000, "the scale bound must be at least 1 s");
     check(callDeadlineMillis >= 100, "the call deadline must be at least 100 ms");
     check(countedPhaseBoundMillis >= 1_000, "the phase bound must be at least 1 s");
@@ -95,6 +120,9 @@ record BenchConfig(
                 * (2 * scaleInstances.size() + 2 * scaleStreams.size() + 3);
     return countedPhaseBoundMillis * 3
         + phaseDurationMillis * 2
+        + AtRestPhase.SETTLE_MILLIS
+        + atRestMillis
+        + countedPhaseBoundMillis * 2 * sweepSizes.size()
         + failureDetection
         + propagation
         + scale

@@ -1,5 +1,6 @@
 package io.roster.bench;
 
+import io.grpc.Channel;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
@@ -27,6 +28,7 @@ final class BenchContext {
   private final Cluster cluster;
   private final Progress progress;
   private final NodeCpu cpu;
+  private final NodeProfiles profiles;
   private final BackgroundHeartbeats background;
   private final BooleanSupplier stop;
   private final PrintStream err;
@@ -40,6 +42,7 @@ final class BenchContext {
       Cluster cluster,
       Progress progress,
       NodeCpu cpu,
+      NodeProfiles profiles,
       BackgroundHeartbeats background,
       RenewalGaps gaps,
       BooleanSupplier stop,
@@ -48,6 +51,7 @@ final class BenchContext {
     this.cluster = cluster;
     this.progress = progress;
     this.cpu = cpu;
+    this.profiles = profiles;
     this.background = background;
     this.gaps = gaps;
     this.stop = stop;
@@ -69,6 +73,30 @@ final class BenchContext {
 
   NodeCpu cpu() {
     return cpu;
+  }
+
+  NodeProfiles profiles() {
+    return profiles;
+  }
+
+  /**
+   * Marks the start of a phase's timed part, named {@code label} (its name, or its name and a
+   * size): starts the nodes' JFR recordings when {@code --profile} asked for them, then reads the
+   * CPU counters. Pair with {@link #endTimed}.
+   */
+  NodeCpu.Reading startTimed(String label) throws InterruptedException {
+    profiles.start(label);
+    return cpu.read();
+  }
+
+  /**
+   * Marks the end of the timed part {@code label}: reads the CPU used since {@code before}, then
+   * stops the recordings (so writing them is not in the figure).
+   */
+  NodeCpu.Usage endTimed(String label, NodeCpu.Reading before) throws InterruptedException {
+    NodeCpu.Usage usage = cpu.since(before);
+    profiles.stop(label);
+    return usage;
   }
 
   BackgroundHeartbeats background() {
@@ -206,6 +234,40 @@ final class BenchContext {
         (index, response) ->
             granted.accept(
                 RegisteredLease.granted(serviceOf.apply((int) index), response), (int) index));
+  }
+
+  /**
+   * As {@link #register}, with blocking calls from {@code load}'s threads, thread t always on node
+   * t mod the number of nodes (a simple client keeps one channel), each call bounded by the call
+   * deadline and all of them by {@code boundMillis}.
+   *
+   * @return whether every caller thread ended within the bound (see {@link BlockingLoad#run})
+   */
+  boolean registerBlocking(
+      BlockingLoad<RegisterResponse> load,
+      int count,
+      long boundMillis,
+      IntFunction<RegisterRequest> request,
+      IntFunction<String> serviceOf,
+      ObjIntConsumer<RegisteredLease> granted)
+      throws InterruptedException {
+    return load.run(
+        count,
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMillis),
+        TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
+        this::stopRequested,
+        (thread, index) ->
+            RegistryServiceGrpc.newBlockingStub(channelOfThread(thread))
+                .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
+                .register(request.apply((int) index)),
+        (index, response) ->
+            granted.accept(
+                RegisteredLease.granted(serviceOf.apply((int) index), response), (int) index));
+  }
+
+  /** The channel caller thread {@code thread} of a {@link BlockingLoad} sticks to. */
+  Channel channelOfThread(int thread) {
+    return cluster.channel(thread % cluster.size());
   }
 
   static Double orNull(double value) {

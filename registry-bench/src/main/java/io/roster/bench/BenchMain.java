@@ -37,8 +37,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Load generator for a running Roster cluster (default: the three nodes of"
           + " deploy/local/roster-local). Phases: register, heartbeat, discover, propagation,"
-          + " slow-watchers,"
-          + " failure-detection, scale, and protection (asked for only: it takes about 6 minutes)."
+          + " slow-watchers, failure-detection, scale; and, asked for only, at-rest, size-sweep"
+          + " and protection (about 6 minutes)."
           + " Results: one JSON line per phase, then a markdown table, on stdout and in --out;"
           + " progress on stderr.",
     })
@@ -76,9 +76,10 @@ public final class BenchMain implements Callable<Integer> {
           "register,heartbeat,discover,propagation,slow-watchers,failure-detection,scale",
       description =
           "Phases to run, in their fixed order (default: ${DEFAULT-VALUE}). register"
-              + " runs first anyway when another phase needs its instances. protection is not in"
-              + " the default list (about 6 minutes at default sizes): ask for it, alone for its"
-              + " figures (--phases protection), since its budget counts the whole registry.")
+              + " runs first anyway when another phase needs its instances. at-rest and"
+              + " size-sweep are not in the default list: ask for them. Nor is protection (about 6"
+              + " minutes at default sizes): ask for it, alone for its figures (--phases"
+              + " protection), since its budget counts the whole registry.")
   private List<String> phases;
 
   @Option(
@@ -98,14 +99,34 @@ public final class BenchMain implements Callable<Integer> {
       paramLabel = "C",
       defaultValue = "32",
       description =
-          "Unary calls in flight at most: register, discover (default: ${DEFAULT-VALUE}).")
+          "Unary calls in flight at most: register, discover; with --calls closed-loop, the"
+              + " caller threads of register, heartbeat and discover (default: ${DEFAULT-VALUE}).")
   private int concurrency;
+
+  @Option(
+      names = "--calls",
+      paramLabel = "mode",
+      defaultValue = "pipelined",
+      description =
+          "How register, heartbeat and discover call: pipelined (asynchronous stubs, every call"
+              + " from one thread; heartbeat over KeepAlive streams) or closed-loop (--concurrency"
+              + " threads, one blocking call each, each thread on one node; heartbeat as unary"
+              + " Heartbeat calls, background heartbeats on) (default: ${DEFAULT-VALUE}).")
+  private String calls;
 
   @Option(
       names = "--duration-s",
       paramLabel = "T",
       description = "Seconds of the heartbeat and discover phases (default: 20; --smoke: 2).")
   private Integer durationSeconds;
+
+  @Option(
+      names = "--at-rest-s",
+      paramLabel = "T",
+      description =
+          "Seconds the at-rest phase reads the nodes' CPU, with only the background heartbeats"
+              + " running (default: 30; --smoke: 2).")
+  private Integer atRestSeconds;
 
   @Option(
       names = "--namespace",
@@ -119,9 +140,18 @@ public final class BenchMain implements Callable<Integer> {
       names = "--streams",
       defaultValue = "16",
       description =
-          "KeepAlive streams carrying the heartbeats, spread over the targets (default:"
-              + " ${DEFAULT-VALUE}).")
+          "KeepAlive streams of the heartbeat phase (pipelined) and of the protection phase's"
+              + " fleet, spread over the targets (default: ${DEFAULT-VALUE}).")
   private int streams;
+
+  @Option(
+      names = "--background-streams",
+      paramLabel = "N",
+      description =
+          "KeepAlive streams carrying the population's background heartbeats, stream i on target"
+              + " i mod the targets (default: one per target; like the Java client, which renews"
+              + " all of a process's leases on one stream).")
+  private Integer backgroundStreams;
 
   @Option(
       names = "--window",
@@ -179,6 +209,22 @@ public final class BenchMain implements Callable<Integer> {
           "Watch stream counts at which the scale phase reads the last target's heap, ascending"
               + " (default: 1000,10000; --smoke: 20,50).")
   private List<Integer> scaleStreams;
+
+  @Option(
+      names = "--sweep-sizes",
+      split = ",",
+      paramLabel = "N",
+      description =
+          "Instances per service at which the size-sweep phase times registrations, ascending"
+              + " (default: 10,1000,10000; --smoke: 2,10).")
+  private List<Integer> sweepSizes;
+
+  @Option(
+      names = "--sweep-count",
+      paramLabel = "N",
+      description =
+          "Instances the size-sweep phase registers at each size (default: 10000; --smoke: 20).")
+  private Integer sweepCount;
 
   @Option(
       names = "--scale-bound-s",
@@ -271,6 +317,15 @@ public final class BenchMain implements Callable<Integer> {
   private Path out;
 
   @Option(
+      names = "--profile",
+      description =
+          "Record each phase's timed part on every node with JFR (jcmd JFR.start, settings"
+              + " profile) into --out as <phase>-node<i>.jfr, and summarize each recording in"
+              + " <phase>-node<i>-top.txt at the end (not the scale phase). Needs the node pids"
+              + " (as for CPU) and a JDK's jcmd.")
+  private boolean profile;
+
+  @Option(
       names = "--seed",
       defaultValue = "1",
       description = "Seed of the random choices, for repeatable runs (default: ${DEFAULT-VALUE}).")
@@ -288,8 +343,8 @@ public final class BenchMain implements Callable<Integer> {
       paramLabel = "s",
       defaultValue = "120",
       description =
-          "Bound of the phases driven by a count (register, cleanup) (default:"
-              + " ${DEFAULT-VALUE}).")
+          "Bound of the phases driven by a count (register, cleanup), and of each registration"
+              + " and deregistration step of size-sweep (default: ${DEFAULT-VALUE}).")
   private long maxPhaseSeconds;
 
   @Option(
@@ -298,7 +353,8 @@ public final class BenchMain implements Callable<Integer> {
           "Tiny sizes to check the bench itself: 50 instances, 5 services, 2 s phases,"
               + " a failure-detection sample of 5 with a 2 s TTL, 20 propagation changes (20"
               + " slow watchers), scale"
-              + " at 200 and 500 instances and 20 and 50 Watch streams; protection (when asked"
+              + " at 200 and 500 instances and 20 and 50 Watch streams, at-rest 2 s, size-sweep 20"
+              + " instances at 2 and 10 per service; protection (when asked"
               + " for) with 60 instances over 6 services, a dead service of 10, a 2 s TTL, 4 s of"
               + " observation, 5 s of recording and no settling.")
   private boolean smoke;
@@ -391,9 +447,12 @@ public final class BenchMain implements Callable<Integer> {
         orDefault(instances, 10_000, 50),
         orDefault(services, 100, 5),
         concurrency,
+        CallMode.parse(calls),
         TimeUnit.SECONDS.toMillis(orDefault(durationSeconds, 20, 2)),
+        TimeUnit.SECONDS.toMillis(orDefault(atRestSeconds, 30, 2)),
         namespace,
         streams,
+        backgroundStreams != null ? backgroundStreams : addresses.size(),
         window,
         orDefault(failureSample, 200, 5),
         failureLeaseTtlMillis != null ? failureLeaseTtlMillis : smoke ? 2_000 : 0,
@@ -403,6 +462,8 @@ public final class BenchMain implements Callable<Integer> {
             ? scaleInstances
             : smoke ? List.of(200, 500) : List.of(10_000, 100_000),
         scaleStreams != null ? scaleStreams : smoke ? List.of(20, 50) : List.of(1_000, 10_000),
+        sweepSizes != null ? sweepSizes : smoke ? List.of(2, 10) : List.of(10, 1_000, 10_000),
+        orDefault(sweepCount, 10_000, 20),
         TimeUnit.SECONDS.toMillis(scaleBoundSeconds),
         new ProtectionConfig(
             orDefault(protectionInstances, 10_000, 60),
@@ -417,6 +478,7 @@ public final class BenchMain implements Callable<Integer> {
         TimeUnit.SECONDS.toMillis(maxPhaseSeconds),
         nodePids == null ? List.of() : nodePids,
         out != null ? out : defaultOutDirectory(),
+        profile,
         seed,
         smoke);
   }

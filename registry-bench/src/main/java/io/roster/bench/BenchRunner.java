@@ -64,6 +64,7 @@ final class BenchRunner {
     List<String> clusterLines = new ArrayList<>();
     String cleanupLine;
     NodeCpu cpu;
+    NodeProfiles profiles;
     try (Progress progress = new Progress(err);
         Cluster cluster = new Cluster(config.targets())) {
       try {
@@ -82,23 +83,35 @@ final class BenchRunner {
           cpu.measured()
               ? "  node CPU read from /proc for pids " + cpu.pids()
               : "  CPU not measured: " + cpu.unmeasuredReason());
+      profiles =
+          config.profile() ? NodeProfiles.of(cpu, config.outDirectory(), err) : NodeProfiles.off();
+      if (config.profile()) {
+        err.println(
+            profiles.active()
+                ? "  JFR recordings of each phase's timed part in " + config.outDirectory()
+                : "  no JFR recording: " + profiles.unavailableReason());
+      }
       RenewalGaps gaps = new RenewalGaps();
       BackgroundHeartbeats background =
           new BackgroundHeartbeats(
               cluster,
               gaps,
-              config.keepAliveStreams(),
+              config.backgroundStreams(),
               config.unansweredPerStream(),
               config.runBoundMillis(),
               err);
       BenchContext context =
-          new BenchContext(config, cluster, progress, cpu, background, gaps, stop, err);
+          new BenchContext(config, cluster, progress, cpu, profiles, background, gaps, stop, err);
       try {
         for (String name : config.phases()) {
           if (stop.getAsBoolean()) {
             break;
           }
-          results.add(runPhase(Phases.create(name), context));
+          try {
+            results.add(runPhase(Phases.create(name), context));
+          } finally {
+            profiles.stopAll(); // a phase that broke off between its start and end
+          }
         }
       } finally {
         // Heartbeats go on while the instances are deregistered: 10,000 deregistrations may take
@@ -111,7 +124,17 @@ final class BenchRunner {
         err.println(cleanupLine);
       }
     }
-    results.finish(header(started, clusterLines, cpu), "Cleanup: " + cleanupLine);
+    String profileLine = "";
+    if (profiles.active() && !stop.getAsBoolean()) {
+      // Now, with the nodes and the bench idle: reading recordings takes CPU.
+      err.println("summarizing " + profiles.written().size() + " JFR recordings");
+      List<Path> summaries = profiles.summarize();
+      profileLine = profileLine(profiles, summaries);
+      err.println(profileLine);
+    }
+    results.finish(
+        header(started, clusterLines, cpu, profiles),
+        "Cleanup: " + cleanupLine + (profileLine.isEmpty() ? "" : "\n\n" + profileLine));
     err.println(
         "results: " + config.outDirectory().resolve("results.jsonl") + ", results.md, latency.svg");
     if (stop.getAsBoolean()) {
@@ -131,6 +154,26 @@ final class BenchRunner {
       context.progress().clear();
       return new PhaseResult(phase.name()).put("ops", 0).problem("the phase failed: " + e);
     }
+  }
+
+  /** "Profiles: 12 JFR recordings ..., summaries in ...", and what failed. */
+  private static String profileLine(NodeProfiles profiles, List<Path> summaries) {
+    StringBuilder line =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "Profiles: %d JFR recordings of the nodes (<phase>-node<i>.jfr), %d summaries"
+                    + " (<phase>-node<i>-top.txt)",
+                profiles.written().size(),
+                summaries.size()));
+    List<String> failures = profiles.failures();
+    if (!failures.isEmpty()) {
+      line.append("; ")
+          .append(failures.size())
+          .append(" failures, first: ")
+          .append(failures.get(0));
+    }
+    return line.toString();
   }
 
   /** Asks every target for its cluster status; one line each. */
@@ -194,7 +237,8 @@ final class BenchRunner {
         cleanup.drained() ? "" : "; some calls still unanswered");
   }
 
-  private String header(ZonedDateTime started, List<String> clusterLines, NodeCpu cpu) {
+  private String header(
+      ZonedDateTime started, List<String> clusterLines, NodeCpu cpu, NodeProfiles profiles) {
     StringBuilder header = new StringBuilder();
     header
         .append("# registry-bench results, ")
@@ -207,17 +251,38 @@ final class BenchRunner {
         .append(" instances over ")
         .append(config.services())
         .append(" services, ")
-        .append(config.concurrency())
-        .append(" calls in flight, timed phases ")
+        .append(RegisterPhase.callsNote(config))
+        .append(" (--calls ")
+        .append(config.calls().label())
+        .append("), timed phases ")
         .append(config.phaseDurationMillis() / 1_000)
         .append(" s, ")
         .append(config.keepAliveStreams())
         .append(" KeepAlive streams with a window of ")
         .append(config.unansweredPerStream())
+        .append(" (background heartbeats: ")
+        .append(config.backgroundStreams())
+        .append(")")
         .append(", failure-detection sample ")
         .append(config.failureSample())
         .append(config.smoke() ? " (--smoke)" : "")
         .append('\n');
+    if (config.phases().contains(AtRestPhase.NAME)) {
+      header.append(
+          String.format(
+              Locale.ROOT,
+              "- at-rest: %d s after %d s of settling%n",
+              config.atRestMillis() / 1_000,
+              AtRestPhase.SETTLE_MILLIS / 1_000));
+    }
+    if (config.phases().contains(SizeSweepPhase.NAME)) {
+      header.append(
+          String.format(
+              Locale.ROOT,
+              "- size-sweep: %d instances at each of %s instances per service, closed loop%n",
+              config.sweepCount(),
+              config.sweepSizes()));
+    }
     if (config.phases().contains(ProtectionPhase.NAME)) {
       ProtectionConfig protection = config.protection();
       header.append(
@@ -254,6 +319,16 @@ final class BenchRunner {
         .append(
             cpu.measured() ? "pids " + cpu.pids() : "not measured (" + cpu.unmeasuredReason() + ")")
         .append('\n');
+    if (config.profile()) {
+      header
+          .append("- JFR profiles: ")
+          .append(
+              profiles.active()
+                  ? "each phase's timed part on every node (settings profile); figures include"
+                      + " the recordings' cost"
+                  : "none (" + profiles.unavailableReason() + ")")
+          .append('\n');
+    }
     for (String line : clusterLines) {
       header.append("- ").append(line).append('\n');
     }

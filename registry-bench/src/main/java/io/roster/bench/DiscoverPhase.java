@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Asks for the healthy instances of random services of the population, {@code --concurrency} calls
- * in flight, round robin over the nodes, for {@code --duration-s}, while the population heartbeats
- * in the background at its real rate.
+ * in flight, for {@code --duration-s}, while the population heartbeats in the background at its
+ * real rate: pipelined, round robin over the nodes, or closed loop, {@code --concurrency} threads
+ * making blocking calls, each thread on one node ({@code --calls}).
  *
  * <p>Reports queries per second and latency p50, p99 and p99.9, and how many answers were empty
  * (every service queried has healthy instances, so an empty answer is a wrong one). Bounded by the
@@ -45,9 +46,17 @@ final class DiscoverPhase implements Phase {
           .problem("no service to query: the register phase registered none");
     }
     List<String> services = BenchContext.serviceNames(config.services());
-    // The service of each query is drawn up front, on this thread, from the run's seed.
+    // The services queried come from the run's seed: drawn on this thread (pipelined), or from a
+    // generator per caller thread split from it here (closed loop).
     SplittableRandom random = context.newRandom();
-    UnaryLoad<DiscoverResponse> load = new UnaryLoad<>(config.concurrency());
+    boolean closedLoop = config.calls() == CallMode.CLOSED_LOOP;
+    UnaryLoad<DiscoverResponse> pipelined = new UnaryLoad<>(config.concurrency());
+    BlockingLoad<DiscoverResponse> blocking = new BlockingLoad<>(config.concurrency(), NAME);
+    CallLoad load = closedLoop ? blocking : pipelined;
+    SplittableRandom[] perThread = new SplittableRandom[closedLoop ? config.concurrency() : 0];
+    for (int t = 0; t < perThread.length; t++) {
+      perThread[t] = random.split();
+    }
     AtomicLong instancesSeen = new AtomicLong();
     AtomicLong emptyAnswers = new AtomicLong();
     AtomicLong shortAnswers = new AtomicLong();
@@ -55,6 +64,16 @@ final class DiscoverPhase implements Phase {
     for (RegisteredLease lease : context.population()) {
       registeredPerService.merge(lease.service(), 1, Integer::sum);
     }
+    UnaryLoad.OnSuccess<DiscoverResponse> check =
+        (index, response) -> {
+          instancesSeen.addAndGet(response.getInstancesCount());
+          if (response.getInstancesCount() == 0) {
+            emptyAnswers.incrementAndGet();
+          } else if (response.getInstancesCount()
+              < registeredPerService.getOrDefault(response.getInstances(0).getService(), 0)) {
+            shortAnswers.incrementAndGet(); // some of its instances were unhealthy
+          }
+        };
     Progress.Rate rate = new Progress.Rate();
     Progress.Rate background = new Progress.Rate(context.background().active());
     context
@@ -72,32 +91,35 @@ final class DiscoverPhase implements Phase {
     long lostBefore = context.background().notActive();
     long lapsesBefore = context.startGaps();
     long backgroundBefore = context.background().active();
-    NodeCpu.Reading cpuBefore = context.cpu().read();
-    long now = System.nanoTime();
-    load.run(
-        MAX_QUERIES_PER_SECOND * TimeUnit.MILLISECONDS.toSeconds(config.phaseDurationMillis()),
-        now + TimeUnit.MILLISECONDS.toNanos(config.phaseDurationMillis()),
-        TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000),
-        context::stopRequested,
-        (index, observer) ->
-            DiscoveryServiceGrpc.newStub(context.cluster().nextChannel())
-                .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
-                .discover(
-                    DiscoverRequest.newBuilder()
-                        .setNamespace(config.namespace())
-                        .setService(services.get(random.nextInt(services.size())))
-                        .build(),
-                    observer),
-        (index, response) -> {
-          instancesSeen.addAndGet(response.getInstancesCount());
-          if (response.getInstancesCount() == 0) {
-            emptyAnswers.incrementAndGet();
-          } else if (response.getInstancesCount()
-              < registeredPerService.getOrDefault(response.getInstances(0).getService(), 0)) {
-            shortAnswers.incrementAndGet(); // some of its instances were unhealthy
-          }
-        });
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    long maxQueries =
+        MAX_QUERIES_PER_SECOND * TimeUnit.MILLISECONDS.toSeconds(config.phaseDurationMillis());
+    long drainNanos = TimeUnit.MILLISECONDS.toNanos(config.callDeadlineMillis() + 1_000);
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME);
+    long endNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.phaseDurationMillis());
+    if (closedLoop) {
+      blocking.run(
+          maxQueries,
+          endNanos,
+          drainNanos,
+          context::stopRequested,
+          (thread, index) ->
+              DiscoveryServiceGrpc.newBlockingStub(context.channelOfThread(thread))
+                  .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
+                  .discover(request(config, services, perThread[thread])),
+          check);
+    } else {
+      pipelined.run(
+          maxQueries,
+          endNanos,
+          drainNanos,
+          context::stopRequested,
+          (index, observer) ->
+              DiscoveryServiceGrpc.newStub(context.cluster().nextChannel())
+                  .withDeadlineAfter(config.callDeadlineMillis(), TimeUnit.MILLISECONDS)
+                  .discover(request(config, services, random), observer),
+          check);
+    }
+    NodeCpu.Usage cpu = context.endTimed(NAME, cpuBefore);
     context.progress().clear();
 
     long lost = context.backgroundLost(result, lostBefore);
@@ -105,6 +127,7 @@ final class DiscoverPhase implements Phase {
     result
         .put("ops", load.succeeded())
         .put("errors", load.failed())
+        .put("calls", config.calls().label())
         .put("concurrency", config.concurrency())
         .put("seconds", load.elapsedSeconds())
         .put("opsPerSec", load.succeededPerSecond())
@@ -126,8 +149,8 @@ final class DiscoverPhase implements Phase {
     context.putGaps(result, lapsesBefore);
     result.note(
         String.format(
-            "%d calls in flight; background %,.0f heartbeats/s",
-            config.concurrency(),
+            "%s; background %,.0f heartbeats/s",
+            RegisterPhase.callsNote(config),
             (context.background().active() - backgroundBefore) / cpu.wallSeconds()));
     if (load.failed() > 0) {
       result.problem(load.failed() + " queries failed " + load.failureSummary());
@@ -142,5 +165,14 @@ final class DiscoverPhase implements Phase {
       result.problem(emptyAnswers.get() + " answers listed no healthy instance");
     }
     return result;
+  }
+
+  /** A Discover of the healthy instances of a service drawn from {@code random}. */
+  private static DiscoverRequest request(
+      BenchConfig config, List<String> services, SplittableRandom random) {
+    return DiscoverRequest.newBuilder()
+        .setNamespace(config.namespace())
+        .setService(services.get(random.nextInt(services.size())))
+        .build();
   }
 }

@@ -88,7 +88,7 @@ final class FailureDetectionPhase implements Phase {
     long lostBefore = context.background().notActive();
     long lapsesBefore = context.startGaps();
     long backgroundBefore = context.background().active();
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME);
     long phaseStart = System.nanoTime();
 
     // 1. Register the sample.
@@ -124,7 +124,7 @@ final class FailureDetectionPhase implements Phase {
     }
     Run run = new Run(context, leases, sampleServices);
     run.go();
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    NodeCpu.Usage cpu = context.endTimed(NAME, cpuBefore);
     context.progress().clear();
 
     // 2. Report.

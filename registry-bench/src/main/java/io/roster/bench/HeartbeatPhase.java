@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * background heartbeats pause meanwhile: this phase renews each lease far more often than they
  * would.
  *
+ * <p>This is the phase with {@code --calls pipelined}; with {@code closed-loop}, {@link
+ * ClosedLoopHeartbeats} sends unary calls instead.
+ *
  * <p>Bounded by the duration plus a drain of at most {@link #DRAIN_MILLIS} and a close of at most
  * as long; each stream also stops after {@link #MAX_SENDS_PER_STREAM_PER_SECOND} per second of the
  * phase.
@@ -47,6 +50,9 @@ final class HeartbeatPhase implements Phase {
     PhaseResult result = new PhaseResult(NAME);
     if (population.isEmpty()) {
       return result.put("ops", 0).problem("no lease to renew: the register phase registered none");
+    }
+    if (config.calls() == CallMode.CLOSED_LOOP) {
+      return ClosedLoopHeartbeats.run(context, result);
     }
     int streamCount = Math.min(config.keepAliveStreams(), population.size());
     long maxSends =
@@ -83,7 +89,7 @@ final class HeartbeatPhase implements Phase {
                   floods.stream().filter(f -> f.stream.closedWith() != null).count());
             });
 
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME);
     long startNanos = System.nanoTime();
     for (int s = 0; s < floods.size(); s++) {
       int node = s % context.cluster().size();
@@ -105,7 +111,7 @@ final class HeartbeatPhase implements Phase {
     }
     long windowNanos = System.nanoTime() - startNanos;
     long active = activeInWindow.get();
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    NodeCpu.Usage cpu = context.endTimed(NAME, cpuBefore);
 
     // Drain: every heartbeat sent is answered (or counted as unanswered), then the streams close.
     long drainEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
@@ -140,6 +146,7 @@ final class HeartbeatPhase implements Phase {
         .put("ops", active)
         .put("seconds", seconds)
         .put("opsPerSec", perSecond)
+        .put("calls", config.calls().label())
         .put("leases", population.size())
         .put("streams", floods.size())
         .put("window", config.unansweredPerStream())

@@ -89,17 +89,24 @@ final class NodeCpu {
   Reading read() {
     long nodes = 0;
     boolean complete = measured();
+    List<Long> each = new ArrayList<>(pids.size());
     for (long pid : pids) {
       OptionalLong ticks = ticks(PROC.resolve(Long.toString(pid)).resolve("stat"));
       if (ticks.isEmpty()) {
         complete = false; // a node exited: its time is lost, so a difference would be wrong
+        each.add(-1L);
       } else {
         nodes += ticks.getAsLong();
+        each.add(ticks.getAsLong());
       }
     }
     OptionalLong self = ticks(PROC.resolve("self").resolve("stat"));
     return new Reading(
-        System.nanoTime(), complete ? nodes : -1, self.orElse(-1), machineBusyTicks().orElse(-1));
+        System.nanoTime(),
+        complete ? nodes : -1,
+        each,
+        self.orElse(-1),
+        machineBusyTicks().orElse(-1));
   }
 
   /** CPU used between two readings; NaN where not measured. */
@@ -118,22 +125,47 @@ final class NodeCpu {
         before.machineTicks < 0 || after.machineTicks < 0
             ? Double.NaN
             : (after.machineTicks - before.machineTicks) * secondsPerTick;
-    return new Usage(wall, nodes, bench, machine);
+    List<Double> eachNode = new ArrayList<>(before.eachNodeTicks.size());
+    for (int i = 0; i < before.eachNodeTicks.size(); i++) {
+      long from = before.eachNodeTicks.get(i);
+      long to = after.eachNodeTicks.get(i);
+      eachNode.add(from < 0 || to < 0 ? Double.NaN : (to - from) * secondsPerTick);
+    }
+    return new Usage(wall, nodes, eachNode, bench, machine);
   }
 
-  /** Clock ticks and when they were read; -1 where not readable. */
-  record Reading(long nanos, long nodeTicks, long selfTicks, long machineTicks) {}
+  /**
+   * Clock ticks and when they were read; -1 where not readable.
+   *
+   * @param nodeTicks all nodes together; -1 unless every node was read
+   * @param eachNodeTicks each node's, in the order of {@link #pids}
+   */
+  record Reading(
+      long nanos, long nodeTicks, List<Long> eachNodeTicks, long selfTicks, long machineTicks) {
+    Reading {
+      eachNodeTicks = List.copyOf(eachNodeTicks);
+    }
+  }
 
   /**
    * CPU seconds used over {@code wallSeconds}, by all nodes together, by the bench, and by every
    * process of the machine (so what other processes took is known: this machine may be shared).
    *
    * @param nodeCpuSeconds NaN when not measured
+   * @param eachNodeCpuSeconds each node's, in the order of {@link #pids}; NaN for a node not read
    * @param benchCpuSeconds NaN when not measured
    * @param machineCpuSeconds NaN when not measured
    */
   record Usage(
-      double wallSeconds, double nodeCpuSeconds, double benchCpuSeconds, double machineCpuSeconds) {
+      double wallSeconds,
+      double nodeCpuSeconds,
+      List<Double> eachNodeCpuSeconds,
+      double benchCpuSeconds,
+      double machineCpuSeconds) {
+    Usage {
+      eachNodeCpuSeconds = List.copyOf(eachNodeCpuSeconds);
+    }
+
     /**
      * Average cores busy with anything but the nodes and the bench. Approximate: the counters are
      * read one after the other in clock ticks, so a quiet machine can come out a little below zero,

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,17 +12,15 @@ import java.util.regex.Pattern;
  * Heap of a node process after a full garbage collection, and its resident set, for the memory
  * figures of the scale phase.
  *
- * <p>Asks the JDK's {@code jcmd} (next to the bench's own {@code java}) for {@code GC.run}, then
- * {@code GC.heap_info}: the heap in use once garbage is gone is what the data held costs. The node
- * needs no endpoint for it, so nothing on the node's API can make it collect. Works for node
- * processes of the same user on this machine only; otherwise the phase says why it could not
- * measure.
+ * <p>Asks {@link Jcmd} for {@code GC.run}, then {@code GC.heap_info}: the heap in use once garbage
+ * is gone is what the data held costs. Works for node processes of the same user on this machine
+ * only; otherwise the phase says why it could not measure.
  *
  * <p>Stateless; each call runs jcmd processes and waits for them (bounded by {@link
  * #JCMD_BOUND_SECONDS}).
  */
 final class NodeHeap {
-  static final long JCMD_BOUND_SECONDS = 60;
+  static final long JCMD_BOUND_SECONDS = Jcmd.BOUND_SECONDS;
   static final int READINGS = 3;
 
   /** {@code garbage-first heap total 262144K, used 45678K [...]}: the first "used" is the heap. */
@@ -35,7 +32,7 @@ final class NodeHeap {
 
   /** Why heap cannot be read on this machine, or null when it can. */
   static String unavailableReason() {
-    return Files.isExecutable(jcmd()) ? null : "no jcmd at " + jcmd() + " (a JRE, not a JDK?)";
+    return Jcmd.unavailableReason();
   }
 
   /**
@@ -55,8 +52,8 @@ final class NodeHeap {
   }
 
   private static long oneReading(long pid) throws InterruptedException {
-    jcmdOutput(pid, "GC.run");
-    String info = jcmdOutput(pid, "GC.heap_info");
+    Jcmd.run(pid, "GC.run");
+    String info = Jcmd.run(pid, "GC.heap_info");
     Matcher used = USED_KB.matcher(info);
     if (!used.find()) {
       throw new IllegalStateException("jcmd " + pid + " GC.heap_info printed no heap use: " + info);
@@ -76,45 +73,5 @@ final class NodeHeap {
     } catch (IOException | RuntimeException e) {
       return OptionalLong.empty();
     }
-  }
-
-  private static String jcmdOutput(long pid, String command) throws InterruptedException {
-    Process process;
-    try {
-      process =
-          new ProcessBuilder(jcmd().toString(), Long.toString(pid), command)
-              .redirectErrorStream(true)
-              .start();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot run " + jcmd() + ": " + e.getMessage(), e);
-    }
-    try {
-      if (!process.waitFor(JCMD_BOUND_SECONDS, TimeUnit.SECONDS)) {
-        throw new IllegalStateException(
-            "jcmd " + pid + " " + command + " did not end within " + JCMD_BOUND_SECONDS + " s");
-      }
-      String output =
-          new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (process.exitValue() != 0) {
-        throw new IllegalStateException(
-            "jcmd "
-                + pid
-                + " "
-                + command
-                + " failed (exit "
-                + process.exitValue()
-                + "): "
-                + output);
-      }
-      return output;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read jcmd's output: " + e.getMessage(), e);
-    } finally {
-      process.destroyForcibly();
-    }
-  }
-
-  private static Path jcmd() {
-    return Path.of(System.getProperty("java.home"), "bin", "jcmd");
   }
 }

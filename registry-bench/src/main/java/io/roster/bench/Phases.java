@@ -14,6 +14,8 @@ final class Phases {
     ALL.put(RegisterPhase.NAME, RegisterPhase::new);
     ALL.put(HeartbeatPhase.NAME, HeartbeatPhase::new);
     ALL.put(DiscoverPhase.NAME, DiscoverPhase::new);
+    ALL.put(AtRestPhase.NAME, AtRestPhase::new);
+    ALL.put(SizeSweepPhase.NAME, SizeSweepPhase::new);
     ALL.put(PropagationPhase.NAME, PropagationPhase::new);
     ALL.put(SlowWatchersPhase.NAME, SlowWatchersPhase::new);
     ALL.put(FailureDetectionPhase.NAME, FailureDetectionPhase::new);

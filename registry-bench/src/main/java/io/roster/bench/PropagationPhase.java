@@ -86,7 +86,7 @@ final class PropagationPhase implements Phase {
     long lostBefore = context.background().notActive();
     long lapsesBefore = context.startGaps();
     long backgroundBefore = context.background().active();
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME);
     try {
       if (!watch.snapshot.await(SNAPSHOT_BOUND_MILLIS, TimeUnit.MILLISECONDS)) {
         return result
@@ -104,7 +104,7 @@ final class PropagationPhase implements Phase {
       watch.cancel();
       context.progress().clear();
     }
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+    NodeCpu.Usage cpu = context.endTimed(NAME, cpuBefore);
     long lost = context.backgroundLost(result, lostBefore);
     double backgroundPerSecond =
         (context.background().active() - backgroundBefore) / cpu.wallSeconds();

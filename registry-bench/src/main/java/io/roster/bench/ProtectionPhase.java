@@ -67,7 +67,7 @@ final class ProtectionPhase implements Phase {
     RenewalGaps gaps = new RenewalGaps();
     long lostBefore = context.background().notActive();
     long lapsesBefore = context.startGaps();
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME);
     long phaseStart = System.nanoTime();
     ProtectionFleet fleet =
         new ProtectionFleet(
@@ -229,8 +229,9 @@ final class ProtectionPhase implements Phase {
       NodeCpu.Reading cpuBefore,
       long lostBefore,
       long lapsesBefore,
-      long phaseStart) {
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+      long phaseStart)
+      throws InterruptedException {
+    NodeCpu.Usage cpu = context.endTimed(NAME, cpuBefore);
     long backgroundLost = context.backgroundLost(result, lostBefore);
     ProtectionFleet fleet = run.fleet;
     result

@@ -6,12 +6,15 @@ import io.roster.v1.RegisterResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.IntFunction;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Registers the population: {@code --instances} instances spread round robin over {@code
- * --services} services, with the node's default TTL, at most {@code --concurrency} calls in flight,
- * round robin over the nodes. Each instance's lease joins the background heartbeats as soon as it
- * is granted, so none expires while the rest register.
+ * --services} services, with the node's default TTL, at most {@code --concurrency} calls in flight:
+ * pipelined, round robin over the nodes; or closed loop, {@code --concurrency} threads making
+ * blocking calls, each thread on one node ({@code --calls}). Each instance's lease joins the
+ * background heartbeats as soon as it is granted, so none expires while the rest register.
  *
  * <p>Reports registrations per second and their latency. Bounded by the count and by {@code
  * countedPhaseBoundMillis}; a registration that fails is reported, not retried.
@@ -34,7 +37,10 @@ final class RegisterPhase implements Phase {
     BenchConfig config = context.config();
     int count = config.instances();
     AtomicReferenceArray<RegisteredLease> leases = new AtomicReferenceArray<>(count);
-    UnaryLoad<RegisterResponse> load = new UnaryLoad<>(config.concurrency());
+    boolean closedLoop = config.calls() == CallMode.CLOSED_LOOP;
+    UnaryLoad<RegisterResponse> pipelined = new UnaryLoad<>(config.concurrency());
+    BlockingLoad<RegisterResponse> blocking = new BlockingLoad<>(config.concurrency(), NAME);
+    CallLoad load = closedLoop ? blocking : pipelined;
     Progress.Rate rate = new Progress.Rate();
     Progress.Rate background = new Progress.Rate(context.background().active());
     context
@@ -52,21 +58,23 @@ final class RegisterPhase implements Phase {
                     context.backgroundLine(background)));
     long lostBefore = context.background().notActive();
     long lapsesBefore = context.startGaps();
-    NodeCpu.Reading cpuBefore = context.cpu().read();
+    IntFunction<RegisterRequest> request = index -> request(config, index);
+    IntFunction<String> serviceOf = index -> BenchContext.serviceName(index % config.services());
+    ObjIntConsumer<RegisteredLease> granted =
+        (lease, index) -> {
+          leases.set(index, lease);
+          context.registered().add(lease);
+          context.gaps().track(lease, System.nanoTime());
+          context.background().add(lease);
+        };
+    NodeCpu.Reading cpuBefore = context.startTimed(NAME);
     boolean drained =
-        context.register(
-            load,
-            count,
-            config.countedPhaseBoundMillis(),
-            index -> request(config, index),
-            index -> BenchContext.serviceName(index % config.services()),
-            (lease, index) -> {
-              leases.set(index, lease);
-              context.registered().add(lease);
-              context.gaps().track(lease, System.nanoTime());
-              context.background().add(lease);
-            });
-    NodeCpu.Usage cpu = context.cpu().since(cpuBefore);
+        closedLoop
+            ? context.registerBlocking(
+                blocking, count, config.countedPhaseBoundMillis(), request, serviceOf, granted)
+            : context.register(
+                pipelined, count, config.countedPhaseBoundMillis(), request, serviceOf, granted);
+    NodeCpu.Usage cpu = context.endTimed(NAME, cpuBefore);
     context.progress().clear();
 
     List<RegisteredLease> population = new ArrayList<>(count);
@@ -84,6 +92,7 @@ final class RegisterPhase implements Phase {
         .put("errors", load.failed())
         .put("instances", count)
         .put("services", config.services())
+        .put("calls", config.calls().label())
         .put("concurrency", config.concurrency())
         .put("seconds", load.elapsedSeconds())
         .put("opsPerSec", load.succeededPerSecond())
@@ -96,7 +105,7 @@ final class RegisterPhase implements Phase {
         .latencies(latencies, "Register call");
     BenchContext.putCpu(result, cpu);
     context.putGaps(result, lapsesBefore);
-    result.note(config.concurrency() + " calls in flight, " + load.failed() + " failed");
+    result.note(callsNote(config) + ", " + load.failed() + " failed");
     if (load.failed() > 0) {
       result.problem(load.failed() + " registrations failed " + load.failureSummary());
     }
@@ -114,6 +123,13 @@ final class RegisterPhase implements Phase {
       result.problem(load.inFlight() + " registrations still unanswered after their deadline");
     }
     return result;
+  }
+
+  /** "32 calls in flight" or "32 threads, one blocking call each", for the table's notes. */
+  static String callsNote(BenchConfig config) {
+    return config.calls() == CallMode.CLOSED_LOOP
+        ? config.concurrency() + " threads, one blocking call each"
+        : config.concurrency() + " calls in flight";
   }
 
   /** Instance {@code index} of the population: a service, an id, an address, a zone, a label. */

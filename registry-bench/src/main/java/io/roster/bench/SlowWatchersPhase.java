@@ -105,9 +105,9 @@ final class SlowWatchersPhase implements Phase {
       context.progress().say(NAME + ": letting the churn fill the paused streams' windows");
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(STALL_SETTLE_MILLIS));
       showProgress(context, "with paused streams", withPaused);
-      NodeCpu.Reading pausedCpuBefore = context.cpu().read();
+      NodeCpu.Reading pausedCpuBefore = context.startTimed(NAME);
       PropagationPhase.timeChanges(context, writer, probes, watch, duration, withPaused);
-      BenchContext.putCpu(result, context.cpu().since(pausedCpuBefore));
+      BenchContext.putCpu(result, context.endTimed(NAME, pausedCpuBefore));
       result
           .put("pausedWatchers", (long) paused.size())
           .put("pausedWatchersEnded", (long) paused.ended());

@@ -1,21 +1,17 @@
 package io.roster.bench;
 
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
 /**
- * Drives unary calls in a closed loop: at most {@code concurrency} calls in flight, a new one
- * started as soon as one returns, until {@code maxCalls} were started or the deadline passed,
- * whichever comes first. Then waits, for at most the call deadline, for the calls still in flight.
+ * Drives unary calls pipelined from one thread ({@code --calls pipelined}): asynchronous stubs, at
+ * most {@code concurrency} calls in flight, a new one started as soon as one returns, until {@code
+ * maxCalls} were started or the deadline passed, whichever comes first. Then waits, for at most the
+ * call deadline, for the calls still in flight. {@link BlockingLoad} is the other way, one blocking
+ * call per thread.
  *
  * <p>Threading: {@link #run} issues every call from the caller's thread; completions arrive on gRPC
  * threads and only count, record and release a slot. The counters may be read from any thread (the
@@ -23,7 +19,7 @@ import java.util.function.BooleanSupplier;
  *
  * @param <T> the response type
  */
-final class UnaryLoad<T> {
+final class UnaryLoad<T> implements CallLoad {
 
   /** Starts call number {@code index}; the observer must get exactly one outcome. */
   interface Call<T> {
@@ -39,9 +35,7 @@ final class UnaryLoad<T> {
   private final Latencies latencies = new Latencies();
   private final AtomicLong started = new AtomicLong();
   private final AtomicLong succeeded = new AtomicLong();
-  private final AtomicLong failed = new AtomicLong();
-  private final Map<Status.Code, LongAdder> failures = new ConcurrentHashMap<>();
-  private final AtomicReference<String> firstFailure = new AtomicReference<>();
+  private final CallFailures failures = new CallFailures();
   private volatile long elapsedNanos;
 
   UnaryLoad(int concurrency) {
@@ -95,44 +89,39 @@ final class UnaryLoad<T> {
     return drained;
   }
 
-  long started() {
+  @Override
+  public long started() {
     return started.get();
   }
 
-  long succeeded() {
+  @Override
+  public long succeeded() {
     return succeeded.get();
   }
 
-  long failed() {
-    return failed.get();
+  @Override
+  public long failed() {
+    return failures.count();
   }
 
-  long inFlight() {
-    return started.get() - succeeded.get() - failed.get();
-  }
-
-  Latencies latencies() {
+  @Override
+  public Latencies latencies() {
     return latencies;
   }
 
-  /** From the first call to the end of the last (or of the drain bound). */
-  double elapsedSeconds() {
+  @Override
+  public double elapsedSeconds() {
     return elapsedNanos / 1e9;
   }
 
-  /** Successful calls per second over {@link #elapsedSeconds}. */
-  double succeededPerSecond() {
+  @Override
+  public double succeededPerSecond() {
     return elapsedNanos == 0 ? Double.NaN : succeeded.get() / elapsedSeconds();
   }
 
-  /** Failures by status code, e.g. {@code {DEADLINE_EXCEEDED=3}}, and the first one's text. */
-  String failureSummary() {
-    if (failed.get() == 0) {
-      return "";
-    }
-    Map<String, Long> byCode = new TreeMap<>();
-    failures.forEach((code, count) -> byCode.put(code.name(), count.sum()));
-    return byCode + ", first: " + firstFailure.get();
+  @Override
+  public String failureSummary() {
+    return failures.summary();
   }
 
   /** One call's outcome: records it and frees its slot, exactly once. */
@@ -157,10 +146,7 @@ final class UnaryLoad<T> {
 
     @Override
     public void onError(Throwable error) {
-      Status status = Status.fromThrowable(error);
-      failures.computeIfAbsent(status.getCode(), code -> new LongAdder()).increment();
-      firstFailure.compareAndSet(null, status.getCode() + ": " + status.getDescription());
-      failed.incrementAndGet();
+      failures.record(error);
       slots.release();
     }
 
