@@ -179,7 +179,7 @@ public final class RegistryNode implements AutoCloseable {
         .register(meters);
     grpc.addService(ReflectionService.v1());
     HttpEndpoints http =
-        new HttpEndpoints(grpc, meters, new HttpApi(registry, discovery, clusterStatus));
+        new HttpEndpoints(vertx, grpc, meters, new HttpApi(registry, discovery, clusterStatus));
     server =
         vertx.createHttpServer(httpOptions()).connectionHandler(connections).requestHandler(http);
     await(

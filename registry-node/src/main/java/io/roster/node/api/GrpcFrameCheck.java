@@ -67,14 +67,13 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
   }
 
   /**
-   * The request as the gRPC server should see it; other requests are returned unchanged. {@code
-   * onRefused} runs once a request is refused and answered here: the call the gRPC server started
-   * for it is never told, and must be ended by the caller (a KeepAlive already open, for one).
+   * The request as the gRPC server should see it (every request Vert.x's HTTP server hands over is
+   * an {@link HttpServerRequestInternal}). {@code onRefused} runs once a request is refused, or its
+   * deadline passed, and it is answered here: the call the gRPC server started for it is never
+   * told, and must be ended by the caller (a KeepAlive already open, for one).
    */
-  static HttpServerRequest wrap(HttpServerRequest request, Runnable onRefused) {
-    return request instanceof HttpServerRequestInternal internal
-        ? new GrpcFrameCheck(internal, onRefused)
-        : request;
+  static GrpcFrameCheck wrap(HttpServerRequest request, Runnable onRefused) {
+    return new GrpcFrameCheck((HttpServerRequestInternal) request, onRefused);
   }
 
   @Override
@@ -185,10 +184,28 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
   private void fail(Status status) {
     failed = true;
     refuse(delegate, status);
-    // The gRPC server still holds the call it started, and the caller's deadline with it: told the
-    // stream was cancelled, it lets go. Otherwise, once the deadline passed, it answered
-    // DEADLINE_EXCEEDED on the response answered here, which threw, and grpc-java logged the throw
-    // with its stack trace, once per refused request that carried a deadline.
+    releaseCall();
+  }
+
+  /**
+   * The caller's deadline passed before the call was answered ({@link CallDeadline}): answers
+   * DEADLINE_EXCEEDED, as the gRPC server would have, and drops the rest of the request.
+   */
+  void deadlinePassed(long deadlineMillis) {
+    if (failed || delegate.response().ended()) {
+      return;
+    }
+    failed = true;
+    answer(
+        delegate,
+        Status.DEADLINE_EXCEEDED.withDescription(
+            "the call's deadline (" + deadlineMillis + " ms) passed before the node answered"));
+    releaseCall();
+  }
+
+  private void releaseCall() {
+    // The gRPC server still holds the call it started: told the stream was cancelled, it lets go.
+    // Otherwise it would answer again later on the response answered here, which throws.
     if (downstreamException != null) {
       downstreamException.handle(new StreamResetException(HTTP2_CANCEL));
     }

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.api.http.HttpApi;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.grpc.server.GrpcServer;
@@ -34,11 +35,13 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
    */
   public static final int MAX_MESSAGE_BYTES = GrpcFrameCheck.MAX_MESSAGE_BYTES;
 
+  private final Vertx vertx;
   private final GrpcServer grpc;
   private final PrometheusMeterRegistry meters;
   private final HttpApi json;
 
-  public HttpEndpoints(GrpcServer grpc, PrometheusMeterRegistry meters, HttpApi json) {
+  public HttpEndpoints(Vertx vertx, GrpcServer grpc, PrometheusMeterRegistry meters, HttpApi json) {
+    this.vertx = vertx;
     this.grpc = grpc;
     this.meters = meters;
     this.json = json;
@@ -54,9 +57,9 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
       }
       // The call starts inside grpc.handle, on this thread: its Context carries the signal.
       ClientGone gone = ClientGone.watch(request.response());
-      Context.current()
-          .withValue(ClientGone.KEY, gone)
-          .run(() -> grpc.handle(GrpcFrameCheck.wrap(request, gone::fire)));
+      GrpcFrameCheck checked = GrpcFrameCheck.wrap(request, gone::fire);
+      CallDeadline.keep(vertx, request, checked, gone);
+      Context.current().withValue(ClientGone.KEY, gone).run(() -> grpc.handle(checked));
       return;
     }
     if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {
