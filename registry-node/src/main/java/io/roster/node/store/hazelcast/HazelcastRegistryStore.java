@@ -91,30 +91,17 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
 
   @Override
   public CompletionStage<Registered> register(InstanceSpec spec, long ttlMillis) {
-    String key = spec.key().serviceKey().asString();
     long now = clock.millis();
-    // The instance first, then its lease: if this node dies in between, the instance is listed
-    // without a lease until its client registers again (the sweep looks at leases only); a lease
-    // without an instance would keep a process heartbeating into nothing.
+    // One call: the owner writes the instance and grants its lease together (RegisterInstance).
     return services
-        .submitToKey(key, new RegisterInstance(spec, now))
-        .thenCompose(
-            revision ->
-                leases
-                    .submitToKey(
-                        key, new GrantLease(spec.key().instanceId(), revision, ttlMillis, now))
-                    .thenApply(
-                        granted -> {
-                          var record =
-                              new InstanceRecord(
-                                  spec,
-                                  spec.initialStatus(),
-                                  LeaseCondition.ok(now),
-                                  revision,
-                                  revision,
-                                  now);
-                          return new Registered(record, ttlMillis);
-                        }));
+        .submitToKey(spec.key().serviceKey().asString(), new RegisterInstance(spec, ttlMillis, now))
+        .thenApply(
+            revision -> {
+              var record =
+                  new InstanceRecord(
+                      spec, spec.initialStatus(), LeaseCondition.ok(now), revision, revision, now);
+              return new Registered(record, ttlMillis);
+            });
   }
 
   @Override
