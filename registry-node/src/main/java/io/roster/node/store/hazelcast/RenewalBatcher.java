@@ -148,6 +148,13 @@ final class RenewalBatcher implements AutoCloseable {
         continue;
       }
       long[] raw = results.get(service.getKey());
+      if (raw == null) {
+        // Never expected: the processor answers every key it is given. Answered all the same.
+        IllegalStateException missing =
+            new IllegalStateException("no renewal result for " + service.getKey());
+        answers.forEach(answer -> answer.completeExceptionally(missing));
+        continue;
+      }
       List<RenewLeases.Renewal> renewals = batch.renewals.get(service.getKey());
       for (int i = 0; i < answers.size(); i++) {
         int at = i * RenewLeases.FIELDS;
