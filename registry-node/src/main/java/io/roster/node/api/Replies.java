@@ -100,12 +100,15 @@ final class Replies {
         || observer instanceof ServerCallStreamObserver<?> call && call.isCancelled();
   }
 
-  /** Runs {@code action} on {@code context}, or here when the call came from outside Vert.x. */
+  /**
+   * Runs {@code action} on {@code context} ({@link ContextTasks}: in order, one wake-up for a
+   * burst), or here when the call came from outside Vert.x.
+   */
   static void onContext(Context context, Runnable action) {
     if (context == null) {
       action.run();
     } else {
-      context.runOnContext(ignored -> action.run());
+      ContextTasks.of(context).add(action);
     }
   }
 }
