@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       ServiceState} and the difference a node then reads ({@link ServiceState#changesSince}, run
  *       once per node that follows the service: three times per change on three nodes).
  *   <li>{@link #viewChange}: on every node, the difference applied to its {@link ServiceView} and
- *       the visible changes the Watch hub makes of it.
+ *       the visible changes the Watch hub makes of it ({@link ViewChanges#between(ServiceView,
+ *       ServiceView, ServiceDelta)}, as {@code WatchHub} calls it).
  * </ul>
  *
  * <p>Changes cycle through four kinds, one instance at a time: deregister it, register it back, set
@@ -49,7 +50,7 @@ public class ServiceChangeBenchmark {
   /** Differences the view replays before it starts over. */
   static final int CHANGES = 4096;
 
-  static final long NOW_MILLIS = 1_700_000_000_000L;
+  public static final long NOW_MILLIS = 1_700_000_000_000L;
 
   @Param({"10", "1000", "10000", "50000"})
   public int instances;
@@ -100,8 +101,9 @@ public class ServiceChangeBenchmark {
       applied = 0;
     }
     ServiceView before = view;
-    view = before.apply(deltas[applied++]);
-    return ViewChanges.between(before, view);
+    ServiceDelta delta = deltas[applied++];
+    view = before.apply(delta);
+    return ViewChanges.between(before, view, delta);
   }
 
   /** The owner's state after the changes made so far. */
@@ -143,10 +145,14 @@ public class ServiceChangeBenchmark {
     }
   }
 
-  /** Instances shaped like registry-bench's (an id, a 10.x address, a zone, a version, a label). */
   static InstanceSpec spec(int index) {
+    return spec(SERVICE, index);
+  }
+
+  /** Instances shaped like registry-bench's (an id, a 10.x address, a zone, a version, a label). */
+  public static InstanceSpec spec(ServiceKey service, int index) {
     return new InstanceSpec(
-        new InstanceKey(SERVICE.namespace(), SERVICE.service(), String.format("i-%06d", index)),
+        new InstanceKey(service.namespace(), service.service(), String.format("i-%06d", index)),
         String.format("10.%d.%d.%d", (index >> 16) & 0xff, (index >> 8) & 0xff, index & 0xff),
         8080,
         Map.of(),
