@@ -90,9 +90,9 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
     int instances = 0;
     int healthy = 0;
     for (ServiceView service : view.all()) {
-      if (!service.instances().isEmpty()) {
+      if (!service.isEmpty()) {
         services++;
-        instances += service.instances().size();
+        instances += service.size();
         healthy += service.healthyCount();
       }
     }

@@ -173,7 +173,7 @@ public final class DiscoveryGrpcService
     for (ServiceView service : view.all()) {
       ServiceKey key = service.key();
       if (key.namespace().equals(namespace)
-          && !service.instances().isEmpty()
+          && !service.isEmpty()
           && key.service().compareTo(request.getPageToken()) > 0) {
         matching.add(service);
       }
@@ -185,7 +185,7 @@ public final class DiscoveryGrpcService
       response.addServices(
           ServiceSummary.newBuilder()
               .setService(service.key().service())
-              .setInstanceCount(service.instances().size())
+              .setInstanceCount(service.size())
               .setHealthyCount(service.healthyCount())
               .setRevision(service.revision()));
     }

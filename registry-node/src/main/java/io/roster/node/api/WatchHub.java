@@ -3,6 +3,7 @@ package io.roster.node.api;
 import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceChange;
 import io.roster.node.domain.InstanceRecord;
+import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceView;
 import io.roster.node.domain.ViewChanges;
@@ -174,11 +175,12 @@ public final class WatchHub {
     return topic == null ? ServiceView.empty(key) : topic.current;
   }
 
-  private void viewChanged(ServiceView before, ServiceView after) {
+  private void viewChanged(ServiceView before, ServiceView after, ServiceDelta delta) {
     Topic topic = topics.computeIfAbsent(after.key(), Topic::new);
     synchronized (topic) {
-      boolean first = topic.current.revision() == 0 && topic.current.instances().isEmpty();
-      List<InstanceChange> changes = ViewChanges.between(before, after);
+      boolean first = topic.current.revision() == 0 && topic.current.isEmpty();
+      // Only what the delta names: a change costs the same whatever the service's size.
+      List<InstanceChange> changes = ViewChanges.between(before, after, delta);
       topic.current = after;
       if (first && before.revision() == 0) {
         // What happened before this node first read the service is unknown: resuming from

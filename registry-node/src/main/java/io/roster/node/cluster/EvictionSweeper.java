@@ -304,9 +304,9 @@ public final class EvictionSweeper implements AutoCloseable {
     int services = 0;
     int instances = 0;
     for (ServiceView service : view.all()) {
-      if (!service.instances().isEmpty()) {
+      if (!service.isEmpty()) {
         services++;
-        instances += service.instances().size();
+        instances += service.size();
       }
     }
     EvictionPolicy.Plan plan = policy.plan(expired, services, instances, now, random);

@@ -31,7 +31,7 @@ public final class UnleasedInstances {
       Collection<ServiceView> services, Map<ServiceKey, Long> leaseDigests) {
     Set<ServiceKey> differing = new HashSet<>();
     for (ServiceView service : services) {
-      if (service.instances().isEmpty()) {
+      if (service.isEmpty()) {
         continue;
       }
       long listed = LeaseDigest.ofInstances(service.instances());

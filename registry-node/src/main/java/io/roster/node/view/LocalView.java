@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +37,7 @@ public final class LocalView {
   private final RegistryStore store;
   private final Map<ServiceKey, ServiceView> views = new ConcurrentHashMap<>();
   private final Map<ServiceKey, Fetch> fetches = new ConcurrentHashMap<>();
-  private final List<BiConsumer<ServiceView, ServiceView>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   public LocalView(RegistryStore store) {
     this.store = store;
@@ -62,12 +61,23 @@ public final class LocalView {
   }
 
   /**
-   * Called with (before, after) whenever a service's view changes, in revision order per service.
-   * Runs while the service's view is being replaced: it must be quick, must not block, and must not
-   * call back into this view.
+   * Hears every change of a service's view, in revision order per service. It runs while the
+   * service's view is being replaced: it must be quick, must not block, and must not call back into
+   * this view.
    */
-  public void onChange(BiConsumer<ServiceView, ServiceView> listener) {
+  public void onChange(Listener listener) {
     listeners.add(listener);
+  }
+
+  /** Hears the changes of every service's view. */
+  @FunctionalInterface
+  public interface Listener {
+    /**
+     * {@code after} replaced {@code before}. It is {@code before.apply(delta)}, except when the
+     * store lost the service's state: then {@code delta} is a snapshot, applied to an empty view.
+     * The delta names everything that may differ, so a listener need not compare whole views.
+     */
+    void viewChanged(ServiceView before, ServiceView after, ServiceDelta delta);
   }
 
   /** Catches up one service with the store. */
@@ -149,16 +159,16 @@ public final class LocalView {
               storeWentBack ? ServiceView.empty(k).apply(delta) : before.apply(delta);
           if (after != before) {
             // Inside the update: listeners of one service hear its changes in revision order.
-            notifyListeners(before, after);
+            notifyListeners(before, after, delta);
           }
           return after;
         });
   }
 
-  private void notifyListeners(ServiceView before, ServiceView after) {
-    for (BiConsumer<ServiceView, ServiceView> listener : listeners) {
+  private void notifyListeners(ServiceView before, ServiceView after, ServiceDelta delta) {
+    for (Listener listener : listeners) {
       try {
-        listener.accept(before, after);
+        listener.viewChanged(before, after, delta);
       } catch (RuntimeException e) {
         log.warn("view listener failed on {}", after.key(), e);
       }

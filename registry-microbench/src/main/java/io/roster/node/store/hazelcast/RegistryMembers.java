@@ -99,6 +99,11 @@ public class RegistryMembers {
     return members.get(0);
   }
 
+  /** Both members. */
+  List<HazelcastInstance> all() {
+    return List.copyOf(members);
+  }
+
   /** The registry's leases map, through {@link #caller}. */
   IMap<String, LeaseTable> leases() {
     return caller().getMap(HazelcastRegistryStore.LEASES_MAP);
