@@ -80,13 +80,16 @@ public class HazelcastChangeBenchmark {
     }
   }
 
-  /** One registration (of an instance already there: the service keeps its size) and its read. */
+  /**
+   * One registration (of an instance already there: the service keeps its size), with its lease
+   * granted on the owner as the node does, and its read.
+   */
   @Benchmark
   public ServiceDelta registerAndRead() {
     InstanceSpec spec = specs[registered++ % instances];
     long revision =
         services
-            .submitToKey(service, new RegisterInstance(spec, System.currentTimeMillis()))
+            .submitToKey(service, new RegisterInstance(spec, 10_000, System.currentTimeMillis()))
             .toCompletableFuture()
             .join();
     return services
