@@ -29,6 +29,9 @@ public enum Profile {
   LOCAL(
       Map.ofEntries(
           Map.entry("api.host", "127.0.0.1"),
+          // Three nodes and their clients share the machine's cores: one event loop each (a second
+          // one per node found no idle core here: docs/benchmarks.md).
+          Map.entry("api.event-loops", "1"),
           Map.entry("cluster.host", "127.0.0.1"),
           Map.entry("cluster.members", "127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703"),
           Map.entry("cluster.heartbeat-interval-s", "1"),
@@ -50,6 +53,10 @@ public enum Profile {
           Map.entry("api.keepalive-interval-s", "60"),
           // A client that has not answered a ping in 20 s is gone or hung: its streams are freed.
           Map.entry("api.keepalive-timeout-s", "20"),
+          // One event loop per core the JVM may use, so that a node's client connections are
+          // spread over all of them; a connection keeps its event loop for its whole life.
+          Map.entry(
+              "api.event-loops", Integer.toString(Runtime.getRuntime().availableProcessors())),
           Map.entry("api.tls.enabled", "false"),
           Map.entry("api.tls.cert-chain-file", ""),
           Map.entry("api.tls.private-key-file", ""),
