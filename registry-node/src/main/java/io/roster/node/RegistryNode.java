@@ -21,6 +21,7 @@ import io.roster.node.api.DroppedTrailersFilter;
 import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.OpenStreams;
 import io.roster.node.api.RegistryGrpcService;
+import io.roster.node.api.ServiceBinding;
 import io.roster.node.api.WatchHub;
 import io.roster.node.api.http.HttpApi;
 import io.roster.node.cluster.ClusterClock;
@@ -41,7 +42,6 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpcio.server.GrpcIoServer;
-import io.vertx.grpcio.server.GrpcIoServiceBridge;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -160,9 +160,9 @@ public final class RegistryNode implements AutoCloseable {
     for (BindableService service :
         List.of(registry, discovery, clusterStatus, health.getHealthService())) {
       // Guarded outermost: every call is answered whatever throws, the token interceptor included.
+      // Unary methods are served directly, streaming ones through the bridge (ServiceBinding).
       grpc.addService(
-          GrpcIoServiceBridge.bridge(
-              CallGuard.guard(ServerInterceptors.intercept(service, tokens))));
+          ServiceBinding.of(CallGuard.guard(ServerInterceptors.intercept(service, tokens))));
     }
     Gauge.builder("roster.streams.open", openStreams, OpenStreams::size)
         .description("Watch and KeepAlive streams open on this node")
