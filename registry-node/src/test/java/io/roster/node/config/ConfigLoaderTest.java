@@ -107,9 +107,9 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void apiEventLoopsAreOnePerCoreOnALanAndOneForThreeNodesOnOneMachine() {
+  void apiEventLoopsAreHalfTheCoresOnALanAndOneForThreeNodesOnOneMachine() {
     assertEquals(
-        Runtime.getRuntime().availableProcessors(),
+        Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
         ConfigLoader.load(new String[0], Map.of()).api().eventLoops());
     assertEquals(
         1, ConfigLoader.load(new String[] {"--profile=local"}, Map.of()).api().eventLoops());
