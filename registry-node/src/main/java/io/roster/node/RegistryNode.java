@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.api.ApiConnections;
+import io.roster.node.api.ApiServer;
 import io.roster.node.api.BearerTokenInterceptor;
 import io.roster.node.api.CallGuard;
 import io.roster.node.api.ClusterGrpcService;
@@ -20,6 +21,7 @@ import io.roster.node.api.DroppedTrailersFilter;
 import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.OpenStreams;
 import io.roster.node.api.RegistryGrpcService;
+import io.roster.node.api.ServiceBinding;
 import io.roster.node.api.WatchHub;
 import io.roster.node.api.http.HttpApi;
 import io.roster.node.cluster.ClusterClock;
@@ -33,14 +35,13 @@ import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
 import io.roster.node.view.LocalView;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.Http2Settings;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpcio.server.GrpcIoServer;
-import io.vertx.grpcio.server.GrpcIoServiceBridge;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -67,7 +68,7 @@ public final class RegistryNode implements AutoCloseable {
   private EvictionSweeper sweeper;
   private LocalView view;
   private Vertx vertx;
-  private HttpServer server;
+  private ApiServer server;
   private volatile boolean stopped;
 
   public RegistryNode(NodeConfig config) {
@@ -120,7 +121,13 @@ public final class RegistryNode implements AutoCloseable {
         });
     sweeper.start();
 
-    vertx = Vertx.vertx();
+    // Vert.x's default pool (twice the cores) may be smaller than the API's event loops asked for.
+    vertx =
+        Vertx.vertx(
+            new VertxOptions()
+                .setEventLoopPoolSize(
+                    Math.max(
+                        VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, config.api().eventLoops())));
     vertx.setPeriodic(
         config.viewResyncIntervalMillis(),
         id -> {
@@ -153,9 +160,9 @@ public final class RegistryNode implements AutoCloseable {
     for (BindableService service :
         List.of(registry, discovery, clusterStatus, health.getHealthService())) {
       // Guarded outermost: every call is answered whatever throws, the token interceptor included.
+      // Unary methods are served directly, streaming ones through the bridge (ServiceBinding).
       grpc.addService(
-          GrpcIoServiceBridge.bridge(
-              CallGuard.guard(ServerInterceptors.intercept(service, tokens))));
+          ServiceBinding.of(CallGuard.guard(ServerInterceptors.intercept(service, tokens))));
     }
     Gauge.builder("roster.streams.open", openStreams, OpenStreams::size)
         .description("Watch and KeepAlive streams open on this node")
@@ -181,13 +188,18 @@ public final class RegistryNode implements AutoCloseable {
     HttpEndpoints http =
         new HttpEndpoints(vertx, grpc, meters, new HttpApi(registry, discovery, clusterStatus));
     server =
-        vertx.createHttpServer(httpOptions()).connectionHandler(connections).requestHandler(http);
-    await(
-        server
-            .listen(config.api().port(), config.api().host())
-            .toCompletionStage()
-            .toCompletableFuture(),
-        "opening the API port " + config.api().host() + ":" + config.api().port());
+        await(
+            ApiServer.start(
+                    vertx,
+                    config.api().eventLoops(),
+                    config.api().host(),
+                    config.api().port(),
+                    this::httpOptions,
+                    connections,
+                    http)
+                .toCompletionStage()
+                .toCompletableFuture(),
+            "opening the API port " + config.api().host() + ":" + config.api().port());
     health.setStatus("", ServingStatus.SERVING);
     log.info(
         "node {} serving on {} (cluster \"{}\", member {}:{}, {} members) after {} ms",
@@ -243,7 +255,7 @@ public final class RegistryNode implements AutoCloseable {
 
   /** The port the API listens on (useful when configured as 0 in tests). */
   public int apiPort() {
-    return server.actualPort();
+    return server.port();
   }
 
   public HazelcastInstance hazelcast() {

@@ -90,6 +90,11 @@ final class DiscoverFixture implements AutoCloseable {
     return decoded.take();
   }
 
+  /** The node's Discovery service over this view, for serving it on a transport. */
+  DiscoveryGrpcService service() {
+    return discovery;
+  }
+
   /** The answer built from the view from scratch, as the cache does on a miss (not encoded). */
   DiscoverResponse buildAnswer() {
     return DiscoverAnswers.build(view.get(SERVICE), QUERY, INCARNATION.current());

@@ -19,7 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Wraps a grpc-java service before it is bridged onto the Vert.x gRPC server, so that:
+ * Wraps a grpc-java service before it is served on the Vert.x gRPC server ({@link ServiceBinding}:
+ * unary methods directly, streaming ones through the Vert.x bridge), so that:
  *
  * <ul>
  *   <li><b>every call is answered, whatever is thrown.</b> grpc-java's own server closes a call
@@ -43,9 +44,12 @@ import java.util.List;
  *       finds in the trailers only when it writes none itself).
  * </ul>
  *
- * <p>Threading: the bridge calls a call's listener on the call's event loop, one method at a time;
- * the service may close the call from the same event loop (its {@code Replies}). The flags below
- * are volatile so a close from elsewhere is still seen.
+ * <p>The defects named below are the bridge's; {@link UnaryCall} keeps the same rules, so a unary
+ * and a streaming method answer alike.
+ *
+ * <p>Threading: the bridge and {@link UnaryCall} call a call's listener on the call's event loop,
+ * one method at a time; the service may close the call from the same event loop (its {@code
+ * Replies}). The flags below are volatile so a close from elsewhere is still seen.
  */
 public final class CallGuard {
 

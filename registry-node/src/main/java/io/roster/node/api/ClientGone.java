@@ -17,7 +17,8 @@ import java.util.List;
  * ServerCall.isCancelled()} stays false and the call's {@link Context} is never cancelled. A Watch
  * or KeepAlive stream whose client was killed then stayed open, with its subscriptions, until the
  * node restarted. {@link HttpEndpoints} therefore watches each gRPC request's HTTP stream and hands
- * the call this signal through its {@link Context} ({@link #current}).
+ * the call this signal through its {@link Context} ({@link #current}). Unary calls, served without
+ * the bridge ({@link UnaryCall}), listen to it too.
  *
  * <p>It is not a cancellation of the call's {@code Context}: the bridge answers that by writing
  * DEADLINE_EXCEEDED to the stream, which is already closed.

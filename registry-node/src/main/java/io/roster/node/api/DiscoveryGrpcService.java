@@ -38,8 +38,9 @@ import java.util.Map;
  * no lock, and the same view the Watch streams follow ({@link WatchHub}).
  *
  * <p>Discover answers come from {@link DiscoverAnswers}, encoded once per service view and query
- * shape. On the wire ({@link #bindService}) they are sent as those bytes, through a Discover method
- * descriptor whose response marshaller writes them unchanged ({@link EncodedMessage}): callers see
+ * shape. On the wire ({@link #bindService}) they are sent as those bytes: {@link UnaryCall} writes
+ * a kept answer's array as it is, and the Discover method descriptor's response marshaller writes
+ * them unchanged too ({@link EncodedMessage}) for any transport that goes through it. Callers see
  * the {@code DiscoverResponse} of the .proto, byte for byte what the generated marshaller would
  * have written. {@link #discover} (the HTTP/JSON API, in-JVM callers) decodes the same bytes, so
  * every path gives the same answer.

@@ -6,6 +6,9 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,12 +17,13 @@ import java.io.OutputStream;
  * A protobuf message encoded once and sent on the wire as is, as many times as asked: what {@link
  * DiscoverAnswers} keeps. Its {@link #MARSHALLER} stands in for the generated one in a method
  * descriptor whose handler answers with pre-encoded messages; the caller's stub still decodes the
- * generated type, since the bytes are the same.
+ * generated type, since the bytes are the same. {@link UnaryCall} writes the array itself ({@link
+ * #buffer}), without going through the marshaller.
  *
- * <p>Immutable: the array is written once, by the encoder, and never handed out (only a read-only
- * {@link ByteString} view of it, and copies). It is kept as an array, not a {@code ByteString},
- * because {@code ByteString.writeTo} copies the bytes again before writing them, on every send.
- * Safe to send from any thread, to any number of calls at once.
+ * <p>Immutable: the array is written once, by the encoder, and never handed out (only read-only
+ * {@link ByteString} and Vert.x buffer views of it, and copies). It is kept as an array, not a
+ * {@code ByteString}, because {@code ByteString.writeTo} copies the bytes again before writing
+ * them, on every send. Safe to send from any thread, to any number of calls at once.
  */
 final class EncodedMessage {
 
@@ -39,6 +43,14 @@ final class EncodedMessage {
   /** The bytes, as a read-only view (no copy). */
   ByteString bytes() {
     return UnsafeByteOperations.unsafeWrap(bytes);
+  }
+
+  /**
+   * The bytes as a Vert.x buffer, for a response written on Vert.x's own gRPC server: a read-only
+   * view of the array, no copy.
+   */
+  Buffer buffer() {
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(bytes).asReadOnly());
   }
 
   int size() {

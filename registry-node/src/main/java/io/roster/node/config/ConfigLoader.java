@@ -28,6 +28,12 @@ import java.util.Properties;
  */
 public final class ConfigLoader {
 
+  /**
+   * Most event loops the API may ask for: a connection uses one at a time, and beyond the cores
+   * they only share the same ones.
+   */
+  static final int MAX_API_EVENT_LOOPS = 256;
+
   private ConfigLoader() {}
 
   public static NodeConfig load(String[] args, Map<String, String> environment) {
@@ -165,7 +171,13 @@ public final class ConfigLoader {
     }
     return new NodeConfig(
         name,
-        new NodeConfig.Api(apiHost, apiPort, advertised, tls, connections),
+        new NodeConfig.Api(
+            apiHost,
+            apiPort,
+            advertised,
+            tls,
+            connections,
+            in.intIn("api.event-loops", 1, MAX_API_EVENT_LOOPS)),
         cluster,
         leases,
         in.longIn("lease.renewal-window-ms", 1, 1_000),

@@ -80,9 +80,16 @@ public record NodeConfig(
    *     addresses
    * @param tls TLS on the API port; off unless a certificate is given
    * @param connections how long idle and unresponsive client connections are kept
+   * @param eventLoops Vert.x event loops serving the API port (key {@code api.event-loops}); each
+   *     client connection is served by one of them for its whole life
    */
   public record Api(
-      String host, int port, String advertisedHost, Tls tls, Connections connections) {
+      String host,
+      int port,
+      String advertisedHost,
+      Tls tls,
+      Connections connections,
+      int eventLoops) {
     public String advertisedAddress() {
       return advertisedHost + ":" + port;
     }

@@ -29,6 +29,8 @@ public enum Profile {
   LOCAL(
       Map.ofEntries(
           Map.entry("api.host", "127.0.0.1"),
+          // Three nodes and their clients share the machine's cores: one event loop each.
+          Map.entry("api.event-loops", "1"),
           Map.entry("cluster.host", "127.0.0.1"),
           Map.entry("cluster.members", "127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703"),
           Map.entry("cluster.heartbeat-interval-s", "1"),
@@ -50,6 +52,12 @@ public enum Profile {
           Map.entry("api.keepalive-interval-s", "60"),
           // A client that has not answered a ping in 20 s is gone or hung: its streams are freed.
           Map.entry("api.keepalive-timeout-s", "20"),
+          // Half the cores the JVM may use, at least one: client connections (each keeps its
+          // event loop) spread over several cores, and the other half left to Hazelcast's
+          // partition threads, which do the registry's writes, and to GC. A second event loop
+          // costs CPU per call while neither is busy: on 2 cores, 2 loops served 0.81-0.86 times
+          // the calls of 1 (docs/benchmarks.md, "Serving paths"), hence 1 there.
+          Map.entry("api.event-loops", Integer.toString(defaultApiEventLoops())),
           Map.entry("api.tls.enabled", "false"),
           Map.entry("api.tls.cert-chain-file", ""),
           Map.entry("api.tls.private-key-file", ""),
@@ -72,6 +80,11 @@ public enum Profile {
           Map.entry("eviction.leader-lease-ms", "800"),
           Map.entry("watch.queue-limit", "1024"),
           Map.entry("view.resync-interval-ms", "5000"));
+
+  /** {@code api.event-loops} unless set: half the cores the JVM may use, at least one. */
+  static int defaultApiEventLoops() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+  }
 
   private final Map<String, String> overrides;
 

@@ -19,7 +19,6 @@ import io.roster.v1.ClusterStatusResponse;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.grpcio.server.GrpcIoServer;
-import io.vertx.grpcio.server.GrpcIoServiceBridge;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,7 +68,8 @@ class CallGuardTest {
             observer.onCompleted();
           }
         };
-    grpc.addService(GrpcIoServiceBridge.bridge(CallGuard.guard(service.bindService())));
+    // As the node binds its services: unary methods served directly (ServiceBinding).
+    grpc.addService(ServiceBinding.of(CallGuard.guard(service.bindService())));
     server =
         vertx
             .createHttpServer()

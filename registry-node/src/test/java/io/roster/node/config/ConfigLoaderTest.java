@@ -106,6 +106,24 @@ class ConfigLoaderTest {
         "--api.keepalive-interval-s=300");
   }
 
+  @Test
+  void apiEventLoopsAreHalfTheCoresOnALanAndOneForThreeNodesOnOneMachine() {
+    assertEquals(
+        Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+        ConfigLoader.load(new String[0], Map.of()).api().eventLoops());
+    assertEquals(
+        1, ConfigLoader.load(new String[] {"--profile=local"}, Map.of()).api().eventLoops());
+    assertEquals(
+        4,
+        ConfigLoader.load(new String[] {"--profile=local", "--api.event-loops=4"}, Map.of())
+            .api()
+            .eventLoops());
+
+    assertMessage("api.event-loops: must be between 1 and 256, got 0", "--api.event-loops=0");
+    assertMessage(
+        "api.event-loops: must be a whole number, got \"auto\"", "--api.event-loops=auto");
+  }
+
   private static void assertMessage(String expected, String... args) {
     ConfigException e =
         assertThrows(ConfigException.class, () -> ConfigLoader.load(args, Map.of()));

@@ -13,6 +13,7 @@ import io.vertx.core.http.RequestOptions;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,13 +60,25 @@ public final class RawGrpcHttp implements AutoCloseable {
   /** Posts {@code body} to {@code path} over HTTP/2 without upgrade, as gRPC clients do. */
   public Answer http2(String host, int port, String path, String contentType, Buffer body)
       throws Exception {
-    return send(http2, host, port, path, contentType, body);
+    return send(http2, host, port, path, contentType, Map.of(), body);
+  }
+
+  /** As {@link #http2}, with {@code headers} added (grpc-timeout, grpc-encoding...). */
+  public Answer http2(
+      String host,
+      int port,
+      String path,
+      String contentType,
+      Map<String, String> headers,
+      Buffer body)
+      throws Exception {
+    return send(http2, host, port, path, contentType, headers, body);
   }
 
   /** Posts {@code body} to {@code path} over HTTP/1.1, as gRPC-Web clients in browsers may. */
   public Answer http1(String host, int port, String path, String contentType, Buffer body)
       throws Exception {
-    return send(http1, host, port, path, contentType, body);
+    return send(http1, host, port, path, contentType, Map.of(), body);
   }
 
   /** {@code message} framed as gRPC frames it: not compressed, its length, its bytes. */
@@ -79,7 +92,13 @@ public final class RawGrpcHttp implements AutoCloseable {
   }
 
   private static Answer send(
-      HttpClient client, String host, int port, String path, String contentType, Buffer body)
+      HttpClient client,
+      String host,
+      int port,
+      String path,
+      String contentType,
+      Map<String, String> headers,
+      Buffer body)
       throws Exception {
     return client
         .request(
@@ -90,11 +109,11 @@ public final class RawGrpcHttp implements AutoCloseable {
                 .setURI(path)
                 .setTimeout(ANSWER_WITHIN_MILLIS))
         .compose(
-            request ->
-                request
-                    .putHeader("content-type", contentType)
-                    .putHeader("te", "trailers")
-                    .send(body))
+            request -> {
+              request.putHeader("content-type", contentType).putHeader("te", "trailers");
+              headers.forEach(request::putHeader);
+              return request.send(body);
+            })
         .compose(
             response ->
                 response
