@@ -50,16 +50,7 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     if (isGrpc(request)) {
-      Status unserved = GrpcContentTypes.refusal(request);
-      if (unserved != null) {
-        GrpcFrameCheck.refuse(request, unserved);
-        return;
-      }
-      // The call starts inside grpc.handle, on this thread: its Context carries the signal.
-      ClientGone gone = ClientGone.watch(request.response());
-      GrpcFrameCheck checked = GrpcFrameCheck.wrap(request, gone::fire);
-      CallDeadline.keep(vertx, request, checked, gone);
-      Context.current().withValue(ClientGone.KEY, gone).run(() -> grpc.handle(checked));
+      serveGrpc(vertx, grpc, request);
       return;
     }
     if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {
@@ -70,6 +61,24 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
       return;
     }
     json.handle(request);
+  }
+
+  /**
+   * Hands a gRPC request to {@code grpc} the one way every gRPC request takes: content type
+   * checked, framing checked as it is read ({@link GrpcFrameCheck}), the caller's deadline kept
+   * ({@link CallDeadline}), and the call's {@link Context} carrying {@link ClientGone}.
+   */
+  static void serveGrpc(Vertx vertx, GrpcServer grpc, HttpServerRequest request) {
+    Status unserved = GrpcContentTypes.refusal(request);
+    if (unserved != null) {
+      GrpcFrameCheck.refuse(request, unserved);
+      return;
+    }
+    // The call starts inside grpc.handle, on this thread: its Context carries the signal.
+    ClientGone gone = ClientGone.watch(request.response());
+    GrpcFrameCheck checked = GrpcFrameCheck.wrap(request, gone::fire);
+    CallDeadline.keep(vertx, request, checked, gone);
+    Context.current().withValue(ClientGone.KEY, gone).run(() -> grpc.handle(checked));
   }
 
   private static boolean isGrpc(HttpServerRequest request) {

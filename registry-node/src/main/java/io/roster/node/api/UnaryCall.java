@@ -11,7 +11,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.Status;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.grpc.common.GrpcMessage;
@@ -43,10 +42,10 @@ import java.util.Map;
  * Metadata}, one message then half-close, {@code onCancel} when the client resets the stream or
  * goes away, and an answer dropped once the call is over. Request messages compressed with an
  * encoding grpc-java knows (gzip) are decompressed, within {@link
- * GrpcFrameCheck#MAX_MESSAGE_BYTES}; another encoding is answered UNIMPLEMENTED. When the caller's
- * deadline ({@code grpc-timeout}) passes before the answer, the call is answered DEADLINE_EXCEEDED
- * and told it is cancelled. Transport attributes (peer address, TLS session) are empty: no service
- * reads them.
+ * GrpcFrameCheck#MAX_MESSAGE_BYTES}; another encoding is answered UNIMPLEMENTED. The caller's
+ * deadline is kept before the call starts, for every gRPC request ({@link CallDeadline}): when it
+ * passes first, the call hears of it as a cancel. Transport attributes (peer address, TLS session)
+ * are empty: no service reads them.
  *
  * <p>Threading: created and driven on the event loop of the request's connection; the service may
  * answer from another thread only through {@code Replies}, which hands the answer back to that
@@ -58,19 +57,16 @@ final class UnaryCall<R> extends ServerCall<Object, R> {
   private final MethodDescriptor<Object, R> method;
   private final Context context;
   private final ClientGone gone;
-  private final Vertx vertx;
   private ServerCall.Listener<Object> listener;
   private Buffer answer;
   private boolean closeCalled;
   private boolean over;
-  private long deadlineTimer = -1;
 
   private UnaryCall(GrpcServerRequest<Buffer, Buffer> request, MethodDescriptor<Object, R> method) {
     this.request = request;
     this.method = method;
     this.context = Context.current();
     this.gone = ClientGone.current();
-    this.vertx = Vertx.currentContext().owner();
   }
 
   /**
@@ -88,10 +84,6 @@ final class UnaryCall<R> extends ServerCall<Object, R> {
   private void listen(ServerCallHandler<Object, R> handler) {
     request.errorHandler(error -> cancelled());
     gone.whenGone(this::cancelled);
-    long timeoutMillis = request.timeout();
-    if (timeoutMillis > 0) {
-      deadlineTimer = vertx.setTimer(timeoutMillis, id -> deadlinePassed(timeoutMillis));
-    }
     Context previous = context.attach();
     try {
       listener = handler.startCall(this, metadata(request.headers()));
@@ -139,7 +131,6 @@ final class UnaryCall<R> extends ServerCall<Object, R> {
       return;
     }
     over = true;
-    cancelDeadline();
     Context previous = context.attach();
     try {
       listener.onCancel();
@@ -161,36 +152,6 @@ final class UnaryCall<R> extends ServerCall<Object, R> {
       response.status(GrpcStatus.valueOf(status.getCode().value())).end();
     } catch (RuntimeException streamGone) {
       // The stream closed meanwhile: nobody is left to answer.
-    }
-  }
-
-  /** As the bridge does: DEADLINE_EXCEEDED, unless answered meanwhile; the call is cancelled. */
-  private void deadlinePassed(long timeoutMillis) {
-    deadlineTimer = -1;
-    if (over) {
-      return;
-    }
-    GrpcServerResponse<Buffer, Buffer> response = request.response();
-    response
-        .trailers()
-        .set(
-            "grpc-message",
-            CallGuard.encodeMessage(
-                "the call's deadline ("
-                    + timeoutMillis
-                    + " ms, grpc-timeout) passed before it was answered"));
-    cancelled();
-    try {
-      response.status(GrpcStatus.DEADLINE_EXCEEDED).end();
-    } catch (RuntimeException streamGone) {
-      // The stream closed meanwhile: nobody is left to answer.
-    }
-  }
-
-  private void cancelDeadline() {
-    if (deadlineTimer >= 0) {
-      vertx.cancelTimer(deadlineTimer);
-      deadlineTimer = -1;
     }
   }
 
@@ -232,7 +193,6 @@ final class UnaryCall<R> extends ServerCall<Object, R> {
       return;
     }
     over = true;
-    cancelDeadline();
     Status sent = status;
     if (status.isOk() && answer == null) {
       sent = Status.INTERNAL.withDescription("Completed without a response");

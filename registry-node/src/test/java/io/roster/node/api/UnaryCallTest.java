@@ -105,7 +105,7 @@ class UnaryCallTest {
     server =
         vertx
             .createHttpServer()
-            .requestHandler(grpc)
+            .requestHandler(request -> HttpEndpoints.serveGrpc(vertx, grpc, request))
             .listen(0, "127.0.0.1")
             .toCompletionStage()
             .toCompletableFuture()
