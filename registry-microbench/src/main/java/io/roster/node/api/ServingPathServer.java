@@ -162,7 +162,7 @@ final class ServingPathServer {
             new RegistryGrpcService(null, null, null, null, new OpenStreams()),
             fixture.service(),
             new ClusterGrpcService(null, null, null, null, 0, null, null));
-    HttpEndpoints http = new HttpEndpoints(grpc, meters, json);
+    HttpEndpoints http = new HttpEndpoints(vertx, grpc, meters, json);
     ApiConnections connections = new ApiConnections(vertx, new NodeConfig.Connections(300, 60, 20));
     // As the node serves its API: one HTTP server per event loop, sharing the port.
     ApiServer server =
