@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *   <li>A heartbeat from a KeepAlive stream ({@link RenewalPace#WINDOWED}) may wait up to {@code
  *       windowMillis} for company: a fleet at rest (10,000 leases of 10 s send about 3,000
  *       heartbeats a second, one or two per partition per second) then costs one call per member
- *       per window instead of one per heartbeat.
+ *       per window instead of one per heartbeat. Once {@value #FULL} wait for a member they go as a
+ *       waiting caller's would: under load the window would only cap the rate (at most one call per
+ *       member per window), not save calls.
  * </ul>
  *
  * <p>Renewals carry no backup: a lost one costs nothing, since the leader gives every live lease a
@@ -51,6 +53,9 @@ final class RenewalBatcher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RenewalBatcher.class);
   private static final RenewResult.Outcome[] OUTCOMES = RenewResult.Outcome.values();
+
+  /** Heartbeats waiting for one member that make a call worth sending without waiting longer. */
+  static final int FULL = 128;
 
   /** Lane of heartbeats whose partition has no owner at the moment (a migration, a member lost). */
   private static final UUID NO_OWNER = new UUID(0, 0);
@@ -211,7 +216,7 @@ final class RenewalBatcher implements AutoCloseable {
       }
       waiting.add(serviceKey, renewal, answer);
       callerWaits |= atOnce;
-      return callerWaits && !inFlight ? take() : null;
+      return due() && !inFlight ? take() : null;
     }
 
     /** The call in flight returned: answers what to send next, if anything is due. */
@@ -220,7 +225,7 @@ final class RenewalBatcher implements AutoCloseable {
       if (waiting.isEmpty()) {
         return null;
       }
-      return callerWaits || System.nanoTime() - oldestNanos >= windowNanos ? take() : null;
+      return due() || System.nanoTime() - oldestNanos >= windowNanos ? take() : null;
     }
 
     /**
@@ -229,6 +234,11 @@ final class RenewalBatcher implements AutoCloseable {
      */
     synchronized Batch takeIfIdle() {
       return inFlight || waiting.isEmpty() ? null : take();
+    }
+
+    /** Whether what waits should go as soon as nothing is in flight. */
+    private boolean due() {
+      return callerWaits || waiting.count >= FULL;
     }
 
     private Batch take() {
@@ -244,11 +254,13 @@ final class RenewalBatcher implements AutoCloseable {
   private static final class Batch {
     final Map<String, List<RenewLeases.Renewal>> renewals = new HashMap<>();
     final Map<String, List<CompletableFuture<RenewResult>>> answers = new HashMap<>();
+    int count;
 
     void add(
         String serviceKey, RenewLeases.Renewal renewal, CompletableFuture<RenewResult> answer) {
       renewals.computeIfAbsent(serviceKey, k -> new ArrayList<>()).add(renewal);
       answers.computeIfAbsent(serviceKey, k -> new ArrayList<>()).add(answer);
+      count++;
     }
 
     boolean isEmpty() {

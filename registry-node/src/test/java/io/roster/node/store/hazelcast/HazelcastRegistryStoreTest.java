@@ -191,6 +191,24 @@ class HazelcastRegistryStoreTest extends RegistryStoreContract {
     }
   }
 
+  /**
+   * Under load the window must not cap the rate: a full call's worth of streamed heartbeats goes
+   * without waiting for the window (a minute here).
+   */
+  @Test
+  void streamedHeartbeatsEnoughForACallDoNotWaitForTheWindow() throws Exception {
+    long epoch = get(store().register(spec("busy"), 10_000)).record().epoch();
+    try (HazelcastRegistryStore slow = new HazelcastRegistryStore(members.get(0), clock, 60_000)) {
+      List<java.util.concurrent.CompletableFuture<RenewResult>> answers = new ArrayList<>();
+      for (int i = 0; i < RenewalBatcher.FULL; i++) {
+        answers.add(slow.renew(key("busy"), epoch, RenewalPace.WINDOWED).toCompletableFuture());
+      }
+      for (var answer : answers) {
+        assertEquals(RenewResult.Outcome.RENEWED, answer.get(10, TimeUnit.SECONDS).outcome());
+      }
+    }
+  }
+
   @Test
   void aStreamedHeartbeatAloneIsWrittenWithinAboutAWindow() throws Exception {
     long epoch = get(store().register(spec("lone"), 10_000)).record().epoch();
