@@ -22,7 +22,7 @@ import java.util.function.BooleanSupplier;
  *
  * @param <T> the response type
  */
-final class BlockingLoad<T> implements CallLoad {
+final class BlockingLoad<T> extends CallLoad {
 
   /**
    * Makes blocking call number {@code index} from caller thread {@code thread} (0 to threads - 1)
@@ -34,12 +34,7 @@ final class BlockingLoad<T> implements CallLoad {
 
   private final int threads;
   private final String name;
-  private final Latencies latencies = new Latencies();
   private final AtomicLong next = new AtomicLong();
-  private final AtomicLong started = new AtomicLong();
-  private final AtomicLong succeeded = new AtomicLong();
-  private final CallFailures failures = new CallFailures();
-  private volatile long elapsedNanos;
 
   /**
    * @param threads caller threads, one call in flight each
@@ -137,40 +132,5 @@ final class BlockingLoad<T> implements CallLoad {
         failures.record(e);
       }
     }
-  }
-
-  @Override
-  public long started() {
-    return started.get();
-  }
-
-  @Override
-  public long succeeded() {
-    return succeeded.get();
-  }
-
-  @Override
-  public long failed() {
-    return failures.count();
-  }
-
-  @Override
-  public Latencies latencies() {
-    return latencies;
-  }
-
-  @Override
-  public double elapsedSeconds() {
-    return elapsedNanos / 1e9;
-  }
-
-  @Override
-  public double succeededPerSecond() {
-    return elapsedNanos == 0 ? Double.NaN : succeeded.get() / elapsedSeconds();
-  }
-
-  @Override
-  public String failureSummary() {
-    return failures.summary();
   }
 }

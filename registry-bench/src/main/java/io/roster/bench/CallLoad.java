@@ -1,31 +1,57 @@
 package io.roster.bench;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * What a phase reads from the load that drove its calls, whichever way they were sent: {@link
  * UnaryLoad} (asynchronous, many calls in flight from one thread) or {@link BlockingLoad} (one
  * blocking call in flight per thread). Readable from any thread while the load runs (the progress
  * line does).
+ *
+ * <p>Holds the counters both kinds keep; each kind records into them as its calls end.
  */
-interface CallLoad {
-  long started();
+abstract class CallLoad {
+  protected final Latencies latencies = new Latencies();
+  protected final AtomicLong started = new AtomicLong();
+  protected final AtomicLong succeeded = new AtomicLong();
+  protected final CallFailures failures = new CallFailures();
 
-  long succeeded();
+  /** Set once the load has run: from the first call to the end of the last (or the drain bound). */
+  protected volatile long elapsedNanos;
 
-  long failed();
+  final long started() {
+    return started.get();
+  }
+
+  final long succeeded() {
+    return succeeded.get();
+  }
+
+  final long failed() {
+    return failures.count();
+  }
 
   /** Calls started and not ended yet. */
-  default long inFlight() {
+  final long inFlight() {
     return started() - succeeded() - failed();
   }
 
-  Latencies latencies();
+  final Latencies latencies() {
+    return latencies;
+  }
 
   /** From the first call to the end of the last (or of the drain bound). */
-  double elapsedSeconds();
+  final double elapsedSeconds() {
+    return elapsedNanos / 1e9;
+  }
 
   /** Successful calls per second over {@link #elapsedSeconds}; NaN before the load ran. */
-  double succeededPerSecond();
+  final double succeededPerSecond() {
+    return elapsedNanos == 0 ? Double.NaN : succeeded.get() / elapsedSeconds();
+  }
 
   /** Failures by status code and the first one's text; empty when none failed. */
-  String failureSummary();
+  final String failureSummary() {
+    return failures.summary();
+  }
 }

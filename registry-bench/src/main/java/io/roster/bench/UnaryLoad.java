@@ -3,7 +3,6 @@ package io.roster.bench;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -19,7 +18,7 @@ import java.util.function.BooleanSupplier;
  *
  * @param <T> the response type
  */
-final class UnaryLoad<T> implements CallLoad {
+final class UnaryLoad<T> extends CallLoad {
 
   /** Starts call number {@code index}; the observer must get exactly one outcome. */
   interface Call<T> {
@@ -32,11 +31,6 @@ final class UnaryLoad<T> implements CallLoad {
   }
 
   private final int concurrency;
-  private final Latencies latencies = new Latencies();
-  private final AtomicLong started = new AtomicLong();
-  private final AtomicLong succeeded = new AtomicLong();
-  private final CallFailures failures = new CallFailures();
-  private volatile long elapsedNanos;
 
   UnaryLoad(int concurrency) {
     if (concurrency < 1) {
@@ -87,41 +81,6 @@ final class UnaryLoad<T> implements CallLoad {
     boolean drained = slots.tryAcquire(concurrency, drainNanos, TimeUnit.NANOSECONDS);
     elapsedNanos = System.nanoTime() - startNanos;
     return drained;
-  }
-
-  @Override
-  public long started() {
-    return started.get();
-  }
-
-  @Override
-  public long succeeded() {
-    return succeeded.get();
-  }
-
-  @Override
-  public long failed() {
-    return failures.count();
-  }
-
-  @Override
-  public Latencies latencies() {
-    return latencies;
-  }
-
-  @Override
-  public double elapsedSeconds() {
-    return elapsedNanos / 1e9;
-  }
-
-  @Override
-  public double succeededPerSecond() {
-    return elapsedNanos == 0 ? Double.NaN : succeeded.get() / elapsedSeconds();
-  }
-
-  @Override
-  public String failureSummary() {
-    return failures.summary();
   }
 
   /** One call's outcome: records it and frees its slot, exactly once. */
