@@ -31,8 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>What it shows: whether anything on the store's path grows with the service (a copy of the
  * value per write, a value serialized for an event, a scan per read). {@link
- * ServiceChangeBenchmark} measures the same change without Hazelcast; the lease grant that follows
- * a registration does not depend on the service's size and is left out.
+ * ServiceChangeBenchmark} measures the same change without Hazelcast. The registration grants its
+ * lease on the owner as the node's does (that part does not depend on the service's size); the
+ * figures in docs/benchmarks.md were taken before it did.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
