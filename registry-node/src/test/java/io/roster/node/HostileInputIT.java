@@ -110,9 +110,12 @@ class HostileInputIT {
       new JsonHttp(java.time.Duration.ofMillis(ANSWER_WITHIN_MILLIS));
 
   @BeforeAll
-  static void startCluster() {
+  static void startCluster() throws Exception {
     cluster = RosterCluster.start(3);
     raw = new RawGrpcHttp();
+    for (NodeProcess node : cluster.nodes()) {
+      raw.warmUp(node.host(), node.apiPort());
+    }
   }
 
   @AfterAll

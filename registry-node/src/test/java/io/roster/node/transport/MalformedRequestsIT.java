@@ -40,10 +40,11 @@ class MalformedRequestsIT {
   private static RawGrpcHttp raw;
 
   @BeforeAll
-  static void startNode() {
+  static void startNode() throws Exception {
     node = SingleNode.start("malformed-requests");
     channel = NettyChannelBuilder.forAddress("127.0.0.1", node.apiPort()).usePlaintext().build();
     raw = new RawGrpcHttp();
+    raw.warmUp("127.0.0.1", node.apiPort());
   }
 
   @AfterAll

@@ -91,6 +91,28 @@ public final class RawGrpcHttp implements AutoCloseable {
     vertx.close().toCompletionStage().toCompletableFuture().join();
   }
 
+  /**
+   * Opens this client's connections to a node and has it answer once over each, with time to spare:
+   * the bound of {@link #ANSWER_WITHIN_MILLIS} is on answers, not on connecting to a node that has
+   * just started, whose first requests on a loaded machine also wait for the JIT.
+   */
+  public void warmUp(String host, int port) throws Exception {
+    Buffer empty = frame(new byte[0]);
+    String clusterStatus = "/roster.v1.ClusterService/ClusterStatus";
+    send(http2, host, port, clusterStatus, "application/grpc", Map.of(), empty, WARM_UP_MILLIS);
+    send(
+        http1,
+        host,
+        port,
+        clusterStatus,
+        "application/grpc-web+proto",
+        Map.of(),
+        empty,
+        WARM_UP_MILLIS);
+  }
+
+  private static final long WARM_UP_MILLIS = 30_000;
+
   private static Answer send(
       HttpClient client,
       String host,
@@ -100,6 +122,19 @@ public final class RawGrpcHttp implements AutoCloseable {
       Map<String, String> headers,
       Buffer body)
       throws Exception {
+    return send(client, host, port, path, contentType, headers, body, ANSWER_WITHIN_MILLIS);
+  }
+
+  private static Answer send(
+      HttpClient client,
+      String host,
+      int port,
+      String path,
+      String contentType,
+      Map<String, String> headers,
+      Buffer body,
+      long withinMillis)
+      throws Exception {
     return client
         .request(
             new RequestOptions()
@@ -107,7 +142,7 @@ public final class RawGrpcHttp implements AutoCloseable {
                 .setHost(host)
                 .setPort(port)
                 .setURI(path)
-                .setTimeout(ANSWER_WITHIN_MILLIS))
+                .setTimeout(withinMillis))
         .compose(
             request -> {
               request.putHeader("content-type", contentType).putHeader("te", "trailers");
@@ -130,7 +165,7 @@ public final class RawGrpcHttp implements AutoCloseable {
                         }))
         .toCompletionStage()
         .toCompletableFuture()
-        .get(ANSWER_WITHIN_MILLIS, TimeUnit.MILLISECONDS);
+        .get(withinMillis, TimeUnit.MILLISECONDS);
   }
 
   /**
