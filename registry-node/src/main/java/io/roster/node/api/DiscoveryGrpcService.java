@@ -7,6 +7,7 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
@@ -62,6 +63,7 @@ public final class DiscoveryGrpcService
   private final OpenStreams openStreams;
   private final int watchQueueLimit;
   private final DiscoverAnswers answers;
+  private final DiscoverPages pages;
 
   public DiscoveryGrpcService(
       LocalView view,
@@ -75,6 +77,7 @@ public final class DiscoveryGrpcService
     this.openStreams = openStreams;
     this.watchQueueLimit = watchQueueLimit;
     this.answers = new DiscoverAnswers(view, incarnation, DiscoverAnswers.DEFAULT_MAX_BYTES);
+    this.pages = new DiscoverPages(view, incarnation);
   }
 
   /**
@@ -112,8 +115,16 @@ public final class DiscoveryGrpcService
   /** Discover as the wire serves it: the answer's bytes, sent as they are. */
   void discoverEncoded(DiscoverRequest request, StreamObserver<EncodedMessage> observer) {
     DiscoveryQuery query = query(request, observer);
-    if (query != null) {
+    if (query == null) {
+      return;
+    }
+    if (!paged(request)) {
       Replies.answer(observer, answers.answer(query));
+      return;
+    }
+    DiscoverResponse page = page(request, query, observer);
+    if (page != null) {
+      Replies.answer(observer, EncodedMessage.of(page));
     }
   }
 
@@ -124,6 +135,13 @@ public final class DiscoveryGrpcService
     if (query == null) {
       return;
     }
+    if (paged(request)) {
+      DiscoverResponse page = page(request, query, observer);
+      if (page != null) {
+        Replies.answer(observer, page);
+      }
+      return;
+    }
     DiscoverResponse response;
     try {
       response = DiscoverResponse.parseFrom(answers.answer(query).bytes());
@@ -131,6 +149,31 @@ public final class DiscoveryGrpcService
       throw new IllegalStateException("an encoded Discover answer does not decode", e);
     }
     Replies.answer(observer, response);
+  }
+
+  /**
+   * Whether the request asks for a page. Unpaged answers are the common case, kept encoded per view
+   * ({@link DiscoverAnswers}); pages are built per call.
+   */
+  private static boolean paged(DiscoverRequest request) {
+    return request.getPageSize() != 0 || !request.getPageToken().isEmpty();
+  }
+
+  /** The page asked for, or null after failing the call. */
+  private DiscoverResponse page(
+      DiscoverRequest request, DiscoveryQuery query, StreamObserver<?> observer) {
+    try {
+      // uint32: Java reads 2^31 and above as negative, so compare it unsigned.
+      long pageSize = Integer.toUnsignedLong(request.getPageSize());
+      if (pageSize > DiscoverPages.MAX_PAGE_SIZE) {
+        throw new InvalidArgumentException(
+            "page_size", "must be at most " + DiscoverPages.MAX_PAGE_SIZE + ", got " + pageSize);
+      }
+      return pages.page(query, (int) pageSize, request.getPageToken());
+    } catch (InvalidArgumentException | StatusRuntimeException e) {
+      Replies.fail(observer, GrpcErrors.toStatus("Discover", e));
+      return null;
+    }
   }
 
   /** The validated query, or null after failing the call with INVALID_ARGUMENT. */
