@@ -5,6 +5,7 @@ import io.roster.client.ServiceInstance;
 import io.roster.v1.ChangeType;
 import io.roster.v1.Instance;
 import io.roster.v1.InstanceChange;
+import io.roster.v1.ServiceSnapshot;
 import io.roster.v1.WatchResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,12 +29,19 @@ final class ServiceState {
   private long revision;
   private long incarnation;
 
+  /** A snapshot arriving in parts: what its parts so far hold, until its last part. */
+  private TreeMap<String, ServiceInstance> incoming;
+
+  private int nextPart;
+
   /** What {@link #apply} did with a message. */
   enum Applied {
     /** What is held changed. */
     CHANGED,
     /** A repeat of what is held: nothing changed. */
     UNCHANGED,
+    /** A part of a snapshot that more parts complete: nothing changed yet. */
+    PARTIAL,
     /** Changes of another incarnation than the one held: not applied; take a fresh snapshot. */
     OTHER_INCARNATION
   }
@@ -65,16 +73,9 @@ final class ServiceState {
   /** Applies one Watch message for this service. */
   Applied apply(WatchResponse message) {
     if (message.hasSnapshot()) {
-      // Sent when asked from revision 0, or flagged reset: either way it replaces what is held,
-      // even at a lower revision (the registry lost and rebuilt the service's state).
-      instances.clear();
-      for (Instance instance : message.getSnapshot().getInstancesList()) {
-        instances.put(instance.getInstanceId(), Protos.fromProto(instance));
-      }
-      revision = message.getRevision();
-      incarnation = message.getIncarnation();
-      return Applied.CHANGED;
+      return applySnapshot(message);
     }
+    incoming = null; // a stream that ended between a snapshot's parts: that snapshot is void
     if (message.getIncarnation() != incarnation
         && message.getIncarnation() != 0
         && incarnation != 0) {
@@ -92,6 +93,40 @@ final class ServiceState {
       }
     }
     revision = message.getRevision();
+    return Applied.CHANGED;
+  }
+
+  /**
+   * A snapshot, or one part of one. Sent when asked from revision 0, or flagged reset: either way
+   * it replaces what is held, even at a lower revision (the registry lost and rebuilt the service's
+   * state). A large service's snapshot comes in parts, one after the other: what is held changes
+   * only with the last, so nobody sees half a service, and the revision to resume from stays the
+   * one held until then.
+   */
+  private Applied applySnapshot(WatchResponse message) {
+    ServiceSnapshot snapshot = message.getSnapshot();
+    if (snapshot.getPart() == 0) {
+      incoming = new TreeMap<>();
+      nextPart = 0;
+    }
+    if (incoming == null || snapshot.getPart() != nextPart) {
+      // A part without those before it (only a node breaking the protocol sends one): ignore it
+      // and what follows until the next part 0.
+      incoming = null;
+      return Applied.PARTIAL;
+    }
+    for (Instance instance : snapshot.getInstancesList()) {
+      incoming.put(instance.getInstanceId(), Protos.fromProto(instance));
+    }
+    nextPart++;
+    if (snapshot.getMore()) {
+      return Applied.PARTIAL;
+    }
+    instances.clear();
+    instances.putAll(incoming);
+    incoming = null;
+    revision = message.getRevision();
+    incarnation = message.getIncarnation();
     return Applied.CHANGED;
   }
 

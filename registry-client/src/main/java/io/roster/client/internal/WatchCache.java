@@ -398,6 +398,9 @@ final class WatchCache {
       queueRestart();
       return;
     }
+    if (applied == ServiceState.Applied.PARTIAL) {
+      return; // the service is whole again with the snapshot's last part
+    }
     followed.synced = true;
     if (applied == ServiceState.Applied.CHANGED || followed.current == null) {
       followed.publish();

@@ -2,6 +2,7 @@ package io.roster.client.internal;
 
 import static io.roster.client.internal.ServiceState.Applied.CHANGED;
 import static io.roster.client.internal.ServiceState.Applied.OTHER_INCARNATION;
+import static io.roster.client.internal.ServiceState.Applied.PARTIAL;
 import static io.roster.client.internal.ServiceState.Applied.UNCHANGED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -77,6 +78,40 @@ class ServiceStateTest {
   }
 
   @Test
+  void aSnapshotInPartsReplacesWhatIsHeldOnlyWithItsLastPart() {
+    ServiceState state = new ServiceState("default", "orders");
+    state.apply(snapshot(5, false, instance("old", 5)));
+
+    assertEquals(PARTIAL, state.apply(part(9, 0, true, instance("a", 7), instance("b", 8))));
+    assertEquals(PARTIAL, state.apply(part(9, 1, true, instance("c", 9))));
+    assertEquals(List.of("old"), ids(state.endpoints().instances()), "nothing seen half done");
+    assertEquals(5, state.revision(), "resume from what is whole");
+
+    assertEquals(CHANGED, state.apply(part(9, 2, false, instance("d", 6))));
+    assertEquals(9, state.revision());
+    assertEquals(List.of("a", "b", "c", "d"), ids(state.endpoints().instances()));
+  }
+
+  @Test
+  void aSnapshotCutOffBetweenPartsIsDroppedAndTheNextOneStartsAfresh() {
+    ServiceState state = new ServiceState("default", "orders");
+    state.apply(snapshot(5, false, instance("old", 5)));
+    state.apply(part(9, 0, true, instance("a", 7)));
+
+    // The stream ended; the next one resumes from 5 and gets the changes since.
+    assertEquals(
+        CHANGED, state.apply(changes(6, change(ChangeType.CHANGE_TYPE_ADDED, instance("e", 6)))));
+    // A stray later part of the dropped snapshot is not taken for a whole service.
+    assertEquals(PARTIAL, state.apply(part(9, 1, false, instance("c", 9))));
+    assertEquals(List.of("e", "old"), ids(state.endpoints().instances()));
+    assertEquals(6, state.revision());
+
+    state.apply(part(12, 0, true, instance("x", 12)));
+    assertEquals(CHANGED, state.apply(part(12, 1, false, instance("y", 11))));
+    assertEquals(List.of("x", "y"), ids(state.endpoints().instances()));
+  }
+
+  @Test
   void healthyListsHealthyUpAndDrainingInstances() {
     ServiceState state = new ServiceState("default", "orders");
     state.apply(
@@ -122,6 +157,18 @@ class ServiceStateTest {
         .setRevision(revision)
         .setSnapshot(
             ServiceSnapshot.newBuilder().setReset(reset).addAllInstances(List.of(instances)))
+        .build();
+  }
+
+  static WatchResponse part(long revision, int part, boolean more, Instance... instances) {
+    return WatchResponse.newBuilder()
+        .setService("orders")
+        .setRevision(revision)
+        .setSnapshot(
+            ServiceSnapshot.newBuilder()
+                .setPart(part)
+                .setMore(more)
+                .addAllInstances(List.of(instances)))
         .build();
   }
 

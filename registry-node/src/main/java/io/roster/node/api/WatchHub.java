@@ -8,12 +8,14 @@ import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceView;
 import io.roster.node.domain.ViewChanges;
 import io.roster.node.view.LocalView;
+import io.roster.v1.Instance;
 import io.roster.v1.ServiceChanges;
 import io.roster.v1.ServiceSnapshot;
 import io.roster.v1.WatchResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -218,19 +220,81 @@ public final class WatchHub {
         .build();
   }
 
-  /** A snapshot of what {@code key} holds now, in the current incarnation. */
-  WatchResponse snapshotMessage(ServiceKey key, boolean reset) {
-    ServiceView view = current(key);
-    ServiceSnapshot.Builder body = ServiceSnapshot.newBuilder().setReset(reset);
-    for (InstanceRecord record : view.instances()) {
-      body.addInstances(ProtoMapper.toProto(record));
+  /**
+   * A snapshot of what {@code key} holds now, in the current incarnation, to be sent in parts of at
+   * most about {@value SnapshotParts#PART_BYTES} bytes.
+   */
+  SnapshotParts snapshot(ServiceKey key, boolean reset) {
+    return new SnapshotParts(current(key), reset, incarnation.current());
+  }
+
+  /**
+   * The parts of one snapshot, built one at a time from the view it was taken from (immutable, so a
+   * stream can send them as its caller takes them while the service moves on).
+   *
+   * <p>Why parts: the snapshot of a service of 50,000 instances is about 7 MB, past the 4 MiB a
+   * gRPC client takes in one message by default; the Java client accepts 64 MiB, grpc-go, Python
+   * and Node do not. Parts of at most 1 MiB pass every client's default, and a service of ordinary
+   * size still goes in one message (part 0, {@code more} false), as before.
+   *
+   * <p>Not thread-safe: one stream's event loop uses it.
+   */
+  static final class SnapshotParts {
+
+    /** Instance bytes in one part at most (one instance more than this goes alone). */
+    static final int PART_BYTES = 1 << 20;
+
+    private final ServiceView view;
+    private final boolean reset;
+    private final long incarnation;
+    private final List<InstanceRecord> instances;
+    private int next;
+    private int part;
+
+    SnapshotParts(ServiceView view, boolean reset, long incarnation) {
+      this.view = view;
+      this.reset = reset;
+      this.incarnation = incarnation;
+      this.instances = view.instances();
     }
-    return WatchResponse.newBuilder()
-        .setService(view.key().service())
-        .setRevision(view.revision())
-        .setIncarnation(incarnation.current())
-        .setSnapshot(body)
-        .build();
+
+    ServiceKey service() {
+      return view.key();
+    }
+
+    long revision() {
+      return view.revision();
+    }
+
+    /** Whether every part has been handed out. */
+    boolean done() {
+      return part > 0 && next >= instances.size();
+    }
+
+    /** The next part; call while not {@link #done}. */
+    WatchResponse nextPart() {
+      ServiceSnapshot.Builder body = ServiceSnapshot.newBuilder().setReset(reset).setPart(part);
+      int bytes = 0;
+      Iterator<InstanceRecord> records = instances.listIterator(next);
+      while (records.hasNext()) {
+        Instance instance = ProtoMapper.toProto(records.next());
+        int size = instance.getSerializedSize();
+        if (bytes > 0 && bytes + size > PART_BYTES) {
+          break;
+        }
+        body.addInstances(instance);
+        bytes += size;
+        next++;
+      }
+      part++;
+      body.setMore(next < instances.size());
+      return WatchResponse.newBuilder()
+          .setService(view.key().service())
+          .setRevision(view.revision())
+          .setIncarnation(incarnation)
+          .setSnapshot(body)
+          .build();
+    }
   }
 
   /** One service: its subscribers, the view they follow, its recent removals. */

@@ -31,7 +31,11 @@ import java.util.Map;
  *
  * <p>Threading: {@link #offer} and {@link #snapshotDue} run on hub (store) threads; everything that
  * writes to the call runs on the call's event loop ({@link #drain}). The queue and the flags are
- * guarded by this object's monitor; {@code sentRevisions} is touched on the event loop only.
+ * guarded by this object's monitor; {@code sentRevisions} and {@code sending} are touched on the
+ * event loop only.
+ *
+ * <p>A snapshot of a large service goes out in parts ({@link WatchHub.SnapshotParts}), one after
+ * the other with nothing in between, each written as the caller takes it like any other message.
  */
 final class WatchStream implements WatchHub.Subscriber {
 
@@ -49,6 +53,9 @@ final class WatchStream implements WatchHub.Subscriber {
   private int overflows;
 
   private final Map<ServiceKey, Long> sentRevisions = new HashMap<>();
+
+  /** A snapshot whose parts are being sent: nothing else goes out until its last part has. */
+  private WatchHub.SnapshotParts sending;
 
   WatchStream(
       ServerCallStreamObserver<WatchResponse> call,
@@ -182,6 +189,13 @@ final class WatchStream implements WatchHub.Subscriber {
 
   /** The next message worth sending, or null when there is none. */
   private WatchResponse next() {
+    if (sending != null) {
+      WatchResponse part = sending.nextPart();
+      if (sending.done()) {
+        sending = null;
+      }
+      return part;
+    }
     while (true) {
       ServiceKey snapshotOf = null;
       boolean reset = false;
@@ -203,9 +217,11 @@ final class WatchStream implements WatchHub.Subscriber {
         }
       }
       if (snapshotOf != null) {
-        WatchResponse snapshot = hub.snapshotMessage(snapshotOf, reset);
-        sentRevisions.put(snapshotOf, snapshot.getRevision());
-        return snapshot;
+        WatchHub.SnapshotParts snapshot = hub.snapshot(snapshotOf, reset);
+        sentRevisions.put(snapshotOf, snapshot.revision());
+        WatchResponse first = snapshot.nextPart();
+        sending = snapshot.done() ? null : snapshot;
+        return first;
       }
       long sent = sentRevisions.getOrDefault(pending.key, 0L);
       if (pending.message.getIncarnation() != hub.incarnation()) {

@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
+import io.roster.node.domain.InstanceValidator;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.store.InMemoryRegistryStore;
 import io.roster.node.view.LocalView;
 import io.roster.testing.Instances;
 import io.roster.testing.ManualClock;
 import io.roster.v1.ChangeType;
+import io.roster.v1.Instance;
 import io.roster.v1.WatchResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -128,6 +130,72 @@ class WatchHubTest {
     hub.incarnationChanged();
 
     assertEquals(List.of(false, true), following.snapshots, "the first snapshot, then a reset");
+  }
+
+  @Test
+  void aSmallServiceSnapshotGoesWholeInOnePart() {
+    register("a");
+    awaitView(register("b"));
+
+    WatchHub.SnapshotParts parts = hub.snapshot(ORDERS, false);
+    WatchResponse only = parts.nextPart();
+
+    assertTrue(parts.done());
+    assertEquals(0, only.getSnapshot().getPart());
+    assertFalse(only.getSnapshot().getMore());
+    assertEquals(2, only.getSnapshot().getInstancesCount());
+  }
+
+  @Test
+  void anEmptyServiceSnapshotIsOneEmptyPart() {
+    WatchHub.SnapshotParts parts = hub.snapshot(ORDERS, true);
+    WatchResponse only = parts.nextPart();
+
+    assertTrue(parts.done());
+    assertTrue(only.getSnapshot().getReset());
+    assertFalse(only.getSnapshot().getMore());
+    assertEquals(0, only.getSnapshot().getInstancesCount());
+  }
+
+  @Test
+  void aLargeSnapshotComesInPartsBelowTheLimitHoldingEveryInstanceOnceInOrder() {
+    // About 4.3 KB an instance: 600 of them make a snapshot of about 2.6 MB, three parts.
+    String value = "v".repeat(InstanceValidator.MAX_METADATA_VALUE_BYTES);
+    long last = 0;
+    for (int i = 0; i < 600; i++) {
+      Instance.Builder instance =
+          Instances.of(ORDERS.service()).setInstanceId(String.format("i%04d", i));
+      for (int pair = 0; pair < 8; pair++) {
+        instance.putMetadata("k" + pair, value.substring(0, 500));
+      }
+      last = done(store.register(ProtoMapper.toSpec(instance.build()), 60_000)).record().revision();
+    }
+    awaitView(last);
+
+    WatchHub.SnapshotParts parts = hub.snapshot(ORDERS, true);
+    List<String> ids = new ArrayList<>();
+    List<WatchResponse> sent = new ArrayList<>();
+    while (!parts.done()) {
+      sent.add(parts.nextPart());
+    }
+
+    assertTrue(sent.size() >= 3, "parts: " + sent.size());
+    for (int i = 0; i < sent.size(); i++) {
+      WatchResponse part = sent.get(i);
+      assertEquals(i, part.getSnapshot().getPart());
+      assertEquals(i < sent.size() - 1, part.getSnapshot().getMore(), "more on part " + i);
+      assertEquals(last, part.getRevision());
+      assertTrue(part.getSnapshot().getReset(), "reset on every part");
+      assertTrue(
+          part.getSerializedSize() <= WatchHub.SnapshotParts.PART_BYTES + 1024,
+          "part " + i + " is " + part.getSerializedSize() + " bytes");
+      part.getSnapshot().getInstancesList().forEach(instance -> ids.add(instance.getInstanceId()));
+    }
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      expected.add(String.format("i%04d", i));
+    }
+    assertEquals(expected, ids, "every instance once, in id order");
   }
 
   private Recorder subscribe(long fromRevision) {

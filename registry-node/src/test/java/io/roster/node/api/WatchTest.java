@@ -17,6 +17,7 @@ import io.roster.v1.ChangeType;
 import io.roster.v1.DeregisterRequest;
 import io.roster.v1.DiscoveryServiceGrpc;
 import io.roster.v1.HeartbeatRequest;
+import io.roster.v1.Instance;
 import io.roster.v1.InstanceChange;
 import io.roster.v1.InstanceKey;
 import io.roster.v1.InstanceStatus;
@@ -31,6 +32,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -98,6 +100,55 @@ class WatchTest {
     List<Long> revisions = watcher.received.stream().map(WatchResponse::getRevision).toList();
     assertEquals(revisions.stream().sorted().distinct().toList(), revisions, "revisions only grow");
     watcher.cancel();
+  }
+
+  @Test
+  void aLargeServiceComesInSnapshotPartsThatAClientWithASmallMessageLimitTakes() {
+    // About 4.1 KB an instance: 600 make a snapshot of about 2.5 MB, in parts of at most 1 MiB.
+    String value = "v".repeat(500);
+    for (int i = 0; i < 600; i++) {
+      Instance.Builder instance = Instances.of(service).setInstanceId(String.format("i%04d", i));
+      for (int pair = 0; pair < 8; pair++) {
+        instance.putMetadata("k" + pair, value);
+      }
+      registry.register(Instances.register(instance));
+    }
+    ManagedChannel limited =
+        NettyChannelBuilder.forAddress("127.0.0.1", node.apiPort())
+            .usePlaintext()
+            .maxInboundMessageSize(WatchHub.SnapshotParts.PART_BYTES + 64 * 1024)
+            .build();
+    try {
+      Watcher watcher = new Watcher();
+      DiscoveryServiceGrpc.newStub(limited).watch(request(0), watcher);
+      List<WatchResponse> parts =
+          List.copyOf(
+              await()
+                  .atMost(Duration.ofSeconds(30))
+                  .until(
+                      () -> watcher.received,
+                      list ->
+                          !list.isEmpty() && !list.get(list.size() - 1).getSnapshot().getMore()));
+      register("zz-after-the-snapshot");
+
+      List<WatchResponse> received = watcher.await(parts.size() + 1);
+      assertEquals(null, watcher.error.get());
+      assertTrue(parts.size() >= 3, "parts: " + parts.size());
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < parts.size(); i++) {
+        assertEquals(i, parts.get(i).getSnapshot().getPart());
+        assertEquals(parts.get(0).getRevision(), parts.get(i).getRevision());
+        ids.addAll(ids(parts.get(i)));
+      }
+      assertEquals(600, ids.size());
+      assertEquals(ids.stream().sorted().distinct().toList(), ids, "each once, in id order");
+      WatchResponse next = received.get(parts.size());
+      assertTrue(next.hasChanges(), "a change follows the last part: " + next);
+      assertTrue(next.getRevision() > parts.get(0).getRevision());
+      watcher.cancel();
+    } finally {
+      limited.shutdownNow();
+    }
   }
 
   @Test
