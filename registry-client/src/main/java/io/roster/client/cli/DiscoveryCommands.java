@@ -1,6 +1,7 @@
 package io.roster.client.cli;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.roster.v1.DiscoverRequest;
 import io.roster.v1.DiscoverResponse;
 import io.roster.v1.DiscoveryServiceGrpc;
@@ -34,6 +35,12 @@ final class DiscoveryCommands {
 
   @Command(name = "discover", description = "Lists the instances of a service (DiscoverResponse).")
   static final class Discover implements Callable<Integer> {
+    /** Instances per page: about 150 KB of ordinary instances. */
+    static final int PAGE_SIZE = 1000;
+
+    /** Listings started before giving up on a service that changes faster than it is read. */
+    static final int MAX_LISTINGS = 3;
+
     @ParentCommand private RosterCli cli;
 
     @Option(names = "--service", required = true, description = "Service name.")
@@ -75,14 +82,45 @@ final class DiscoveryCommands {
               .setVersion(version)
               .build();
       try (Targets targets = cli.connect()) {
-        DiscoverResponse response =
-            targets.call(DiscoveryServiceGrpc::newBlockingStub, s -> s.discover(request));
+        DiscoverResponse response = allPages(targets, request);
         if (format == Format.table) {
           printTable(response, cli.out());
         } else {
           cli.print(response);
         }
         return 0;
+      }
+    }
+
+    /**
+     * Every page of the answer, joined into one: a service of any size, in messages that stay far
+     * below gRPC's 4 MiB default. The pages come from one revision; when the service moves on while
+     * they are read on a node that does not hold that revision (ABORTED), the listing starts over,
+     * a few times at most.
+     */
+    static DiscoverResponse allPages(Targets targets, DiscoverRequest request) {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          DiscoverResponse.Builder all = null;
+          String token = "";
+          do {
+            DiscoverRequest page =
+                request.toBuilder().setPageSize(PAGE_SIZE).setPageToken(token).build();
+            DiscoverResponse answer =
+                targets.call(DiscoveryServiceGrpc::newBlockingStub, s -> s.discover(page));
+            if (all == null) {
+              all = answer.toBuilder();
+            } else {
+              all.addAllInstances(answer.getInstancesList());
+            }
+            token = answer.getNextPageToken();
+          } while (!token.isEmpty());
+          return all.clearNextPageToken().build();
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() != Status.Code.ABORTED || attempt == MAX_LISTINGS) {
+            throw e;
+          }
+        }
       }
     }
 
