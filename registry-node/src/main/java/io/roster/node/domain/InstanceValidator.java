@@ -9,6 +9,10 @@ import java.util.regex.Pattern;
  * The rules for names, addresses, weights and metadata, checked once at the edge so the rest of the
  * registry only ever sees valid values. Each check throws {@link InvalidArgumentException} naming
  * the field and what it allows; none has side effects, so a refused request writes nothing.
+ *
+ * <p>Messages are built only for a value that breaks its rule: every heartbeat passes through here
+ * (its lease id names a namespace, a service and an instance), and building each message anyway
+ * showed among the top frames of a node answering unary heartbeats.
  */
 public final class InstanceValidator {
 
@@ -37,62 +41,74 @@ public final class InstanceValidator {
     if (namespace.isEmpty()) {
       return DEFAULT_NAMESPACE;
     }
-    check(
-        NAMESPACE.matcher(namespace).matches(),
-        field,
-        "must be 1-63 lower-case letters, digits or '-', starting and ending with a letter or"
-            + " digit, got "
-            + quote(namespace));
+    if (!NAMESPACE.matcher(namespace).matches()) {
+      throw new InvalidArgumentException(
+          field,
+          "must be 1-63 lower-case letters, digits or '-', starting and ending with a letter or"
+              + " digit, got "
+              + quote(namespace));
+    }
     return namespace;
   }
 
   public static String service(String field, String service) {
-    check(!service.isEmpty(), field, "is required");
-    check(
-        SERVICE.matcher(service).matches(),
-        field,
-        "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit, got "
-            + quote(service));
+    if (service.isEmpty()) {
+      throw new InvalidArgumentException(field, "is required");
+    }
+    if (!SERVICE.matcher(service).matches()) {
+      throw new InvalidArgumentException(
+          field,
+          "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit, got "
+              + quote(service));
+    }
     return service;
   }
 
   public static String instanceId(String field, String instanceId) {
-    check(!instanceId.isEmpty(), field, "is required");
-    check(
-        INSTANCE_ID.matcher(instanceId).matches(),
-        field,
-        "must be 1-256 letters, digits, '.', '_', ':' or '-', got " + quote(instanceId));
+    if (instanceId.isEmpty()) {
+      throw new InvalidArgumentException(field, "is required");
+    }
+    if (!INSTANCE_ID.matcher(instanceId).matches()) {
+      throw new InvalidArgumentException(
+          field, "must be 1-256 letters, digits, '.', '_', ':' or '-', got " + quote(instanceId));
+    }
     return instanceId;
   }
 
   public static String host(String field, String host) {
-    check(!host.isEmpty(), field, "is required");
-    check(
-        HOST.matcher(host).matches() && !host.startsWith("-") && !host.startsWith("."),
-        field,
-        "must be a host name or an IP literal without brackets (1-253 letters, digits, '.', '-'"
-            + " or ':'), got "
-            + quote(host));
+    if (host.isEmpty()) {
+      throw new InvalidArgumentException(field, "is required");
+    }
+    if (!HOST.matcher(host).matches() || host.startsWith("-") || host.startsWith(".")) {
+      throw new InvalidArgumentException(
+          field,
+          "must be a host name or an IP literal without brackets (1-253 letters, digits, '.', '-'"
+              + " or ':'), got "
+              + quote(host));
+    }
     return host;
   }
 
   public static int port(String field, long port) {
-    check(port >= 1 && port <= 65_535, field, "must be 1-65535, got " + port);
+    if (port < 1 || port > 65_535) {
+      throw new InvalidArgumentException(field, "must be 1-65535, got " + port);
+    }
     return (int) port;
   }
 
   public static Map<String, Integer> namedPorts(String field, Map<String, Integer> ports) {
-    check(
-        ports.size() <= MAX_NAMED_PORTS,
-        field,
-        "at most " + MAX_NAMED_PORTS + " named ports, got " + ports.size());
+    if (ports.size() > MAX_NAMED_PORTS) {
+      throw new InvalidArgumentException(
+          field, "at most " + MAX_NAMED_PORTS + " named ports, got " + ports.size());
+    }
     Map<String, Integer> checked = new HashMap<>();
     for (Map.Entry<String, Integer> entry : ports.entrySet()) {
-      check(
-          PORT_NAME.matcher(entry.getKey()).matches(),
-          field,
-          "port names must be 1-15 lower-case letters, digits or '-', got "
-              + quote(entry.getKey()));
+      if (!PORT_NAME.matcher(entry.getKey()).matches()) {
+        throw new InvalidArgumentException(
+            field,
+            "port names must be 1-15 lower-case letters, digits or '-', got "
+                + quote(entry.getKey()));
+      }
       // uint32 on the wire: 2^31 and above arrive negative; show them as sent.
       checked.put(
           entry.getKey(),
@@ -102,27 +118,28 @@ public final class InstanceValidator {
   }
 
   public static int weight(String field, long weight) {
-    check(
-        weight >= 0 && weight <= MAX_WEIGHT,
-        field,
-        "must be 0-" + MAX_WEIGHT + " (0: listed but no traffic), got " + weight);
+    if (weight < 0 || weight > MAX_WEIGHT) {
+      throw new InvalidArgumentException(
+          field, "must be 0-" + MAX_WEIGHT + " (0: listed but no traffic), got " + weight);
+    }
     return (int) weight;
   }
 
   public static String zone(String field, String zone) {
-    check(
-        ZONE.matcher(zone).matches(),
-        field,
-        "must be 0-64 letters, digits, '.', '_' or '-', got " + quote(zone));
+    if (!ZONE.matcher(zone).matches()) {
+      throw new InvalidArgumentException(
+          field, "must be 0-64 letters, digits, '.', '_' or '-', got " + quote(zone));
+    }
     return zone;
   }
 
   public static String version(String field, String version) {
-    check(
-        version.isEmpty() || VERSION.matcher(version).matches(),
-        field,
-        "must be 0-64 printable ASCII characters without leading or trailing spaces, got "
-            + quote(version));
+    if (!version.isEmpty() && !VERSION.matcher(version).matches()) {
+      throw new InvalidArgumentException(
+          field,
+          "must be 0-64 printable ASCII characters without leading or trailing spaces, got "
+              + quote(version));
+    }
     return version;
   }
 
@@ -136,30 +153,34 @@ public final class InstanceValidator {
 
   private static Map<String, String> labels(
       String field, Map<String, String> labels, int maxEntries) {
-    check(
-        labels.size() <= maxEntries,
-        field,
-        "at most " + maxEntries + " entries, got " + labels.size());
+    if (labels.size() > maxEntries) {
+      throw new InvalidArgumentException(
+          field, "at most " + maxEntries + " entries, got " + labels.size());
+    }
     int totalBytes = 0;
     for (Map.Entry<String, String> entry : labels.entrySet()) {
-      check(
-          METADATA_KEY.matcher(entry.getKey()).matches(),
-          field,
-          "keys must be 1-63 letters, digits, '.', '_', '/' or '-', got " + quote(entry.getKey()));
+      if (!METADATA_KEY.matcher(entry.getKey()).matches()) {
+        throw new InvalidArgumentException(
+            field,
+            "keys must be 1-63 letters, digits, '.', '_', '/' or '-', got "
+                + quote(entry.getKey()));
+      }
       int valueBytes = entry.getValue().getBytes(StandardCharsets.UTF_8).length;
-      check(
-          valueBytes <= MAX_METADATA_VALUE_BYTES,
-          field + "[" + entry.getKey() + "]",
-          "values must be at most " + MAX_METADATA_VALUE_BYTES + " bytes, got " + valueBytes);
+      if (valueBytes > MAX_METADATA_VALUE_BYTES) {
+        throw new InvalidArgumentException(
+            field + "[" + entry.getKey() + "]",
+            "values must be at most " + MAX_METADATA_VALUE_BYTES + " bytes, got " + valueBytes);
+      }
       totalBytes += entry.getKey().length() + valueBytes;
     }
-    check(
-        totalBytes <= MAX_METADATA_TOTAL_BYTES,
-        field,
-        "keys and values together must be at most "
-            + MAX_METADATA_TOTAL_BYTES
-            + " bytes, got "
-            + totalBytes);
+    if (totalBytes > MAX_METADATA_TOTAL_BYTES) {
+      throw new InvalidArgumentException(
+          field,
+          "keys and values together must be at most "
+              + MAX_METADATA_TOTAL_BYTES
+              + " bytes, got "
+              + totalBytes);
+    }
     return Map.copyOf(labels);
   }
 
@@ -171,19 +192,14 @@ public final class InstanceValidator {
    */
   public static String defaultInstanceId(String field, String host, int port) {
     String generated = host + ":" + port;
-    check(
-        INSTANCE_ID.matcher(generated).matches(),
-        field,
-        "is required when host and port make an id over 256 characters (\"<host>:<port>\" would be "
-            + generated.length()
-            + "): give an instance_id of 1-256 letters, digits, '.', '_', ':' or '-'");
-    return generated;
-  }
-
-  private static void check(boolean condition, String field, String message) {
-    if (!condition) {
-      throw new InvalidArgumentException(field, message);
+    if (!INSTANCE_ID.matcher(generated).matches()) {
+      throw new InvalidArgumentException(
+          field,
+          "is required when host and port make an id over 256 characters (\"<host>:<port>\" would be "
+              + generated.length()
+              + "): give an instance_id of 1-256 letters, digits, '.', '_', ':' or '-'");
     }
+    return generated;
   }
 
   /** {@code value} in double quotes, cut at 80 characters, anything but printable ASCII escaped. */
