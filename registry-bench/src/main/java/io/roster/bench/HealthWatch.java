@@ -195,6 +195,12 @@ final class HealthWatch {
     private volatile long endedNanos;
     private volatile boolean ended;
 
+    /**
+     * Instances listed by the parts so far of a snapshot that more parts complete; touched by one
+     * stream's messages, which arrive one at a time.
+     */
+    private final Map<String, Set<Integer>> listedInParts = new HashMap<>();
+
     Stream(List<String> services, int node) {
       this.services = services;
       this.node = node;
@@ -238,7 +244,11 @@ final class HealthWatch {
         if (indices == null) {
           return;
         }
-        Set<Integer> listed = new HashSet<>();
+        // A large service's snapshot comes in parts: what is absent is known with the last one.
+        Set<Integer> listed =
+            message.getSnapshot().getPart() == 0
+                ? new HashSet<>()
+                : listedInParts.getOrDefault(message.getService(), new HashSet<>());
         for (Instance instance : message.getSnapshot().getInstancesList()) {
           Integer index = indexById.get(instance.getInstanceId());
           if (index != null) {
@@ -246,6 +256,11 @@ final class HealthWatch {
             apply(instance, now);
           }
         }
+        if (message.getSnapshot().getMore()) {
+          listedInParts.put(message.getService(), listed);
+          return;
+        }
+        listedInParts.remove(message.getService());
         for (int index : indices) {
           if (!listed.contains(index)) {
             health.set(index, ABSENT);

@@ -25,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -334,6 +335,10 @@ final class PropagationPhase implements Phase {
     }
 
     final CountDownLatch snapshot = new CountDownLatch(1);
+
+    /** Messages of the first snapshot (more than one for a large service). */
+    final AtomicInteger snapshotParts = new AtomicInteger();
+
     final AtomicReference<Expected> expected = new AtomicReference<>();
     final AtomicReference<Status> closed = new AtomicReference<>();
     private volatile ClientCallStreamObserver<WatchRequest> call;
@@ -349,7 +354,12 @@ final class PropagationPhase implements Phase {
       long now = System.nanoTime();
       Expected waiting = expected.get();
       if (message.hasSnapshot()) {
-        snapshot.countDown();
+        if (snapshot.getCount() > 0) {
+          snapshotParts.incrementAndGet();
+        }
+        if (!message.getSnapshot().getMore()) {
+          snapshot.countDown(); // whole with its last part
+        }
         if (waiting != null) {
           message
               .getSnapshot()

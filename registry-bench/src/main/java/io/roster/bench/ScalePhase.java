@@ -360,7 +360,7 @@ final class ScalePhase implements Phase {
 
     @Override
     public void onNext(WatchResponse message) {
-      if (!counted && message.hasSnapshot()) {
+      if (!counted && message.hasSnapshot() && !message.getSnapshot().getMore()) {
         counted = true;
         snapshots.incrementAndGet();
       }

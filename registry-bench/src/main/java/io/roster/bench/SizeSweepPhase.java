@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * After each size, everything it registered is deregistered (not timed) before the next.
  *
  * <p>Reports, per size, registrations per second, latency p50, p99 and p99.9, the nodes' CPU, and
- * the ratio of the rate to the smallest size's. The population's background heartbeats go on
+ * the ratio of the rate to the smallest size's; and what reading one full service of that size
+ * costs a caller with gRPC's default limits ({@link LargeServiceReads}: a paged listing, a Watch
+ * snapshot, a change's way to a Watch stream). The population's background heartbeats go on
  * meanwhile, if there is a population.
  *
  * <p>Bounded by {@code countedPhaseBoundMillis} for each registration and each deregistration.
@@ -48,7 +50,8 @@ final class SizeSweepPhase implements Phase {
       double perSecond,
       Latencies latencies,
       double nodeCores,
-      long grantedTtlMillis) {}
+      long grantedTtlMillis,
+      LargeServiceReads.Figures reads) {}
 
   @Override
   public PhaseResult run(BenchContext context) throws InterruptedException {
@@ -113,6 +116,24 @@ final class SizeSweepPhase implements Phase {
               Json.number(step.nodeCores()),
               Json.number(ratio)));
     }
+    table.append("\n### size-sweep: reading one service of each size\n\n");
+    table.append(LargeServiceReads.HEADER);
+    for (Step step : steps) {
+      LargeServiceReads.Figures reads = step.reads();
+      if (reads == null) {
+        continue;
+      }
+      int size = step.size();
+      table.append(LargeServiceReads.row(size, reads));
+      result
+          .put("listingMsAt" + size, BenchContext.orNull(reads.listingMs()))
+          .put("listingPagesAt" + size, reads.pages())
+          .put("listingBytesAt" + size, reads.listingBytes())
+          .put("snapshotMsAt" + size, BenchContext.orNull(reads.snapshotMs()))
+          .put("snapshotPartsAt" + size, reads.snapshotParts())
+          .put("changeToEventP50MsAt" + size, reads.changes().percentileMillis(50))
+          .put("changeToEventP99MsAt" + size, reads.changes().percentileMillis(99));
+    }
     if (!steps.isEmpty()) {
       result.put("ttlMs", steps.get(0).grantedTtlMillis());
     }
@@ -156,6 +177,7 @@ final class SizeSweepPhase implements Phase {
     String label = NAME + "-" + size;
     boolean drained;
     NodeCpu.Usage cpu;
+    LargeServiceReads.Figures reads;
     try {
       NodeCpu.Reading cpuBefore = context.startTimed(label);
       drained =
@@ -167,6 +189,22 @@ final class SizeSweepPhase implements Phase {
               index -> serviceName(size, index % services),
               (lease, index) -> leases.set(index, lease));
       cpu = context.endTimed(label, cpuBefore);
+      String first = serviceName(size, 0);
+      List<RegisteredLease> inFirst = new ArrayList<>();
+      for (RegisteredLease lease : granted(leases)) {
+        if (lease.service().equals(first)) {
+          inFirst.add(lease);
+        }
+      }
+      reads =
+          inFirst.isEmpty() || context.stopRequested()
+              ? null
+              : LargeServiceReads.measure(
+                  context,
+                  first,
+                  inFirst,
+                  result,
+                  String.format(Locale.ROOT, "at %,d per service: ", size));
     } finally {
       context.progress().clear();
       // Also when the registration broke off: 1 h leases would otherwise outlive the run.
@@ -199,7 +237,8 @@ final class SizeSweepPhase implements Phase {
         load.succeededPerSecond(),
         load.latencies(),
         cpu.nodeCores(),
-        granted.isEmpty() ? 0 : granted.get(0).ttlMillis());
+        granted.isEmpty() ? 0 : granted.get(0).ttlMillis(),
+        reads);
   }
 
   private static List<RegisteredLease> granted(AtomicReferenceArray<RegisteredLease> leases) {
