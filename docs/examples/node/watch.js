@@ -22,6 +22,7 @@ class Followed {
     this.instances = new Map();
     this.revision = '0';
     this.incarnation = '0';
+    this.incoming = null; // a snapshot arriving in parts, until its last part
   }
 
   /** Where to resume: the revision held, and the incarnation it counts in. */
@@ -33,7 +34,19 @@ class Followed {
   apply(message) {
     if (message.event === 'snapshot') {
       // A first snapshot, or one flagged reset: it replaces everything held, whatever its revision.
-      this.instances = new Map(message.snapshot.instances.map((i) => [i.instanceId, i]));
+      // A large service's comes in parts (each under 1 MiB): part 0 starts it, and it is whole
+      // with the part whose `more` is false. Until then nothing changes, not even the revision.
+      if (message.snapshot.part === 0) {
+        this.incoming = new Map();
+      } else if (this.incoming === null) {
+        return false; // a part of a snapshot whose start this stream never had
+      }
+      message.snapshot.instances.forEach((i) => this.incoming.set(i.instanceId, i));
+      if (message.snapshot.more) {
+        return false;
+      }
+      this.instances = this.incoming;
+      this.incoming = null;
     } else if (message.incarnation !== this.incarnation) {
       return false; // revisions of another incarnation say nothing about ours: a snapshot follows
     } else if (BigInt(message.revision) <= BigInt(this.revision)) {
@@ -50,6 +63,11 @@ class Followed {
     this.revision = message.revision;
     this.incarnation = message.incarnation;
     return true;
+  }
+
+  /** A stream ended: a snapshot it left unfinished is void; the next stream resumes. */
+  streamEnded() {
+    this.incoming = null;
   }
 }
 // [END watch]
@@ -91,6 +109,7 @@ function main() {
         return;
       }
       ended = true;
+      followed.streamEnded();
       process.stderr.write(toJson({ event: 'reconnecting', node, code, message }) + '\n');
       roster.moveOn();
       setTimeout(follow, backoffMs);

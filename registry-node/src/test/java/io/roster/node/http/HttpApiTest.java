@@ -394,6 +394,36 @@ class HttpApiTest {
   }
 
   @Test
+  void discoverPagesFromTheQueryStringInEitherNaming() {
+    for (int i = 0; i < 3; i++) {
+      String register =
+          "{\"instance\": {\"service\": \""
+              + service
+              + "\", \"instanceId\": \"i"
+              + i
+              + "\", \"host\": \"h\", \"port\": 1}}";
+      assertEquals(200, http.send("POST", base + "/v1/register", register).status());
+    }
+    await()
+        .atMost(PROPAGATION)
+        .until(() -> discover("service=" + service).getInstancesCount() == 3);
+
+    DiscoverResponse first = discover("service=" + service + "&page_size=2");
+    DiscoverResponse second =
+        discover("service=" + service + "&pageSize=2&pageToken=" + first.getNextPageToken());
+
+    assertEquals(List.of("i0", "i1"), ids(first));
+    assertEquals(List.of("i2"), ids(second));
+    assertTrue(second.getNextPageToken().isEmpty());
+    assertRefused(
+        400, "GET", "/v1/discover?service=" + service + "&page_size=5001", null, "page_size");
+  }
+
+  private static List<String> ids(DiscoverResponse answer) {
+    return answer.getInstancesList().stream().map(instance -> instance.getInstanceId()).toList();
+  }
+
+  @Test
   void unknownRoutesAre404AndOtherMethods405() {
     assertRefused(
         404, "GET", "/v1/nope", null, "no route GET /v1/nope; the routes are POST /v1/register");
