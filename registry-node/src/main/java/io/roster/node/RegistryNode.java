@@ -29,6 +29,7 @@ import io.roster.node.cluster.ClusterMembership;
 import io.roster.node.cluster.EvictionSweeper;
 import io.roster.node.cluster.HazelcastConfigFactory;
 import io.roster.node.cluster.Leadership;
+import io.roster.node.cluster.MemberIdentity;
 import io.roster.node.cluster.RegistryIncarnation;
 import io.roster.node.config.NodeConfig;
 import io.roster.node.lease.LeaseKeeper;
@@ -90,8 +91,11 @@ public final class RegistryNode implements AutoCloseable {
     long started = System.nanoTime();
     hazelcast = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.create(config));
     ClusterClock clock = new ClusterClock(hazelcast.getCluster());
+    MemberIdentity identity =
+        new MemberIdentity(config.cluster().name(), config.cluster().secret());
     ClusterMembership membership =
-        new ClusterMembership(hazelcast, config.cluster().expectedSize());
+        new ClusterMembership(hazelcast, config.cluster().expectedSize(), identity);
+    membership.keepStrangersOut();
     RegistryIncarnation incarnation = RegistryIncarnation.join(hazelcast, clock);
     store = new HazelcastRegistryStore(hazelcast, clock, config.renewalWindowMillis());
     view = new LocalView(store);
@@ -99,7 +103,7 @@ public final class RegistryNode implements AutoCloseable {
     WatchHub watchHub = new WatchHub(view, incarnation);
     incarnation.onChange(adopted -> watchHub.incarnationChanged());
     await(view.start().toCompletableFuture(), "reading the registry");
-    Leadership leadership = new Leadership(hazelcast, clock, meters);
+    Leadership leadership = new Leadership(hazelcast, identity, clock, meters);
     sweeper =
         new EvictionSweeper(
             hazelcast,

@@ -69,6 +69,7 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
               .setLeader(member.id().equals(leaderId))
               .setLocal(member.local()));
     }
+    response.addAllStrangers(membership.strangers());
     response.setLeaderId(leaderId);
     var record = leadership.record();
     if (record != null && record.leader().equals(leadership.leaderId())) {

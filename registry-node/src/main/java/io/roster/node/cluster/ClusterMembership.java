@@ -4,6 +4,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -17,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * survivor becomes the oldest. Quorum is a majority of the configured cluster size, not of the
  * members seen, so a lone survivor never believes it is a cluster of one.
  *
+ * <p>Only Roster nodes of this cluster count ({@link MemberIdentity}): the members, the leader and
+ * the quorum leave out any lite member or stranger that joined the member port. The master (the
+ * oldest member) removes each such member as soon as it sees it, through Hazelcast's own member
+ * removal (an internal API: open-source Hazelcast has no member authentication); a stranger that
+ * keeps joining keeps being removed, and is never counted meanwhile.
+ *
  * <p>Threading: reads may run on any thread; membership callbacks run on Hazelcast's event threads
  * and call the registered {@link Runnable}s there.
  */
@@ -26,10 +33,54 @@ public final class ClusterMembership {
 
   private final HazelcastInstance hazelcast;
   private final int expectedSize;
+  private final MemberIdentity identity;
 
-  public ClusterMembership(HazelcastInstance hazelcast, int expectedSize) {
+  public ClusterMembership(HazelcastInstance hazelcast, int expectedSize, MemberIdentity identity) {
     this.hazelcast = hazelcast;
     this.expectedSize = expectedSize;
+    this.identity = identity;
+  }
+
+  /**
+   * Watches for members that are not Roster nodes of this cluster: logs each and, on the master,
+   * removes it. Call once, when the member has joined; members already there are checked too.
+   */
+  public void keepStrangersOut() {
+    hazelcast
+        .getCluster()
+        .addMembershipListener(
+            new MembershipListener() {
+              @Override
+              public void memberAdded(MembershipEvent event) {
+                refuseIfStranger(event.getMember());
+              }
+
+              @Override
+              public void memberRemoved(MembershipEvent event) {}
+            });
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      refuseIfStranger(member);
+    }
+  }
+
+  private void refuseIfStranger(Member member) {
+    String why = identity.distrust(member);
+    if (why == null) {
+      return;
+    }
+    boolean master = hazelcast.getCluster().getMembers().iterator().next().localMember();
+    log.warn(
+        "member {} is {}: not counted toward quorum or leadership{}",
+        member.getAddress(),
+        why,
+        master ? "; removing it from the cluster" : "; the master removes it");
+    if (master && hazelcast instanceof HazelcastInstanceProxy proxy) {
+      proxy
+          .getOriginal()
+          .node
+          .getClusterService()
+          .suspectMember(member, "not a Roster node of this cluster: " + why, true);
+    }
   }
 
   /** Calls {@code onChange} after every member join or leave. */
@@ -58,11 +109,14 @@ public final class ClusterMembership {
             });
   }
 
-  /** Members, oldest first. */
+  /** The Roster nodes among the members, oldest first. */
   public List<NodeInfo> members() {
     List<NodeInfo> nodes = new ArrayList<>();
     Member local = hazelcast.getCluster().getLocalMember();
     for (Member member : hazelcast.getCluster().getMembers()) {
+      if (!identity.trusts(member)) {
+        continue;
+      }
       nodes.add(
           new NodeInfo(
               member.getUuid().toString(),
@@ -72,6 +126,24 @@ public final class ClusterMembership {
               member.getUuid().equals(local.getUuid())));
     }
     return nodes;
+  }
+
+  /** Whether {@code member} is a Roster node of this cluster. */
+  public boolean trusts(Member member) {
+    return identity.trusts(member);
+  }
+
+  /** Members that are not Roster nodes of this cluster, each as "address (why)". */
+  public List<String> strangers() {
+    List<String> strangers = new ArrayList<>();
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      String why = identity.distrust(member);
+      if (why != null) {
+        strangers.add(
+            member.getAddress().getHost() + ":" + member.getAddress().getPort() + " (" + why + ")");
+      }
+    }
+    return strangers;
   }
 
   public String localId() {
@@ -87,10 +159,8 @@ public final class ClusterMembership {
   }
 
   private static String describe(Member member) {
-    return member.getAttribute(HazelcastConfigFactory.NODE_NAME_ATTRIBUTE)
-        + " ("
-        + member.getAddress()
-        + ")";
+    String name = member.getAttribute(HazelcastConfigFactory.NODE_NAME_ATTRIBUTE);
+    return (name == null ? "(not a Roster node)" : name) + " (" + member.getAddress() + ")";
   }
 
   /**

@@ -430,8 +430,8 @@ public final class EvictionSweeper implements AutoCloseable {
     }
     Member self = hazelcast.getCluster().getLocalMember();
     for (Member member : hazelcast.getCluster().getMembers()) {
-      if (member.equals(self)) {
-        continue;
+      if (member.equals(self) || !membership.trusts(member)) {
+        continue; // a stranger's answer must not vouch for the leader's majority
       }
       long sentAt = clock.millis();
       String id = member.getUuid().toString();

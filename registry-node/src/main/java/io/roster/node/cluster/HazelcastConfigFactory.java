@@ -1,10 +1,12 @@
 package io.roster.node.cluster;
 
+import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
 import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.roster.node.config.NodeConfig;
@@ -44,15 +46,33 @@ public final class HazelcastConfigFactory {
         .getMemberAttributeConfig()
         .setAttribute(API_ADDRESS_ATTRIBUTE, node.api().advertisedAddress());
     config.getMemberAttributeConfig().setAttribute(NODE_NAME_ATTRIBUTE, node.nodeName());
+    MemberIdentity identity = new MemberIdentity(cluster.name(), cluster.secret());
+    config
+        .getMemberAttributeConfig()
+        .setAttribute(
+            MemberIdentity.PROOF_ATTRIBUTE, identity.proofFor(cluster.host(), cluster.port()));
 
-    NetworkConfig network = config.getNetworkConfig();
-    network.setPort(cluster.port()).setPortAutoIncrement(false);
-    network.setPublicAddress(cluster.host() + ":" + cluster.port());
     // Bind to exactly cluster.host, even an address no interface lists (127.0.0.2 on loopback):
     // interface matching would refuse it.
     config.setProperty("hazelcast.local.localAddress", cluster.host());
     config.setProperty("hazelcast.socket.bind.any", "false");
-    JoinConfig join = network.getJoin();
+    JoinConfig join;
+    if (cluster.hazelcastClients()) {
+      NetworkConfig network = config.getNetworkConfig();
+      network.setPort(cluster.port()).setPortAutoIncrement(false);
+      network.setPublicAddress(cluster.host() + ":" + cluster.port());
+      join = network.getJoin();
+    } else {
+      // The member port serves members only: a Hazelcast client (which could read and write
+      // every map) is refused at its first bytes. Only the advanced network configuration can
+      // leave the client protocol out; the plain one serves it on the member port.
+      AdvancedNetworkConfig network = config.getAdvancedNetworkConfig().setEnabled(true);
+      ServerSocketEndpointConfig members = new ServerSocketEndpointConfig();
+      members.setPort(cluster.port()).setPortAutoIncrement(false);
+      members.setPublicAddress(cluster.host() + ":" + cluster.port());
+      network.setMemberEndpointConfig(members);
+      join = network.getJoin();
+    }
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
@@ -90,11 +110,14 @@ public final class HazelcastConfigFactory {
     // Writes need a majority of the configured cluster: a minority side, once it knows it is one,
     // refuses registrations and heartbeats (callers get UNAVAILABLE and move to a node of the
     // majority) but keeps answering reads from its local view.
+    // Only Roster nodes count toward that majority (MemberIdentity), never a lite member or a
+    // stranger that joined the member port.
     boolean protect = cluster.quorumSize() >= 2;
     if (protect) {
       config.addSplitBrainProtectionConfig(
           new SplitBrainProtectionConfig(MAJORITY, true, cluster.quorumSize())
-              .setProtectOn(SplitBrainProtectionOn.WRITE));
+              .setProtectOn(SplitBrainProtectionOn.WRITE)
+              .setFunctionImplementation(new TrustedMajority(identity, cluster.quorumSize())));
     }
     config.addMapConfig(
         registryMap(

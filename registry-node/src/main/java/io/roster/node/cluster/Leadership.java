@@ -9,7 +9,6 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.util.Iterator;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -31,14 +30,17 @@ public final class Leadership {
   private static final Logger log = LoggerFactory.getLogger(Leadership.class);
 
   private final HazelcastInstance hazelcast;
+  private final MemberIdentity identity;
   private final IMap<String, long[]> records;
   private final Clock clock;
   private final Counter changes;
   private volatile UUID leader;
   private volatile LeaderRecord record;
 
-  public Leadership(HazelcastInstance hazelcast, Clock clock, MeterRegistry meters) {
+  public Leadership(
+      HazelcastInstance hazelcast, MemberIdentity identity, Clock clock, MeterRegistry meters) {
     this.hazelcast = hazelcast;
+    this.identity = identity;
     this.records = hazelcast.getMap(HazelcastConfigFactory.LEADERSHIP_MAP);
     this.clock = clock;
     this.changes =
@@ -126,9 +128,17 @@ public final class Leadership {
     }
   }
 
+  /**
+   * The oldest Roster node among the members: never a lite member or stranger, even one that has
+   * stayed in the cluster longer (every node restarting around it).
+   */
   private UUID oldest() {
-    Iterator<Member> members = hazelcast.getCluster().getMembers().iterator();
-    return members.next().getUuid();
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      if (identity.trusts(member)) {
+        return member.getUuid();
+      }
+    }
+    return hazelcast.getCluster().getLocalMember().getUuid();
   }
 
   private String describe(UUID member) {

@@ -3,6 +3,8 @@ package io.roster.node.config;
 import io.roster.node.domain.LeasePolicy;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -134,7 +136,9 @@ public final class ConfigLoader {
             in.intIn("cluster.backup-count", 0, 6),
             heartbeat,
             maxNoHeartbeat,
-            in.intIn("cluster.join-wait-s", 0, 300));
+            in.intIn("cluster.join-wait-s", 0, 300),
+            in.secret("cluster.secret-file"),
+            in.bool("cluster.hazelcast-clients"));
     LeasePolicy leases;
     try {
       leases =
@@ -292,6 +296,38 @@ public final class ConfigLoader {
         throw new ConfigException(key + ": bad port in " + address);
       }
       return address;
+    }
+
+    /**
+     * The secret in the file {@code key} names (surrounding white space stripped), or none when the
+     * key is empty.
+     */
+    ClusterSecret secret(String key) {
+      String value = values.get(key);
+      if (value.isEmpty()) {
+        return ClusterSecret.none();
+      }
+      Path path = Path.of(value);
+      byte[] bytes;
+      try {
+        bytes = Files.readString(path).strip().getBytes(StandardCharsets.UTF_8);
+      } catch (IOException | UncheckedIOException e) {
+        throw new ConfigException(key + ": cannot read " + path + " (" + e.getMessage() + ")");
+      }
+      if (bytes.length < ClusterSecret.MIN_BYTES) {
+        throw new ConfigException(
+            key
+                + ": "
+                + path
+                + " holds "
+                + bytes.length
+                + " bytes; a cluster secret needs at least "
+                + ClusterSecret.MIN_BYTES
+                + " (make one with: openssl rand -hex 32 > "
+                + path
+                + ")");
+      }
+      return ClusterSecret.of(bytes);
     }
 
     Path existingFile(String key) {

@@ -140,6 +140,11 @@ public record NodeConfig(
    *     cluster.max-no-heartbeat-s})
    * @param joinWaitSeconds wait for other members before forming a cluster (key {@code
    *     cluster.join-wait-s})
+   * @param secret shared by the nodes of this cluster, read from the file {@code
+   *     cluster.secret-file}: a member counts as a node of the cluster (toward quorum, for
+   *     leadership) only when it proves it holds the secret; none by default
+   * @param hazelcastClients whether Hazelcast clients may connect to the member port (key {@code
+   *     cluster.hazelcast-clients}); no Roster part needs them, so false by default
    */
   public record Cluster(
       String name,
@@ -150,7 +155,9 @@ public record NodeConfig(
       int backupCount,
       int heartbeatIntervalSeconds,
       int maxNoHeartbeatSeconds,
-      int joinWaitSeconds) {
+      int joinWaitSeconds,
+      ClusterSecret secret,
+      boolean hazelcastClients) {
 
     public Cluster {
       members = List.copyOf(members);

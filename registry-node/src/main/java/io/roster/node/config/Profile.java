@@ -66,6 +66,8 @@ public enum Profile {
           Map.entry("cluster.members", ""),
           Map.entry("cluster.size", "3"),
           Map.entry("cluster.backup-count", "1"),
+          Map.entry("cluster.secret-file", ""),
+          Map.entry("cluster.hazelcast-clients", "false"),
           Map.entry("lease.default-ttl-ms", "10000"),
           Map.entry("lease.min-ttl-ms", "1000"),
           Map.entry("lease.max-ttl-ms", "3600000"),

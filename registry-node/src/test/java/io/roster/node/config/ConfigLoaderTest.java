@@ -32,6 +32,40 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theClusterSecretIsReadFromItsFileAndNeverPrinted(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("cluster.secret");
+    Files.writeString(file, "  3f1c0a9e5b7d4c2a8e6f1b3d5a7c9e0f  \n");
+
+    NodeConfig config = ConfigLoader.load(new String[] {"--cluster.secret-file=" + file}, Map.of());
+
+    assertTrue(config.cluster().secret().isSet());
+    assertEquals(32, config.cluster().secret().bytes().length, "surrounding spaces stripped");
+    assertFalse(config.toString().contains("3f1c0a9e"), config.toString());
+    assertFalse(config.cluster().hazelcastClients(), "Hazelcast clients are refused by default");
+  }
+
+  @Test
+  void aShortOrUnreadableClusterSecretIsRefusedSayingWhatToDo(@TempDir Path dir)
+      throws IOException {
+    Path shortOne = dir.resolve("short.secret");
+    Files.writeString(shortOne, "hunter2\n");
+
+    ConfigException tooShort =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.load(new String[] {"--cluster.secret-file=" + shortOne}, Map.of()));
+    ConfigException missing =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.load(
+                    new String[] {"--cluster.secret-file=" + dir.resolve("absent")}, Map.of()));
+
+    assertTrue(tooShort.getMessage().contains("openssl rand -hex 32"), tooShort.getMessage());
+    assertTrue(missing.getMessage().startsWith("cluster.secret-file: cannot read"));
+  }
+
+  @Test
   void localProfileSeedsThreeLoopbackMembers() {
     NodeConfig config = ConfigLoader.load(new String[] {"--profile=local"}, Map.of());
 
