@@ -19,6 +19,7 @@ import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.DiscoveryGrpcService;
 import io.roster.node.api.DroppedTrailersFilter;
 import io.roster.node.api.HttpEndpoints;
+import io.roster.node.api.LeaseIds;
 import io.roster.node.api.OpenStreams;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.node.api.ServiceBinding;
@@ -148,7 +149,12 @@ public final class RegistryNode implements AutoCloseable {
     // Held by name: the HTTP/JSON API calls the very same service objects.
     RegistryGrpcService registry =
         new RegistryGrpcService(
-            store, incarnation, new LeaseKeeper(store, view, clock), config.leases(), openStreams);
+            store,
+            incarnation,
+            new LeaseKeeper(store, view, clock),
+            config.leases(),
+            openStreams,
+            LeaseIds.of(config.cluster().name(), config.cluster().secret()));
     DiscoveryGrpcService discovery =
         new DiscoveryGrpcService(
             view, incarnation, watchHub, openStreams, config.watchQueueLimit());

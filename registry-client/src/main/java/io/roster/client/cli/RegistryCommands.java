@@ -134,7 +134,11 @@ final class RegistryCommands {
     @Override
     public Integer call() {
       DeregisterRequest request =
-          DeregisterRequest.newBuilder().setKey(target.key()).setEpoch(target.epoch).build();
+          DeregisterRequest.newBuilder()
+              .setKey(target.key())
+              .setEpoch(target.epoch)
+              .setLeaseId(target.leaseId)
+              .build();
       try (Targets targets = cli.connect()) {
         cli.print(targets.call(RegistryServiceGrpc::newBlockingStub, s -> s.deregister(request)));
         return 0;
@@ -165,6 +169,7 @@ final class RegistryCommands {
               .setKey(target.key())
               .setStatus(status)
               .setEpoch(target.epoch)
+              .setLeaseId(target.leaseId)
               .build();
       try (Targets targets = cli.connect()) {
         cli.print(targets.call(RegistryServiceGrpc::newBlockingStub, s -> s.setStatus(request)));
@@ -186,6 +191,14 @@ final class RegistryCommands {
 
     @Option(names = "--epoch", defaultValue = "0", description = "Only this epoch; 0: any.")
     long epoch;
+
+    @Option(
+        names = "--lease-id",
+        defaultValue = "",
+        description =
+            "The lease id register printed: proves the registration is yours (required by a node"
+                + " that checks access, unless you are an admin of the namespace).")
+    String leaseId;
 
     InstanceKey key() {
       return RegistryCommands.key(namespace, service, instanceId);

@@ -123,7 +123,7 @@ final class LeaseKeeper {
   /** Sets the status of {@code registration} on the registry. Any thread. */
   CompletableFuture<Void> setStatus(LeasedRegistration registration, InstanceStatus status) {
     return calls
-        .setStatus(registration.instance(), status)
+        .setStatus(registration.instance(), registration.leaseId, status)
         .thenAcceptAsync(answer -> registration.statusSet(status), threads.control);
   }
 
@@ -195,8 +195,17 @@ final class LeaseKeeper {
   private void add(LeasedRegistration registration, RegisterRequest request, RegisterResponse r) {
     registration.leased(accepted(request, r), request, r.getLeaseId(), interval(r));
     registration.nextBeatNanos = System.nanoTime() + registration.intervalNanos;
-    LeasedRegistration replaced = byLease.put(r.getLeaseId(), registration);
-    if (replaced != null && replaced != registration) {
+    byLease.put(r.getLeaseId(), registration);
+    // Each registration has a lease id of its own: find an earlier one of the same instance.
+    LeasedRegistration replaced = null;
+    for (LeasedRegistration other : byLease.values()) {
+      if (other != registration && sameInstance(other, registration)) {
+        replaced = other;
+        break;
+      }
+    }
+    if (replaced != null) {
+      byLease.remove(replaced.leaseId);
       // The same instance registered twice by this client: the newer epoch owns it.
       replaced.closing = true;
       replaced.moveTo(
@@ -467,6 +476,11 @@ final class LeaseKeeper {
             threads.control);
   }
 
+  private static boolean sameInstance(LeasedRegistration a, LeasedRegistration b) {
+    return a.instance().service().equals(b.instance().service())
+        && a.instance().instanceId().equals(b.instance().instanceId());
+  }
+
   private void lose(LeasedRegistration registration, String reason) {
     byLease.remove(registration.leaseId);
     registration.moveTo(RegistrationState.LOST, reason);
@@ -488,7 +502,8 @@ final class LeaseKeeper {
       return;
     }
     calls
-        .deregister(registration.instance()) // with its epoch: never removes a successor
+        // With its lease id, so its epoch: never removes a successor.
+        .deregister(registration.instance(), registration.leaseId)
         .whenCompleteAsync(
             (answer, failure) -> {
               String reason = "deregistered";

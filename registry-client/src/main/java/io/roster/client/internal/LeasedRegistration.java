@@ -36,7 +36,10 @@ final class LeasedRegistration implements Registration {
 
   // control: what to register again with (the instance with its current status) and the lease.
   RegisterRequest request;
-  String leaseId;
+
+  /** Written on the control thread; read by SetStatus from any thread. */
+  volatile String leaseId;
+
   long intervalNanos;
   long nextBeatNanos;
 

@@ -39,12 +39,18 @@ final class RegistryCalls {
                 .register(request, observer));
   }
 
-  CompletableFuture<SetStatusResponse> setStatus(ServiceInstance instance, InstanceStatus status) {
+  /**
+   * Sets the status of the registration {@code leaseId} names, proving with it that this client
+   * made the registration (a node that checks access requires it of callers that are not admins).
+   */
+  CompletableFuture<SetStatusResponse> setStatus(
+      ServiceInstance instance, String leaseId, InstanceStatus status) {
     SetStatusRequest request =
         SetStatusRequest.newBuilder()
             .setKey(key(instance))
             .setStatus(Protos.toProto(status))
             .setEpoch(instance.epoch())
+            .setLeaseId(leaseId)
             .build();
     return nodes.call(
         "SetStatus " + status + " of " + name(instance),
@@ -54,9 +60,14 @@ final class RegistryCalls {
                 .setStatus(request, observer));
   }
 
-  CompletableFuture<DeregisterResponse> deregister(ServiceInstance instance) {
+  /** Deregisters the registration {@code leaseId} names, as {@link #setStatus} proves it. */
+  CompletableFuture<DeregisterResponse> deregister(ServiceInstance instance, String leaseId) {
     DeregisterRequest request =
-        DeregisterRequest.newBuilder().setKey(key(instance)).setEpoch(instance.epoch()).build();
+        DeregisterRequest.newBuilder()
+            .setKey(key(instance))
+            .setEpoch(instance.epoch())
+            .setLeaseId(leaseId)
+            .build();
     return nodes.call(
         "Deregister " + name(instance),
         (channel, deadlineMillis, observer) ->

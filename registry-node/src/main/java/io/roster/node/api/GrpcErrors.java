@@ -29,6 +29,10 @@ public final class GrpcErrors {
     if (cause instanceof StatusRuntimeException status) {
       return status;
     }
+    if (cause instanceof LeaseIds.UnknownLeaseException unknown) {
+      RequestLog.refused(method, unknown.getMessage());
+      return Status.NOT_FOUND.withDescription(unknown.getMessage()).asRuntimeException();
+    }
     if (cause instanceof InvalidArgumentException invalid) {
       RequestLog.refused(method, invalid.getMessage());
       return Status.INVALID_ARGUMENT.withDescription(invalid.getMessage()).asRuntimeException();

@@ -23,7 +23,6 @@ import java.util.Map;
 final class ProtoMapper {
 
   static final String LEASE_CONDITION = "lease";
-  private static final int MAX_LEASE_ID_BYTES = 512;
 
   private ProtoMapper() {}
 
@@ -65,31 +64,6 @@ final class ProtoMapper {
     return new ServiceKey(
         InstanceValidator.namespace(namespaceField, namespace),
         InstanceValidator.service(serviceField, service));
-  }
-
-  /** Lease ids name their instance: {@code namespace/service/instance_id}. */
-  static InstanceKey parseLeaseId(String field, String leaseId) {
-    if (leaseId.isEmpty()) {
-      throw new InvalidArgumentException(field, "is required (the lease_id Register returned)");
-    }
-    if (leaseId.length() > MAX_LEASE_ID_BYTES) {
-      throw new InvalidArgumentException(field, "is longer than " + MAX_LEASE_ID_BYTES + " bytes");
-    }
-    int first = leaseId.indexOf('/');
-    int second = first < 0 ? -1 : leaseId.indexOf('/', first + 1);
-    if (first <= 0 || second <= first + 1 || second == leaseId.length() - 1) {
-      throw new InvalidArgumentException(
-          field, "is not a lease id Register returned: " + InstanceValidator.quote(leaseId));
-    }
-    try {
-      return new InstanceKey(
-          InstanceValidator.namespace(field, leaseId.substring(0, first)),
-          InstanceValidator.service(field, leaseId.substring(first + 1, second)),
-          InstanceValidator.instanceId(field, leaseId.substring(second + 1)));
-    } catch (InvalidArgumentException e) {
-      throw new InvalidArgumentException(
-          field, "is not a lease id Register returned: " + InstanceValidator.quote(leaseId));
-    }
   }
 
   /**

@@ -41,13 +41,16 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   private final LeaseKeeper leases;
   private final LeasePolicy leasePolicy;
   private final OpenStreams openStreams;
+  private final LeaseIds leaseIds;
 
   public RegistryGrpcService(
       RegistryStore store,
       Incarnation incarnation,
       LeaseKeeper leases,
       LeasePolicy leasePolicy,
-      OpenStreams streams) {
+      OpenStreams streams,
+      LeaseIds leaseIds) {
+    this.leaseIds = leaseIds;
     this.store = store;
     this.incarnation = incarnation;
     this.leases = leases;
@@ -74,7 +77,8 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         },
         registered ->
             RegisterResponse.newBuilder()
-                .setLeaseId(registered.record().key().leaseId())
+                .setLeaseId(
+                    leaseIds.leaseId(registered.record().key(), registered.record().epoch()))
                 .setGrantedTtl(ProtoMapper.duration(registered.grantedTtlMillis()))
                 .setHeartbeatInterval(ProtoMapper.duration(registered.grantedTtlMillis() / 3))
                 .setEpoch(registered.record().epoch())
@@ -89,11 +93,10 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Replies.unary(
         "Heartbeat",
         observer,
-        () ->
-            leases.renew(
-                ProtoMapper.parseLeaseId("lease_id", request.getLeaseId()),
-                ProtoMapper.counter("epoch", request.getEpoch()),
-                RenewalPace.AT_ONCE),
+        () -> {
+          LeaseIds.Lease lease = lease(request.getLeaseId(), request.getEpoch());
+          return leases.renew(lease.key(), lease.epoch(), RenewalPace.AT_ONCE);
+        },
         result ->
             switch (result.outcome()) {
               case RENEWED ->
@@ -107,11 +110,28 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                       .asRuntimeException();
               case STALE_EPOCH ->
                   throw Status.FAILED_PRECONDITION
-                      .withDescription(
-                          staleEpoch(
-                              request.getLeaseId(), request.getEpoch(), result.currentEpoch()))
+                      .withDescription(staleEpoch(request.getLeaseId(), result.currentEpoch()))
                       .asRuntimeException();
             });
+  }
+
+  /**
+   * The registration a lease id names, with the request's epoch, which may only be 0 or the lease
+   * id's own.
+   */
+  private LeaseIds.Lease lease(String leaseId, long requestEpoch) {
+    long epoch = ProtoMapper.counter("epoch", requestEpoch);
+    LeaseIds.Lease lease = leaseIds.parse("lease_id", leaseId);
+    if (epoch != 0 && epoch != lease.epoch()) {
+      throw new InvalidArgumentException(
+          "epoch",
+          "is "
+              + epoch
+              + " but the lease id is of epoch "
+              + lease.epoch()
+              + ": send the lease id and epoch of one RegisterResponse");
+    }
+    return lease;
   }
 
   @Override
@@ -131,10 +151,9 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
           @Override
           public void onNext(KeepAliveRequest request) {
-            InstanceKey key;
+            LeaseIds.Lease lease;
             try {
-              key = ProtoMapper.parseLeaseId("lease_id", request.getLeaseId());
-              ProtoMapper.counter("epoch", request.getEpoch());
+              lease = lease(request.getLeaseId(), request.getEpoch());
             } catch (InvalidArgumentException e) {
               responses.onNext(
                   KeepAliveResponse.newBuilder()
@@ -143,9 +162,17 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                       .setMessage(e.getMessage())
                       .build());
               return;
+            } catch (LeaseIds.UnknownLeaseException e) {
+              responses.onNext(
+                  KeepAliveResponse.newBuilder()
+                      .setLeaseId(request.getLeaseId())
+                      .setState(LeaseState.LEASE_STATE_NOT_FOUND)
+                      .setMessage(e.getMessage())
+                      .build());
+              return;
             }
             leases
-                .renew(key, request.getEpoch(), RenewalPace.WINDOWED)
+                .renew(lease.key(), lease.epoch(), RenewalPace.WINDOWED)
                 .whenComplete(
                     (result, failure) ->
                         Replies.onContext(
@@ -188,12 +215,13 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Replies.unary(
         "Deregister",
         observer,
-        () ->
-            store.deregister(
-                ProtoMapper.toKey("key", request.getKey()),
-                ProtoMapper.counter("epoch", request.getEpoch())),
+        () -> {
+          Target target = target(request.getKey(), request.getEpoch(), request.getLeaseId());
+          return store
+              .deregister(target.key(), target.epoch())
+              .thenApply(result -> target.check(result));
+        },
         result -> {
-          checkMutation(request.getKey(), request.getEpoch(), result);
           return DeregisterResponse.newBuilder().setRevision(result.revision()).build();
         });
   }
@@ -203,15 +231,64 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Replies.unary(
         "SetStatus",
         observer,
-        () ->
-            store.setStatus(
-                ProtoMapper.toKey("key", request.getKey()),
-                ProtoMapper.toStatus("status", request.getStatus()),
-                ProtoMapper.counter("epoch", request.getEpoch())),
+        () -> {
+          Target target = target(request.getKey(), request.getEpoch(), request.getLeaseId());
+          return store
+              .setStatus(
+                  target.key(), ProtoMapper.toStatus("status", request.getStatus()), target.epoch())
+              .thenApply(result -> target.check(result));
+        },
         result -> {
-          checkMutation(request.getKey(), request.getEpoch(), result);
           return SetStatusResponse.newBuilder().setRevision(result.revision()).build();
         });
+  }
+
+  /**
+   * The instance a Deregister or SetStatus acts on, and the epoch it must be at (0: any): from the
+   * key and epoch, or from the lease id, which names both.
+   */
+  private Target target(io.roster.v1.InstanceKey key, long epoch, String leaseId) {
+    if (leaseId.isEmpty()) {
+      return new Target(ProtoMapper.toKey("key", key), ProtoMapper.counter("epoch", epoch));
+    }
+    LeaseIds.Lease lease = lease(leaseId, epoch);
+    if (!key.equals(io.roster.v1.InstanceKey.getDefaultInstance())) {
+      InstanceKey named = ProtoMapper.toKey("key", key);
+      if (!named.equals(lease.key())) {
+        throw new InvalidArgumentException(
+            "key", "names " + named + " but the lease id is of " + lease.key());
+      }
+    }
+    return new Target(lease.key(), lease.epoch());
+  }
+
+  /** An instance a Deregister or SetStatus acts on, at an epoch (0: any). */
+  private record Target(InstanceKey key, long epoch) {
+
+    /** {@code result}, or the status its outcome calls for. */
+    MutationResult check(MutationResult result) {
+      String name = key.service() + "/" + key.instanceId();
+      switch (result.outcome()) {
+        case NOT_FOUND ->
+            throw Status.NOT_FOUND
+                .withDescription(
+                    "no instance " + name + " in namespace \"" + key.namespace() + "\"")
+                .asRuntimeException();
+        case STALE_EPOCH ->
+            throw Status.FAILED_PRECONDITION
+                .withDescription(
+                    "instance "
+                        + name
+                        + " is at epoch "
+                        + result.currentEpoch()
+                        + ", not "
+                        + epoch
+                        + ": it was registered again since; pass epoch 0 to act on any epoch")
+                .asRuntimeException();
+        default -> {}
+      }
+      return result;
+    }
   }
 
   private static KeepAliveResponse keepAliveAnswer(KeepAliveRequest request, RenewResult result) {
@@ -231,48 +308,17 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
       case STALE_EPOCH ->
           answer
               .setState(LeaseState.LEASE_STATE_STALE_EPOCH)
-              .setMessage(
-                  staleEpoch(request.getLeaseId(), request.getEpoch(), result.currentEpoch()));
+              .setMessage(staleEpoch(request.getLeaseId(), result.currentEpoch()));
     }
     return answer.build();
   }
 
-  private static void checkMutation(
-      io.roster.v1.InstanceKey key, long epoch, MutationResult result) {
-    String name = key.getService() + "/" + key.getInstanceId();
-    switch (result.outcome()) {
-      case NOT_FOUND ->
-          throw Status.NOT_FOUND
-              .withDescription(
-                  "no instance "
-                      + name
-                      + " in namespace \""
-                      + (key.getNamespace().isEmpty() ? "default" : key.getNamespace())
-                      + "\"")
-              .asRuntimeException();
-      case STALE_EPOCH ->
-          throw Status.FAILED_PRECONDITION
-              .withDescription(
-                  "instance "
-                      + name
-                      + " is at epoch "
-                      + result.currentEpoch()
-                      + ", not "
-                      + epoch
-                      + ": it was registered again since; pass epoch 0 to act on any epoch")
-              .asRuntimeException();
-      default -> {}
-    }
-  }
-
-  private static String staleEpoch(String leaseId, long epoch, long current) {
+  private static String staleEpoch(String leaseId, long current) {
     return "lease "
         + leaseId
-        + " is at epoch "
+        + " is of an earlier registration (the instance is at epoch "
         + current
-        + ", not "
-        + epoch
-        + ": the instance registered again since, so this process was replaced; stop renewing";
+        + "): the instance registered again since, so this process was replaced; stop renewing";
   }
 
   /** Swallows the requests of a stream refused at open. */

@@ -7,16 +7,9 @@ public record InstanceKey(String namespace, String service, String instanceId) {
     return new ServiceKey(namespace, service);
   }
 
-  /**
-   * The lease id handed to clients. It names the instance, so a heartbeat finds its lease without a
-   * lookup; clients treat it as opaque.
-   */
-  public String leaseId() {
-    return namespace + "/" + service + "/" + instanceId;
-  }
-
+  /** {@code namespace/service/instance_id}. */
   @Override
   public String toString() {
-    return leaseId();
+    return namespace + "/" + service + "/" + instanceId;
   }
 }

@@ -3,6 +3,7 @@ package io.roster.node.api;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,7 +105,12 @@ class RegistryApiTest {
                 .setLeaseTtl(Duration.newBuilder().setSeconds(30))
                 .build());
 
-    assertEquals("default/" + service + "/a", registered.getLeaseId());
+    assertTrue(
+        registered
+            .getLeaseId()
+            .startsWith("default/" + service + "/a/" + registered.getEpoch() + "."),
+        "the lease id names the registration, with a tag only the registry can make: "
+            + registered.getLeaseId());
     assertEquals(30, registered.getGrantedTtl().getSeconds());
     assertEquals(10, registered.getHeartbeatInterval().getSeconds());
     Instance found = awaitInstances(DiscoverRequest.newBuilder().setService(service), 1).get(0);
@@ -142,14 +148,18 @@ class RegistryApiTest {
   }
 
   @Test
-  void registeringAgainKeepsTheLeaseAndRaisesTheEpoch() {
+  void registeringAgainRaisesTheEpochAndGivesALeaseIdOfItsOwn() {
     RegisterResponse first =
         registry.register(Instances.register(Instances.of(service).setInstanceId("a")));
     RegisterResponse second =
         registry.register(Instances.register(Instances.of(service).setInstanceId("a")));
 
-    assertEquals(first.getLeaseId(), second.getLeaseId());
     assertTrue(second.getEpoch() > first.getEpoch());
+    assertNotEquals(first.getLeaseId(), second.getLeaseId());
+    assertEquals(
+        first.getGrantedTtl(),
+        registry.heartbeat(heartbeat(second.getLeaseId(), 0)).getGrantedTtl(),
+        "epoch 0: the lease id names its own");
     awaitInstances(DiscoverRequest.newBuilder().setService(service), 1);
   }
 
@@ -306,11 +316,13 @@ class RegistryApiTest {
         RegistryServiceGrpc.newStub(channel).keepAlive(collecting(answers));
 
     requests.onNext(keepAlive(a.getLeaseId(), a.getEpoch()));
-    requests.onNext(keepAlive("default/" + service + "/ghost", 0));
-    requests.onNext(keepAlive(a.getLeaseId(), replaced.getEpoch()));
+    // Shaped as a lease id of this service, with a made-up tag: the registry never issued it.
+    requests.onNext(keepAlive("default/" + service + "/ghost/7.AAAAAAAAAAAAAAAAAAAAAA", 0));
+    requests.onNext(keepAlive(replaced.getLeaseId(), replaced.getEpoch()));
     requests.onNext(keepAlive("not a lease", 0));
+    requests.onNext(keepAlive(a.getLeaseId(), replaced.getEpoch())); // not the lease id's epoch
 
-    await().atMost(java.time.Duration.ofSeconds(10)).until(() -> answers.size() == 4);
+    await().atMost(java.time.Duration.ofSeconds(10)).until(() -> answers.size() == 5);
     Map<String, LeaseState> states =
         answers.stream()
             .collect(

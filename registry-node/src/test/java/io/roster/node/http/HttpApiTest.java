@@ -93,12 +93,17 @@ class HttpApiTest {
   void documentedExamplesRegisterRenewDrainFindAndRemoveAnInstance() {
     RegisterResponse registered =
         ok(HttpExamples.REGISTER).as(RegisterResponse.getDefaultInstance());
-    assertEquals("default/orders/orders-1", registered.getLeaseId());
+    assertTrue(
+        registered
+            .getLeaseId()
+            .startsWith("default/orders/orders-1/" + registered.getEpoch() + "."),
+        registered.getLeaseId());
     assertEquals(30, registered.getGrantedTtl().getSeconds());
     assertEquals(10, registered.getHeartbeatInterval().getSeconds());
 
     HeartbeatResponse renewed =
-        ok(HttpExamples.HEARTBEAT).as(HeartbeatResponse.getDefaultInstance());
+        ok(HttpExamples.HEARTBEAT.with("LEASE_ID", registered.getLeaseId()))
+            .as(HeartbeatResponse.getDefaultInstance());
     assertEquals(registered.getEpoch(), renewed.getEpoch());
 
     SetStatusResponse drained =
@@ -155,32 +160,27 @@ class HttpApiTest {
     assertEquals(404, unknownLease.status());
     assertEquals("NOT_FOUND", unknownLease.errorCode());
     assertEquals(
-        "unknown lease default/orders/nobody: register again", unknownLease.errorMessage());
+        "unknown lease \"default/orders/nobody/1.AAAAAAAAAAAAAAAAAAAAAA\": register again",
+        unknownLease.errorMessage());
 
     // Registering again raises the epoch: the first registration's heartbeats are now stale.
     String register =
         "{\"instance\": {\"service\": \""
             + service
             + "\", \"instanceId\": \"a\", \"host\": \"h\", \"port\": 1}}";
-    long firstEpoch =
+    String firstLease =
         http.send("POST", base + "/v1/register", register)
             .as(RegisterResponse.getDefaultInstance())
-            .getEpoch();
+            .getLeaseId();
     http.send("POST", base + "/v1/register", register);
-    String stale =
-        "{\"leaseId\": \"default/" + service + "/a\", \"epoch\": \"" + firstEpoch + "\"}";
+    String stale = "{\"leaseId\": \"" + firstLease + "\"}";
     JsonHttp.Answer replaced = http.send("POST", base + "/v1/heartbeat", stale);
     assertEquals(409, replaced.status());
     assertEquals("FAILED_PRECONDITION", replaced.errorCode());
     assertEquals(
         grpcMessage(
             () ->
-                registry()
-                    .heartbeat(
-                        HeartbeatRequest.newBuilder()
-                            .setLeaseId("default/" + service + "/a")
-                            .setEpoch(firstEpoch)
-                            .build())),
+                registry().heartbeat(HeartbeatRequest.newBuilder().setLeaseId(firstLease).build())),
         replaced.errorMessage());
   }
 

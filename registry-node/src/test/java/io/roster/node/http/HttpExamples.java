@@ -22,15 +22,25 @@ public final class HttpExamples {
       return body == null ? "GET" : "POST";
     }
 
-    /** The curl command for a node at {@code baseUrl}, as docs/api.md shows it. */
+    /**
+     * The curl command for a node at {@code baseUrl}, as docs/api.md shows it. A body naming a
+     * shell variable ({@code $LEASE_ID}) is in double quotes, so the shell fills it in.
+     */
     public String curl(String baseUrl) {
       String url = baseUrl + pathAndQuery;
       StringBuilder command = new StringBuilder(stream ? "curl -sSN " : "curl -sS ");
       command.append(url.contains("?") ? "'" + url + "'" : url);
-      if (body != null) {
+      if (body != null && body.contains("$")) {
+        command.append(" -d \"").append(body.replace("\"", "\\\"")).append("\"");
+      } else if (body != null) {
         command.append(" -d '").append(body).append("'");
       }
       return command.toString();
+    }
+
+    /** This request with the shell variable {@code name} set to {@code value}, as sent. */
+    public Example with(String name, String value) {
+      return new Example(pathAndQuery, body.replace("$" + name, value), stream);
     }
   }
 
@@ -41,8 +51,7 @@ public final class HttpExamples {
               + " \"10.0.0.7\", \"port\": 8080, \"weight\": 200, \"zone\": \"eu-1a\", \"metadata\":"
               + " {\"team\": \"payments\"}}, \"leaseTtl\": \"30s\"}");
 
-  public static final Example HEARTBEAT =
-      post("/v1/heartbeat", "{\"leaseId\": \"default/orders/orders-1\"}");
+  public static final Example HEARTBEAT = post("/v1/heartbeat", "{\"leaseId\": \"$LEASE_ID\"}");
 
   public static final Example SET_STATUS =
       post(
@@ -72,9 +81,9 @@ public final class HttpExamples {
           "/v1/register",
           "{\"instance\": {\"service\": \"orders\", \"host\": \"10.0.0.7\", \"port\": 0}}");
 
-  /** 404: a lease the registry does not hold. */
+  /** 404: a lease id the registry did not issue (shaped like one, with a made-up tag). */
   public static final Example HEARTBEAT_UNKNOWN_LEASE =
-      post("/v1/heartbeat", "{\"leaseId\": \"default/orders/nobody\"}");
+      post("/v1/heartbeat", "{\"leaseId\": \"default/orders/nobody/1.AAAAAAAAAAAAAAAAAAAAAA\"}");
 
   public static final List<Example> ALL =
       List.of(

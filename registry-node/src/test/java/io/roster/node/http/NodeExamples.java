@@ -34,7 +34,7 @@ public final class NodeExamples {
               + " \"10.0.0.8\", \"port\": 8080}, \"leaseTtl\": {\"seconds\": \"30\"}}");
 
   public static final List<String> CALL_HEARTBEAT =
-      call("RegistryService/Heartbeat", "{\"leaseId\": \"default/orders/orders-2\"}");
+      call("RegistryService/Heartbeat", "{\"leaseId\": \"$LEASE_ID\"}");
 
   public static final List<String> CALL_SET_STATUS =
       call(
@@ -76,9 +76,19 @@ public final class NodeExamples {
   public static String shell(List<String> script) {
     StringBuilder line = new StringBuilder("node");
     for (String arg : script) {
-      line.append(' ').append(arg.matches("[A-Za-z0-9_./:=-]+") ? arg : "'" + arg + "'");
+      if (arg.contains("$")) {
+        // A shell variable ($LEASE_ID): double quotes, so the shell fills it in.
+        line.append(" \"").append(arg.replace("\"", "\\\"")).append('"');
+      } else {
+        line.append(' ').append(arg.matches("[A-Za-z0-9_./:=-]+") ? arg : "'" + arg + "'");
+      }
     }
     return line.toString();
+  }
+
+  /** {@code command} with the shell variable {@code name} set to {@code value}, as run. */
+  public static List<String> with(List<String> command, String name, String value) {
+    return command.stream().map(arg -> arg.replace("$" + name, value)).toList();
   }
 
   private static List<String> call(String rpc, String... json) {
