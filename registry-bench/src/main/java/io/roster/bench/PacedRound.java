@@ -7,8 +7,8 @@ import java.util.function.Predicate;
 /**
  * Members renewed in turn, each once per interval, spread evenly over time: every tick earns the
  * round the renewals the time since the last tick is worth (its member count per interval), and
- * spends them on the next members in order. One round per stream of regular heartbeats ({@link
- * KeepAliveLanes}).
+ * spends them on the next members in order. One round per stream of regular heartbeats: Roster's
+ * KeepAlive lanes ({@link KeepAliveLanes}) and etcd's LeaseKeepAlive streams ({@link EtcdPeer}).
  *
  * <p>A round falls at most one round behind: after a stall it sends one round, never an avalanche.
  *
