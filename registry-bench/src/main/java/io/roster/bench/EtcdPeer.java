@@ -314,8 +314,13 @@ final class EtcdPeer implements PeerRegistry {
     return firstLoss.get();
   }
 
-  /** Background LeaseKeepAlive streams that ended with an error. */
-  long streamFailures() {
+  @Override
+  public long backgroundSent() {
+    return background.sent.get();
+  }
+
+  @Override
+  public long backgroundStreamFailures() {
     return background.streamFailures.get();
   }
 
@@ -411,6 +416,7 @@ final class EtcdPeer implements PeerRegistry {
     private final List<Lane> lanes = new ArrayList<>();
     private final ScheduledExecutorService scheduler;
     private final AtomicLong renewed = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
     private final AtomicLong streamFailures = new AtomicLong();
     private final AtomicLong tickFailures = new AtomicLong();
     // The scheduler thread's own.
@@ -522,6 +528,7 @@ final class EtcdPeer implements PeerRegistry {
           return false;
         }
         stream.requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
+        sent.incrementAndGet();
         return true;
       }
     }

@@ -70,6 +70,16 @@ interface PeerRegistry extends AutoCloseable {
   /** Renewals the background keep-alive got answered (0 when the peer has none: sessions). */
   long backgroundRenewals();
 
+  /** Renewals the background keep-alive sent (0 when the peer has none: sessions). */
+  default long backgroundSent() {
+    return 0;
+  }
+
+  /** Background keep-alive streams that ended with an error (reopened a second later). */
+  default long backgroundStreamFailures() {
+    return 0;
+  }
+
   /**
    * Instances the peer lost although the bench kept them alive: expired leases (etcd) or the
    * instances of expired sessions (ZooKeeper). Never decreases.

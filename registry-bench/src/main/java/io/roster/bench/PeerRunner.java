@@ -45,6 +45,8 @@ final class PeerRunner {
   private String round = "";
   // The main thread's: the peer's disconnects when the current phase started.
   private long disconnectsBefore;
+  // The main thread's: the peer's background stream failures when the current phase started.
+  private long streamFailuresBefore;
 
   /** What a peer's run adds to the results' header and footer. */
   record Outcome(List<String> headerLines, String cleanupLine) {}
@@ -279,6 +281,7 @@ final class PeerRunner {
                 peer.lostInstances()));
     long lostBefore = peer.lostInstances();
     disconnectsBefore = peer.disconnects();
+    streamFailuresBefore = peer.backgroundStreamFailures();
     long lapsesBefore = gaps.startPeriod();
     NodeCpu.Reading before = cpu.read();
     boolean drained =
@@ -366,8 +369,10 @@ final class PeerRunner {
                 peer.lostInstances()));
     long lostBefore = peer.lostInstances();
     disconnectsBefore = peer.disconnects();
+    streamFailuresBefore = peer.backgroundStreamFailures();
     long lapsesBefore = gaps.startPeriod();
     long backgroundBefore = peer.backgroundRenewals();
+    long sentBefore = peer.backgroundSent();
     NodeCpu.Reading before = cpu.read();
     boolean drained =
         load.run(
@@ -381,6 +386,7 @@ final class PeerRunner {
     NodeCpu.Usage usage = cpu.since(before);
     progress.clear();
     long backgroundBeats = peer.backgroundRenewals() - backgroundBefore;
+    long backgroundSent = peer.backgroundSent() - sentBefore;
     double seconds = load.elapsedSeconds();
     PhaseResult result = common(HeartbeatPhase.NAME, load);
     // Only renewed leases count as done work, as Roster's phase counts only ACTIVE answers.
@@ -392,6 +398,7 @@ final class PeerRunner {
         .put(
             "backgroundHeartbeatsPerSec",
             BenchContext.orNull(backgroundBeats / usage.wallSeconds()))
+        .put("backgroundSentPerSec", BenchContext.orNull(backgroundSent / usage.wallSeconds()))
         .latencies(load.latencies(), "heartbeat call");
     putLost(result, peer, lostBefore);
     putCpu(result, usage);
@@ -399,10 +406,11 @@ final class PeerRunner {
     result.note(
         String.format(
             Locale.ROOT,
-            "%s; %s, background on (%,.0f/s)",
+            "%s; %s, background on (%,.0f/s answered of %,.0f/s sent)",
             peer.heartbeatCalls(),
             callsNote(),
-            backgroundBeats / usage.wallSeconds()));
+            backgroundBeats / usage.wallSeconds(),
+            backgroundSent / usage.wallSeconds()));
     if (notActive.get() > 0) {
       result.problem(notActive.get() + " heartbeats answered that the lease was gone");
     }
@@ -458,8 +466,10 @@ final class PeerRunner {
                 peer.lostInstances()));
     long lostBefore = peer.lostInstances();
     disconnectsBefore = peer.disconnects();
+    streamFailuresBefore = peer.backgroundStreamFailures();
     long lapsesBefore = gaps.startPeriod();
     long backgroundBefore = peer.backgroundRenewals();
+    long sentBefore = peer.backgroundSent();
     NodeCpu.Reading before = cpu.read();
     load.run(
         MAX_CALLS_PER_SECOND * Math.max(1, TimeUnit.MILLISECONDS.toSeconds(durationMillis)),
@@ -484,6 +494,7 @@ final class PeerRunner {
     NodeCpu.Usage usage = cpu.since(before);
     progress.clear();
     long backgroundBeats = peer.backgroundRenewals() - backgroundBefore;
+    long backgroundSent = peer.backgroundSent() - sentBefore;
     PhaseResult result = common(DiscoverPhase.NAME, load);
     result
         .put(
@@ -494,13 +505,24 @@ final class PeerRunner {
         .put(
             "backgroundHeartbeatsPerSec",
             BenchContext.orNull(backgroundBeats / usage.wallSeconds()))
+        .put("backgroundSentPerSec", BenchContext.orNull(backgroundSent / usage.wallSeconds()))
         .latencies(load.latencies(), "discover, all its calls");
     putLost(result, peer, lostBefore);
     putCpu(result, usage);
     if (peer.heartbeatNotApplicable() == null) {
       gaps.report(result, lapsesBefore);
     }
-    result.note(peer.discoverCalls() + "; " + callsNote());
+    result.note(
+        peer.discoverCalls()
+            + "; "
+            + callsNote()
+            + (backgroundSent == 0
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    "; background %,.0f/s answered of %,.0f/s sent",
+                    backgroundBeats / usage.wallSeconds(),
+                    backgroundSent / usage.wallSeconds())));
     if (load.failed() > 0) {
       result.problem(load.failed() + " queries failed " + load.failureSummary());
     }
@@ -536,13 +558,17 @@ final class PeerRunner {
 
   /**
    * Instances the peer lost during the phase, and a problem when there are any; and, for a peer
-   * with sessions, how often a client lost its connection (it reconnects, keeping its session).
+   * with sessions, how often a client lost its connection (it reconnects, keeping its session), for
+   * one with leases, how many background keep-alive streams ended with an error.
    */
   private void putLost(PhaseResult result, PeerRegistry peer, long lostBefore) {
     long lost = peer.lostInstances() - lostBefore;
     result.put("lostLeases", lost);
     if (peer.heartbeatNotApplicable() != null) {
       result.put("disconnects", peer.disconnects() - disconnectsBefore);
+    } else {
+      result.put(
+          "backgroundStreamFailures", peer.backgroundStreamFailures() - streamFailuresBefore);
     }
     if (lost > 0) {
       result.problem(
