@@ -7,6 +7,8 @@ import java.util.List;
  * Everything one bench run was asked to do, validated once by {@link BenchMain}. Immutable.
  *
  * @param targets the registry nodes, loopback unless the user allowed remote ones
+ * @param systems the registries to measure, in run order: Roster at {@code targets}, and the peers
+ *     the bench starts itself ({@link PeerRunner})
  * @param phases names of the phases to run, in the order {@link Phases} defines
  * @param instances instances registered by the register phase (the population)
  * @param services services the population is spread over, round robin
@@ -41,10 +43,14 @@ import java.util.List;
  * @param outDirectory where results.jsonl and results.md are written
  * @param profile whether to record each phase's timed part on every node with JFR
  * @param seed seed of every random choice (services queried, stop moments), for repeatable runs
+ * @param etcdBinary the etcd server binary started for {@link SystemUnderTest#ETCD}
+ * @param peerWarmupMillis how long each timed phase of a peer's uncounted warm-up round lasts; 0:
+ *     no warm-up round
  * @param smoke whether the tiny sizes of {@code --smoke} were asked for (reported only)
  */
 record BenchConfig(
     List<TargetAddress> targets,
+    List<SystemUnderTest> systems,
     List<String> phases,
     int instances,
     int services,
@@ -72,16 +78,20 @@ record BenchConfig(
     Path outDirectory,
     boolean profile,
     long seed,
+    String etcdBinary,
+    long peerWarmupMillis,
     boolean smoke) {
 
   BenchConfig {
     targets = List.copyOf(targets);
+    systems = List.copyOf(systems);
     phases = List.copyOf(phases);
     nodePids = List.copyOf(nodePids);
     scaleInstances = List.copyOf(scaleInstances);
     scaleStreams = List.copyOf(scaleStreams);
     sweepSizes = List.copyOf(sweepSizes);
     check(!targets.isEmpty(), "no target");
+    check(!systems.isEmpty(), "no system");
     check(!phases.isEmpty(), "no phase");
     check(instances >= 1, "instances must be at least 1");
     check(services >= 1 && services <= instances, "services must be 1 to the number of instances");
@@ -106,6 +116,17 @@ record BenchConfig(
     check(scaleBoundMillis >= 1_000, "the scale bound must be at least 1 s");
     check(callDeadlineMillis >= 100, "the call deadline must be at least 100 ms");
     check(countedPhaseBoundMillis >= 1_000, "the phase bound must be at least 1 s");
+    check(peerWarmupMillis >= 0, "the peers' warm-up is negative");
+  }
+
+  /** Whether Roster's cluster at the targets is measured. */
+  boolean measuresRoster() {
+    return systems.contains(SystemUnderTest.ROSTER);
+  }
+
+  /** The peers to measure after Roster, in order. */
+  List<SystemUnderTest> peers() {
+    return systems.stream().filter(SystemUnderTest::isPeer).toList();
   }
 
   /** Longest the whole run may take; background loops stop by themselves after it. */

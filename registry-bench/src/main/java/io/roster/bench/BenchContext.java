@@ -110,27 +110,12 @@ final class BenchContext {
 
   /** Opens a period of renewal-gap accounting: call at a phase's start, then {@link #putGaps}. */
   long startGaps() {
-    gaps.takeMaxGapMillis();
-    return gaps.lapses();
+    return gaps.startPeriod();
   }
 
-  /**
-   * Adds the renewal figures of the phase since {@link #startGaps} returned {@code lapsesBefore},
-   * and a problem when a lease went more than a TTL without renewal.
-   */
+  /** See {@link RenewalGaps#report}. */
   void putGaps(PhaseResult result, long lapsesBefore) {
-    long lapsed = gaps.lapses() - lapsesBefore;
-    double maxGap = gaps.takeMaxGapMillis();
-    result.put("lapsedRenewals", lapsed);
-    result.put("maxRenewalGapMs", maxGap == 0 ? null : maxGap);
-    if (lapsed > 0) {
-      result.problem(
-          lapsed
-              + " renewals came more than a TTL after the previous one (longest gap "
-              + Json.number(maxGap)
-              + " ms): those leases may have expired and been marked unhealthy although the"
-              + " bench kept heartbeating");
-    }
+    gaps.report(result, lapsesBefore);
   }
 
   /**
@@ -285,5 +270,10 @@ final class BenchContext {
 
   static String serviceName(int index) {
     return String.format("svc-%04d", index);
+  }
+
+  /** The id of the population's instance {@code index}. */
+  static String instanceId(int index) {
+    return String.format("i-%06d", index);
   }
 }

@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
       "Load generator for a running Roster cluster (default: the three nodes of"
           + " deploy/local/roster-local). Phases: register, heartbeat, discover, propagation,"
           + " slow-watchers, failure-detection, scale; and, asked for only, at-rest, size-sweep"
-          + " and protection (about 6 minutes)."
+          + " and protection (about 6 minutes). With --systems, also etcd and ZooKeeper,"
+          + " measured the same way on clusters the bench starts and stops itself."
           + " Results: one JSON line per phase, then a markdown table, on stdout and in --out;"
           + " progress on stderr.",
     })
@@ -50,6 +51,12 @@ public final class BenchMain implements Callable<Integer> {
   private static final long SHUTDOWN_GRACE_MILLIS = 60_000;
 
   private static final String DEFAULT_TARGETS = "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103";
+
+  private static final String DEFAULT_PHASES =
+      "register,heartbeat,discover,propagation,slow-watchers,failure-detection,scale";
+
+  /** The phases of {@link SystemUnderTest#PEER_PHASES}, as --phases names them. */
+  private static final String PEER_DEFAULT_PHASES = "register,heartbeat,discover";
 
   @Spec private CommandLine.Model.CommandSpec spec;
 
@@ -72,11 +79,12 @@ public final class BenchMain implements Callable<Integer> {
       names = "--phases",
       split = ",",
       paramLabel = "name",
-      defaultValue =
-          "register,heartbeat,discover,propagation,slow-watchers,failure-detection,scale",
       description =
-          "Phases to run, in their fixed order (default: ${DEFAULT-VALUE}). register"
-              + " runs first anyway when another phase needs its instances. at-rest and"
+          "Phases to run, in their fixed order (default: "
+              + DEFAULT_PHASES
+              + "; with etcd or zookeeper in --systems: "
+              + PEER_DEFAULT_PHASES
+              + "). register runs first anyway when another phase needs its instances. at-rest and"
               + " size-sweep are not in the default list: ask for them. Nor is protection (about 6"
               + " minutes at default sizes): ask for it, alone for its figures (--phases"
               + " protection), since its budget counts the whole registry.")
@@ -106,13 +114,47 @@ public final class BenchMain implements Callable<Integer> {
   @Option(
       names = "--calls",
       paramLabel = "mode",
-      defaultValue = "pipelined",
       description =
           "How register, heartbeat and discover call: pipelined (asynchronous stubs, every call"
               + " from one thread; heartbeat over KeepAlive streams) or closed-loop (--concurrency"
               + " threads, one blocking call each, each thread on one node; heartbeat as unary"
-              + " Heartbeat calls, background heartbeats on) (default: ${DEFAULT-VALUE}).")
+              + " Heartbeat calls, background heartbeats on) (default: pipelined; closed-loop,"
+              + " the only mode, with etcd or zookeeper in --systems).")
   private String calls;
+
+  @Option(
+      names = "--systems",
+      split = ",",
+      paramLabel = "name",
+      defaultValue = "roster",
+      description =
+          "Registries to measure, one after the other in this order, into one table (default:"
+              + " ${DEFAULT-VALUE}): roster (the running cluster at --targets), etcd (a"
+              + " three-member cluster of the etcd binary the bench starts on 127.0.0.1:23791-23793"
+              + " and stops at the end) and zookeeper (a three-server ensemble of ZooKeeper's own"
+              + " server, in JVMs the bench starts on 127.0.0.1:21811-21813). The peers run"
+              + " register, heartbeat and discover only, closed loop; their data lives in a"
+              + " temporary folder, deleted at the end.")
+  private List<String> systems;
+
+  @Option(
+      names = "--etcd-binary",
+      paramLabel = "path",
+      defaultValue = "etcd",
+      description =
+          "The etcd server binary for --systems etcd (default: ${DEFAULT-VALUE}, from the PATH;"
+              + " Debian: apt-get install etcd-server).")
+  private String etcdBinary;
+
+  @Option(
+      names = "--peer-warmup-s",
+      paramLabel = "T",
+      description =
+          "Before a peer's counted phases, an uncounted round on its fresh cluster: register the"
+              + " population, heartbeat and discover for T s each, deregister; its JIT and caches"
+              + " are then warm, as Roster's nodes are after a warm-up run. 0: none (default: 20;"
+              + " --smoke: 0).")
+  private Integer peerWarmupSeconds;
 
   @Option(
       names = "--duration-s",
@@ -429,6 +471,30 @@ public final class BenchMain implements Callable<Integer> {
   }
 
   private BenchConfig config() {
+    List<SystemUnderTest> measured = SystemUnderTest.parse(systems);
+    boolean peers = measured.stream().anyMatch(SystemUnderTest::isPeer);
+    CallMode callMode =
+        calls != null ? CallMode.parse(calls) : peers ? CallMode.CLOSED_LOOP : CallMode.PIPELINED;
+    if (peers && callMode != CallMode.CLOSED_LOOP) {
+      throw new IllegalArgumentException(
+          "etcd and zookeeper are measured with --calls closed-loop only (the simple client)");
+    }
+    List<String> requested =
+        phases != null
+            ? phases
+            : List.of((peers ? PEER_DEFAULT_PHASES : DEFAULT_PHASES).split(","));
+    if (peers) {
+      for (String phase : requested) {
+        if (!SystemUnderTest.PEER_PHASES.contains(phase)) {
+          throw new IllegalArgumentException(
+              "etcd and zookeeper run "
+                  + PEER_DEFAULT_PHASES
+                  + " only: drop '"
+                  + phase
+                  + "' from --phases, or measure roster alone for it");
+        }
+      }
+    }
     List<TargetAddress> addresses = new ArrayList<>();
     for (String text : targets) {
       TargetAddress target = TargetAddress.parse(text);
@@ -443,11 +509,12 @@ public final class BenchMain implements Callable<Integer> {
     }
     return new BenchConfig(
         addresses,
-        Phases.plan(phases),
+        measured,
+        Phases.plan(requested),
         orDefault(instances, 10_000, 50),
         orDefault(services, 100, 5),
         concurrency,
-        CallMode.parse(calls),
+        callMode,
         TimeUnit.SECONDS.toMillis(orDefault(durationSeconds, 20, 2)),
         TimeUnit.SECONDS.toMillis(orDefault(atRestSeconds, 30, 2)),
         namespace,
@@ -480,6 +547,8 @@ public final class BenchMain implements Callable<Integer> {
         out != null ? out : defaultOutDirectory(),
         profile,
         seed,
+        etcdBinary,
+        TimeUnit.SECONDS.toMillis(orDefault(peerWarmupSeconds, 20, 0)),
         smoke);
   }
 

@@ -58,83 +58,75 @@ final class BenchRunner {
   int run() throws InterruptedException {
     ZonedDateTime started = ZonedDateTime.now();
     err.printf(
-        "registry-bench: phases %s against %s; results in %s%n",
-        String.join(",", config.phases()), config.targets(), config.outDirectory());
-    Results results;
-    List<String> clusterLines = new ArrayList<>();
-    String cleanupLine;
-    NodeCpu cpu;
-    NodeProfiles profiles;
-    try (Progress progress = new Progress(err);
-        Cluster cluster = new Cluster(config.targets())) {
-      try {
-        clusterLines.addAll(preflight(cluster));
-      } catch (StatusRuntimeException e) {
-        err.println("registry-bench: " + e.getMessage());
-        err.println(
-            "Start the local cluster with deploy/local/roster-local start, or name running nodes"
-                + " with --targets.");
-        return EXIT_UNREACHABLE;
-      }
-      clusterLines.forEach(line -> err.println("  " + line));
-      results = new Results(out, config.outDirectory());
-      cpu = NodeCpu.locate(config.targets(), config.nodePids());
-      err.println(
-          cpu.measured()
-              ? "  node CPU read from /proc for pids " + cpu.pids()
-              : "  CPU not measured: " + cpu.unmeasuredReason());
-      profiles =
-          config.profile() ? NodeProfiles.of(cpu, config.outDirectory(), err) : NodeProfiles.off();
-      if (config.profile()) {
-        err.println(
-            profiles.active()
-                ? "  JFR recordings of each phase's timed part in " + config.outDirectory()
-                : "  no JFR recording: " + profiles.unavailableReason());
-      }
-      RenewalGaps gaps = new RenewalGaps();
-      BackgroundHeartbeats background =
-          new BackgroundHeartbeats(
-              cluster,
-              gaps,
-              config.backgroundStreams(),
-              config.unansweredPerStream(),
-              config.runBoundMillis(),
-              err);
-      BenchContext context =
-          new BenchContext(config, cluster, progress, cpu, profiles, background, gaps, stop, err);
-      try {
-        for (String name : config.phases()) {
-          if (stop.getAsBoolean()) {
-            break;
-          }
+        "registry-bench: %s, phases %s%s; results in %s%n",
+        config.systems().stream().map(SystemUnderTest::label).toList(),
+        String.join(",", config.phases()),
+        config.measuresRoster() ? " against " + config.targets() : "",
+        config.outDirectory());
+    Results results = null;
+    List<String> systemLines = new ArrayList<>();
+    List<String> footer = new ArrayList<>();
+    NodeProfiles profiles = NodeProfiles.off();
+    try (Progress progress = new Progress(err)) {
+      if (config.measuresRoster()) {
+        List<String> clusterLines;
+        try (Cluster cluster = new Cluster(config.targets())) {
           try {
-            results.add(runPhase(Phases.create(name), context));
-          } finally {
-            profiles.stopAll(); // a phase that broke off between its start and end
+            clusterLines = preflight(cluster);
+          } catch (StatusRuntimeException e) {
+            err.println("registry-bench: " + e.getMessage());
+            err.println(
+                "Start the local cluster with deploy/local/roster-local start, or name running"
+                    + " nodes with --targets.");
+            return EXIT_UNREACHABLE;
           }
+          clusterLines.forEach(line -> err.println("  " + line));
+          results = new Results(out, config.outDirectory());
+          NodeCpu cpu = NodeCpu.locate(config.targets(), config.nodePids());
+          err.println(
+              cpu.measured()
+                  ? "  node CPU read from /proc for pids " + cpu.pids()
+                  : "  CPU not measured: " + cpu.unmeasuredReason());
+          systemLines.add(
+              "node CPU: "
+                  + (cpu.measured()
+                      ? "pids " + cpu.pids()
+                      : "not measured (" + cpu.unmeasuredReason() + ")"));
+          profiles =
+              config.profile()
+                  ? NodeProfiles.of(cpu, config.outDirectory(), err)
+                  : NodeProfiles.off();
+          if (config.profile()) {
+            err.println(
+                profiles.active()
+                    ? "  JFR recordings of each phase's timed part in " + config.outDirectory()
+                    : "  no JFR recording: " + profiles.unavailableReason());
+          }
+          systemLines.addAll(clusterLines);
+          footer.add("Cleanup: " + measureRoster(cluster, cpu, profiles, progress, results));
         }
-      } finally {
-        // Heartbeats go on while the instances are deregistered: 10,000 deregistrations may take
-        // longer than a TTL, and leases expiring meanwhile would have the leader evict them.
-        try {
-          cleanupLine = deregisterAll(context);
-        } finally {
-          background.close();
+      }
+      if (results == null) {
+        results = new Results(out, config.outDirectory());
+      }
+      for (SystemUnderTest peer : config.peers()) {
+        if (stop.getAsBoolean()) {
+          break;
         }
-        err.println(cleanupLine);
+        PeerRunner.Outcome outcome = new PeerRunner(config, peer, progress, err, stop).run(results);
+        systemLines.addAll(outcome.headerLines());
+        footer.add("Cleanup: " + outcome.cleanupLine());
       }
     }
-    String profileLine = "";
     if (profiles.active() && !stop.getAsBoolean()) {
       // Now, with the nodes and the bench idle: reading recordings takes CPU.
       err.println("summarizing " + profiles.written().size() + " JFR recordings");
       List<Path> summaries = profiles.summarize();
-      profileLine = profileLine(profiles, summaries);
+      String profileLine = profileLine(profiles, summaries);
+      footer.add(profileLine);
       err.println(profileLine);
     }
-    results.finish(
-        header(started, clusterLines, cpu, profiles),
-        "Cleanup: " + cleanupLine + (profileLine.isEmpty() ? "" : "\n\n" + profileLine));
+    results.finish(header(started, systemLines, profiles), String.join("\n\n", footer));
     err.println(
         "results: " + config.outDirectory().resolve("results.jsonl") + ", results.md, latency.svg");
     if (stop.getAsBoolean()) {
@@ -142,6 +134,49 @@ final class BenchRunner {
     }
     boolean problems = results.phases().stream().anyMatch(p -> !p.problems().isEmpty());
     return problems ? EXIT_PROBLEMS : 0;
+  }
+
+  /**
+   * Runs the phases on Roster's cluster, then deregisters everything they registered; returns the
+   * cleanup line.
+   */
+  private String measureRoster(
+      Cluster cluster, NodeCpu cpu, NodeProfiles profiles, Progress progress, Results results)
+      throws InterruptedException {
+    RenewalGaps gaps = new RenewalGaps();
+    BackgroundHeartbeats background =
+        new BackgroundHeartbeats(
+            cluster,
+            gaps,
+            config.backgroundStreams(),
+            config.unansweredPerStream(),
+            config.runBoundMillis(),
+            err);
+    BenchContext context =
+        new BenchContext(config, cluster, progress, cpu, profiles, background, gaps, stop, err);
+    String cleanupLine;
+    try {
+      for (String name : config.phases()) {
+        if (stop.getAsBoolean()) {
+          break;
+        }
+        try {
+          results.add(runPhase(Phases.create(name), context));
+        } finally {
+          profiles.stopAll(); // a phase that broke off between its start and end
+        }
+      }
+    } finally {
+      // Heartbeats go on while the instances are deregistered: 10,000 deregistrations may take
+      // longer than a TTL, and leases expiring meanwhile would have the leader evict them.
+      try {
+        cleanupLine = deregisterAll(context);
+      } finally {
+        background.close();
+      }
+      err.println(cleanupLine);
+    }
+    return cleanupLine;
   }
 
   private PhaseResult runPhase(Phase phase, BenchContext context) throws InterruptedException {
@@ -237,8 +272,7 @@ final class BenchRunner {
         cleanup.drained() ? "" : "; some calls still unanswered");
   }
 
-  private String header(
-      ZonedDateTime started, List<String> clusterLines, NodeCpu cpu, NodeProfiles profiles) {
+  private String header(ZonedDateTime started, List<String> systemLines, NodeProfiles profiles) {
     StringBuilder header = new StringBuilder();
     header
         .append("# registry-bench results, ")
@@ -256,17 +290,20 @@ final class BenchRunner {
         .append(config.calls().label())
         .append("), timed phases ")
         .append(config.phaseDurationMillis() / 1_000)
-        .append(" s, ")
-        .append(config.keepAliveStreams())
-        .append(" KeepAlive streams with a window of ")
-        .append(config.unansweredPerStream())
-        .append(" (background heartbeats: ")
-        .append(config.backgroundStreams())
-        .append(")")
-        .append(", failure-detection sample ")
-        .append(config.failureSample())
-        .append(config.smoke() ? " (--smoke)" : "")
-        .append('\n');
+        .append(" s");
+    if (config.measuresRoster()) {
+      header
+          .append(", ")
+          .append(config.keepAliveStreams())
+          .append(" KeepAlive streams with a window of ")
+          .append(config.unansweredPerStream())
+          .append(" (background heartbeats: ")
+          .append(config.backgroundStreams())
+          .append(")")
+          .append(", failure-detection sample ")
+          .append(config.failureSample());
+    }
+    header.append(config.smoke() ? " (--smoke)" : "").append('\n');
     if (config.phases().contains(AtRestPhase.NAME)) {
       header.append(
           String.format(
@@ -314,11 +351,6 @@ final class BenchRunner {
         .append(System.getProperty("os.arch"))
         .append('\n');
     header.append("- load average at the start: ").append(loadAverage()).append('\n');
-    header
-        .append("- node CPU: ")
-        .append(
-            cpu.measured() ? "pids " + cpu.pids() : "not measured (" + cpu.unmeasuredReason() + ")")
-        .append('\n');
     if (config.profile()) {
       header
           .append("- JFR profiles: ")
@@ -329,7 +361,7 @@ final class BenchRunner {
                   : "none (" + profiles.unavailableReason() + ")")
           .append('\n');
     }
-    for (String line : clusterLines) {
+    for (String line : systemLines) {
       header.append("- ").append(line).append('\n');
     }
     return header.toString();

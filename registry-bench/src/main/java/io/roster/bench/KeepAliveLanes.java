@@ -110,7 +110,7 @@ final class KeepAliveLanes<T> {
 
   /** Renews {@code member} from now on, in lane (members added before) mod {@link #lanes()}. */
   void add(T member) {
-    lanes.get(members % lanes.size()).members.add(member);
+    lanes.get(members % lanes.size()).round.add(member);
     members++;
   }
 
@@ -131,7 +131,7 @@ final class KeepAliveLanes<T> {
   /** Opens the stream of every lane with members that has none, or whose stream ended. */
   void openStreams(long nowNanos) {
     for (Lane lane : lanes) {
-      if (!lane.members.isEmpty()) {
+      if (!lane.round.isEmpty()) {
         lane.ensureStream(nowNanos);
       }
     }
@@ -153,7 +153,7 @@ final class KeepAliveLanes<T> {
   /** Forgets what the lanes were owed: after a pause they start from nothing, not a full round. */
   void dropCredit() {
     for (Lane lane : lanes) {
-      lane.credit = 0;
+      lane.round.dropCredit();
     }
   }
 
@@ -194,12 +194,10 @@ final class KeepAliveLanes<T> {
 
   /** One stream and the members it renews; touched by the scheduler thread only. */
   private final class Lane implements KeepAliveStream.Listener {
-    final List<T> members = new ArrayList<>();
+    final PacedRound<T> round = new PacedRound<>();
     int node;
     KeepAliveStream stream;
     long reopenAtNanos;
-    int cursor;
-    double credit;
 
     Lane(int node) {
       this.node = node;
@@ -220,24 +218,15 @@ final class KeepAliveLanes<T> {
       stream =
           new KeepAliveStream(
               cluster.channel(node), cluster.target(node).authority(), window, this);
-      credit = members.size(); // renew a full round at once: the pause may have cost time
+      round.oweFullRound(); // renew a full round at once: the pause may have cost time
     }
 
     void pace(long elapsedNanos, long intervalNanos) {
-      if (stream == null || members.isEmpty()) {
+      if (stream == null) {
         return;
       }
-      // Each member once per interval: the lane's rate is its member count per interval.
-      credit += (double) members.size() * elapsedNanos / intervalNanos;
-      credit = Math.min(credit, members.size()); // at most one round behind, never an avalanche
-      int steps = (int) credit;
-      for (int s = 0; s < steps; s++) {
-        if (!renewal.renew(members.get(cursor), stream)) {
-          break; // window full: the node is behind; the credit waits for the next tick
-        }
-        cursor = (cursor + 1) % members.size();
-        credit -= 1;
-      }
+      // Each member once per interval; a refusal means the window is full: the node is behind.
+      round.pace(elapsedNanos, intervalNanos, member -> renewal.renew(member, stream));
     }
 
     @Override

@@ -23,6 +23,7 @@ import java.util.Optional;
  */
 final class PhaseResult {
   private final String phase;
+  private final String system;
   private final Map<String, Object> figures = new LinkedHashMap<>();
   private final List<String> problems = new ArrayList<>();
   private String note = "";
@@ -33,11 +34,28 @@ final class PhaseResult {
 
   PhaseResult(String phase) {
     this.phase = phase;
+    this.system = null;
     figures.put("phase", phase);
+  }
+
+  /**
+   * A phase of a system other than the Roster cluster under load ({@code --systems}): its figures
+   * start with {@code "system"}, and its label names the system.
+   */
+  PhaseResult(String phase, String system) {
+    this.phase = phase;
+    this.system = system;
+    figures.put("phase", phase);
+    figures.put("system", system);
   }
 
   String phase() {
     return phase;
+  }
+
+  /** How the table and the plot name the row: the phase, after its system when it has one. */
+  String label() {
+    return system == null ? phase : system + " " + phase;
   }
 
   /** Adds a figure; a NaN double is printed as null. */

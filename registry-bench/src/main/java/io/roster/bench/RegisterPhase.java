@@ -139,7 +139,7 @@ final class RegisterPhase implements Phase {
             Instance.newBuilder()
                 .setNamespace(config.namespace())
                 .setService(BenchContext.serviceName(index % config.services()))
-                .setInstanceId(String.format("i-%06d", index))
+                .setInstanceId(BenchContext.instanceId(index))
                 .setHost(
                     String.format(
                         "10.%d.%d.%d", (index >> 16) & 0xff, (index >> 8) & 0xff, index & 0xff))

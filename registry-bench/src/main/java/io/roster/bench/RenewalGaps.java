@@ -27,10 +27,16 @@ final class RenewalGaps {
 
   /** Starts tracking a lease granted (answered) at {@code grantedNanos}. */
   void track(RegisteredLease lease, long grantedNanos) {
+    track(lease.leaseId(), lease.ttlMillis(), grantedNanos);
+  }
+
+  /**
+   * Starts tracking lease {@code leaseId} of {@code ttlMillis}, granted at {@code grantedNanos}.
+   */
+  void track(String leaseId, long ttlMillis, long grantedNanos) {
     leases.put(
-        lease.leaseId(),
-        new Tracker(
-            new AtomicLong(grantedNanos), TimeUnit.MILLISECONDS.toNanos(lease.ttlMillis())));
+        leaseId,
+        new Tracker(new AtomicLong(grantedNanos), TimeUnit.MILLISECONDS.toNanos(ttlMillis)));
   }
 
   /** An ACTIVE answer for {@code leaseId} arrived at {@code nanos}; unknown leases are ignored. */
@@ -49,6 +55,35 @@ final class RenewalGaps {
   /** Renewals that came more than a TTL after the previous one, since the start. */
   long lapses() {
     return lapses.get();
+  }
+
+  /**
+   * Opens a period of accounting (a phase): forgets the longest gap so far and returns the lapses
+   * so far, to give {@link #report} at the period's end.
+   */
+  long startPeriod() {
+    takeMaxGapMillis();
+    return lapses();
+  }
+
+  /**
+   * Adds the renewal figures of the period since {@link #startPeriod} returned {@code lapsesBefore}
+   * to {@code result} ({@code lapsedRenewals}, {@code maxRenewalGapMs}), and a problem when a lease
+   * went more than a TTL without renewal.
+   */
+  void report(PhaseResult result, long lapsesBefore) {
+    long lapsed = lapses() - lapsesBefore;
+    double maxGap = takeMaxGapMillis();
+    result.put("lapsedRenewals", lapsed);
+    result.put("maxRenewalGapMs", maxGap == 0 ? null : maxGap);
+    if (lapsed > 0) {
+      result.problem(
+          lapsed
+              + " renewals came more than a TTL after the previous one (longest gap "
+              + Json.number(maxGap)
+              + " ms): those leases may have expired and been marked unhealthy although the"
+              + " bench kept heartbeating");
+    }
   }
 
   /** The longest gap since the previous call, in ms, and starts a new period. */

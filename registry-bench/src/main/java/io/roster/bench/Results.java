@@ -87,7 +87,7 @@ final class Results {
           .latencies()
           .ifPresent(
               latencies ->
-                  plotted.add(new LatencyPlot.Series(phase.phase(), phase.timed(), latencies)));
+                  plotted.add(new LatencyPlot.Series(phase.label(), phase.timed(), latencies)));
     }
     try {
       if (plotted.isEmpty()) {
@@ -143,7 +143,7 @@ final class Results {
       }
       table
           .append("| ")
-          .append(phase.phase())
+          .append(phase.label())
           .append(" | ")
           .append(cell(phase.get("ops"), false))
           .append(" | ")
