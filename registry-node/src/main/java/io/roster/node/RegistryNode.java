@@ -3,7 +3,6 @@ package io.roster.node;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.grpc.BindableService;
-import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -11,9 +10,10 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.roster.node.access.Access;
+import io.roster.node.access.AccessFile;
 import io.roster.node.api.ApiConnections;
 import io.roster.node.api.ApiServer;
-import io.roster.node.api.BearerTokenInterceptor;
 import io.roster.node.api.CallGuard;
 import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.DiscoveryGrpcService;
@@ -68,6 +68,7 @@ public final class RegistryNode implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private HazelcastRegistryStore store;
   private EvictionSweeper sweeper;
+  private AccessFile accessFile;
   private LocalView view;
   private Vertx vertx;
   private ApiServer server;
@@ -90,6 +91,9 @@ public final class RegistryNode implements AutoCloseable {
 
   private void doStart() {
     long started = System.nanoTime();
+    // Read first: a bad access file stops the start before the node joins anything.
+    accessFile = config.accessFile() == null ? null : AccessFile.follow(config.accessFile());
+    Access access = accessFile == null ? Access.off() : accessFile.access();
     hazelcast = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.create(config));
     ClusterClock clock = new ClusterClock(hazelcast.getCluster());
     MemberIdentity identity =
@@ -145,7 +149,6 @@ public final class RegistryNode implements AutoCloseable {
     GrpcIoServer grpc =
         GrpcIoServer.server(
             vertx, new GrpcServerOptions().setMaxMessageSize(HttpEndpoints.MAX_MESSAGE_BYTES));
-    BearerTokenInterceptor tokens = new BearerTokenInterceptor();
     // Held by name: the HTTP/JSON API calls the very same service objects.
     RegistryGrpcService registry =
         new RegistryGrpcService(
@@ -169,10 +172,9 @@ public final class RegistryNode implements AutoCloseable {
             incarnation);
     for (BindableService service :
         List.of(registry, discovery, clusterStatus, health.getHealthService())) {
-      // Guarded outermost: every call is answered whatever throws, the token interceptor included.
-      // Unary methods are served directly, streaming ones through the bridge (ServiceBinding).
-      grpc.addService(
-          ServiceBinding.of(CallGuard.guard(ServerInterceptors.intercept(service, tokens))));
+      // Guarded: every call is answered whatever throws. Unary methods are served directly,
+      // streaming ones through the bridge (ServiceBinding).
+      grpc.addService(ServiceBinding.of(CallGuard.guard(service.bindService())));
     }
     Gauge.builder("roster.streams.open", openStreams, OpenStreams::size)
         .description("Watch and KeepAlive streams open on this node")
@@ -196,7 +198,8 @@ public final class RegistryNode implements AutoCloseable {
         .register(meters);
     grpc.addService(ReflectionService.v1());
     HttpEndpoints http =
-        new HttpEndpoints(vertx, grpc, meters, new HttpApi(registry, discovery, clusterStatus));
+        new HttpEndpoints(
+            vertx, grpc, access, meters, new HttpApi(access, registry, discovery, clusterStatus));
     server =
         await(
             ApiServer.start(
@@ -300,6 +303,9 @@ public final class RegistryNode implements AutoCloseable {
     }
     if (sweeper != null) {
       sweeper.close();
+    }
+    if (accessFile != null) {
+      accessFile.close();
     }
     if (store != null) {
       store.close();

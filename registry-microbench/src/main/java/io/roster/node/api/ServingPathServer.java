@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Durations;
 import io.grpc.BindableService;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -13,6 +12,7 @@ import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.roster.node.access.Access;
 import io.roster.node.api.http.HttpApi;
 import io.roster.node.config.NodeConfig;
 import io.roster.v1.DiscoverRequest;
@@ -142,10 +142,8 @@ final class ServingPathServer {
     GrpcServer grpc;
     if (path.equals("bridge") || path.equals("direct")) {
       GrpcIoServer bridged = GrpcIoServer.server(vertx, grpcOptions);
-      BearerTokenInterceptor tokens = new BearerTokenInterceptor();
       for (BindableService service : List.of(fixture.service(), new FixedHeartbeats())) {
-        ServerServiceDefinition guarded =
-            CallGuard.guard(ServerInterceptors.intercept(service, tokens));
+        ServerServiceDefinition guarded = CallGuard.guard(service.bindService());
         bridged.addService(
             path.equals("bridge")
                 ? GrpcIoServiceBridge.bridge(guarded)
@@ -159,10 +157,11 @@ final class ServingPathServer {
     // The node's JSON API is not called here; it is built because the front needs one.
     HttpApi json =
         new HttpApi(
-            new RegistryGrpcService(null, null, null, null, new OpenStreams()),
+            Access.off(),
+            new RegistryGrpcService(null, null, null, null, new OpenStreams(), null),
             fixture.service(),
             new ClusterGrpcService(null, null, null, null, 0, null, null));
-    HttpEndpoints http = new HttpEndpoints(vertx, grpc, meters, json);
+    HttpEndpoints http = new HttpEndpoints(vertx, grpc, Access.off(), meters, json);
     ApiConnections connections = new ApiConnections(vertx, new NodeConfig.Connections(300, 60, 20));
     // As the node serves its API: one HTTP server per event loop, sharing the port.
     ApiServer server =
@@ -270,7 +269,6 @@ final class ServingPathServer {
 
   private static Serving startNetty(
       int eventLoops, int port, DiscoverFixture fixture, int answerBytes) throws Exception {
-    BearerTokenInterceptor tokens = new BearerTokenInterceptor();
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
             .channelType(NioServerSocketChannel.class)
@@ -280,7 +278,7 @@ final class ServingPathServer {
             .directExecutor()
             .maxInboundMessageSize(HttpEndpoints.MAX_MESSAGE_BYTES);
     for (BindableService service : List.of(fixture.service(), new FixedHeartbeats())) {
-      builder.addService(CallGuard.guard(ServerInterceptors.intercept(service, tokens)));
+      builder.addService(CallGuard.guard(service.bindService()));
     }
     Server server = builder.build().start();
     return new Serving(

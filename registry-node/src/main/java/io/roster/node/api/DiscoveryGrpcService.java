@@ -11,6 +11,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.roster.node.access.Access;
+import io.roster.node.access.Role;
 import io.roster.node.domain.DiscoveryQuery;
 import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceValidator;
@@ -176,17 +178,23 @@ public final class DiscoveryGrpcService
     }
   }
 
-  /** The validated query, or null after failing the call with INVALID_ARGUMENT. */
+  /**
+   * The validated query of a caller that may read its namespace, or null after failing the call
+   * (INVALID_ARGUMENT, PERMISSION_DENIED).
+   */
   private static DiscoveryQuery query(DiscoverRequest request, StreamObserver<?> observer) {
     try {
-      return new DiscoveryQuery(
-          ProtoMapper.toServiceKey(
-              "namespace", request.getNamespace(), "service", request.getService()),
-          InstanceValidator.zone("preferred_zone", request.getPreferredZone()),
-          ProtoMapper.selector(request.getMetadataSelectorMap()),
-          request.getIncludeUnhealthy(),
-          InstanceValidator.version("version", request.getVersion()));
-    } catch (InvalidArgumentException e) {
+      DiscoveryQuery query =
+          new DiscoveryQuery(
+              ProtoMapper.toServiceKey(
+                  "namespace", request.getNamespace(), "service", request.getService()),
+              InstanceValidator.zone("preferred_zone", request.getPreferredZone()),
+              ProtoMapper.selector(request.getMetadataSelectorMap()),
+              request.getIncludeUnhealthy(),
+              InstanceValidator.version("version", request.getVersion()));
+      Access.require(Role.READ, query.service().namespace(), "Discover");
+      return query;
+    } catch (InvalidArgumentException | StatusRuntimeException e) {
       Replies.fail(observer, GrpcErrors.toStatus("Discover", e));
       return null;
     }
@@ -199,6 +207,7 @@ public final class DiscoveryGrpcService
     int pageSize;
     try {
       namespace = InstanceValidator.namespace("namespace", request.getNamespace());
+      Access.require(Role.READ, namespace, "ListServices");
       // uint32: Java reads 2^31 and above as negative, so compare it unsigned.
       long requestedPageSize = Integer.toUnsignedLong(request.getPageSize());
       if (requestedPageSize > MAX_PAGE_SIZE) {
@@ -209,7 +218,7 @@ public final class DiscoveryGrpcService
         InstanceValidator.service("page_token", request.getPageToken());
       }
       pageSize = request.getPageSize() == 0 ? DEFAULT_PAGE_SIZE : request.getPageSize();
-    } catch (InvalidArgumentException e) {
+    } catch (InvalidArgumentException | StatusRuntimeException e) {
       Replies.fail(observer, GrpcErrors.toStatus("ListServices", e));
       return;
     }
@@ -246,6 +255,7 @@ public final class DiscoveryGrpcService
     Map<ServiceKey, WatchHub.From> fromRevisions = new HashMap<>();
     try {
       String namespace = InstanceValidator.namespace("namespace", request.getNamespace());
+      Access.require(Role.READ, namespace, "Watch");
       if (request.getTargetsCount() < 1 || request.getTargetsCount() > MAX_WATCH_TARGETS) {
         throw new InvalidArgumentException(
             "targets",
@@ -268,7 +278,7 @@ public final class DiscoveryGrpcService
                 ProtoMapper.counter("targets[" + i + "].from_revision", target.getFromRevision()),
                 target.getIncarnation()));
       }
-    } catch (InvalidArgumentException e) {
+    } catch (InvalidArgumentException | StatusRuntimeException e) {
       Replies.fail(observer, GrpcErrors.toStatus("Watch", e));
       return;
     }

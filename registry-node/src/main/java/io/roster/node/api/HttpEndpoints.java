@@ -2,13 +2,19 @@ package io.roster.node.api;
 
 import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.roster.node.access.Access;
+import io.roster.node.access.Principal;
 import io.roster.node.api.http.HttpApi;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.grpc.server.GrpcServer;
+import java.security.cert.Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * Everything the API port answers: gRPC (and gRPC-Web) calls go to the gRPC server; {@code GET
@@ -37,12 +43,15 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
 
   private final Vertx vertx;
   private final GrpcServer grpc;
+  private final Access access;
   private final PrometheusMeterRegistry meters;
   private final HttpApi json;
 
-  public HttpEndpoints(Vertx vertx, GrpcServer grpc, PrometheusMeterRegistry meters, HttpApi json) {
+  public HttpEndpoints(
+      Vertx vertx, GrpcServer grpc, Access access, PrometheusMeterRegistry meters, HttpApi json) {
     this.vertx = vertx;
     this.grpc = grpc;
+    this.access = access;
     this.meters = meters;
     this.json = json;
   }
@@ -50,7 +59,7 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     if (isGrpc(request)) {
-      serveGrpc(vertx, grpc, request);
+      serveGrpc(vertx, grpc, access, request);
       return;
     }
     if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {
@@ -65,20 +74,55 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
 
   /**
    * Hands a gRPC request to {@code grpc} the one way every gRPC request takes: content type
-   * checked, framing checked as it is read ({@link GrpcFrameCheck}), the caller's deadline kept
-   * ({@link CallDeadline}), and the call's {@link Context} carrying {@link ClientGone}.
+   * checked, the caller authenticated ({@link Access}), framing checked as it is read ({@link
+   * GrpcFrameCheck}), the caller's deadline kept ({@link CallDeadline}), and the call's {@link
+   * Context} carrying its {@link Principal} and {@link ClientGone}.
    */
-  static void serveGrpc(Vertx vertx, GrpcServer grpc, HttpServerRequest request) {
+  static void serveGrpc(Vertx vertx, GrpcServer grpc, Access access, HttpServerRequest request) {
     Status unserved = GrpcContentTypes.refusal(request);
     if (unserved != null) {
       GrpcFrameCheck.refuse(request, unserved);
+      return;
+    }
+    Principal principal;
+    try {
+      principal = authenticate(access, request);
+    } catch (StatusRuntimeException e) {
+      GrpcFrameCheck.refuse(request, e.getStatus());
       return;
     }
     // The call starts inside grpc.handle, on this thread: its Context carries the signal.
     ClientGone gone = ClientGone.watch(request.response());
     GrpcFrameCheck checked = GrpcFrameCheck.wrap(request, gone::fire);
     CallDeadline.keep(vertx, request, checked, gone);
-    Context.current().withValue(ClientGone.KEY, gone).run(() -> grpc.handle(checked));
+    Context.current()
+        .withValue(ClientGone.KEY, gone)
+        .withValue(Access.PRINCIPAL, principal)
+        .run(() -> grpc.handle(checked));
+  }
+
+  /**
+   * The principal {@code request} is made by, from its bearer token or its client certificate.
+   *
+   * @throws StatusRuntimeException UNAUTHENTICATED
+   */
+  public static Principal authenticate(Access access, HttpServerRequest request) {
+    if (!access.enabled()) {
+      return Principal.ANYONE;
+    }
+    return access.authenticate(request.getHeader("authorization"), peerCertificates(request));
+  }
+
+  private static Certificate[] peerCertificates(HttpServerRequest request) {
+    SSLSession session = request.connection().sslSession();
+    if (session == null) {
+      return null;
+    }
+    try {
+      return session.getPeerCertificates();
+    } catch (SSLPeerUnverifiedException e) {
+      return null; // TLS without a client certificate
+    }
   }
 
   private static boolean isGrpc(HttpServerRequest request) {

@@ -2,6 +2,10 @@ package io.roster.node.api;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.roster.node.access.Access;
+import io.roster.node.access.Audit;
+import io.roster.node.access.Principal;
+import io.roster.node.access.Role;
 import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
@@ -60,6 +64,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   @Override
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> observer) {
+    Principal principal = Access.current();
     Replies.unary(
         "Register",
         observer,
@@ -68,6 +73,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
             throw new InvalidArgumentException("instance", "is required");
           }
           InstanceSpec spec = ProtoMapper.toSpec(request.getInstance());
+          Access.require(Role.REGISTER, spec.key().namespace(), "Register");
           long ttl =
               leasePolicy.grant(
                   request.hasLeaseTtl()
@@ -75,17 +81,19 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                       : 0);
           return store.register(spec, ttl);
         },
-        registered ->
-            RegisterResponse.newBuilder()
-                .setLeaseId(
-                    leaseIds.leaseId(registered.record().key(), registered.record().epoch()))
-                .setGrantedTtl(ProtoMapper.duration(registered.grantedTtlMillis()))
-                .setHeartbeatInterval(ProtoMapper.duration(registered.grantedTtlMillis() / 3))
-                .setEpoch(registered.record().epoch())
-                .setRevision(registered.record().revision())
-                .setInstanceId(registered.record().instanceId())
-                .setIncarnation(incarnation.current())
-                .build());
+        registered -> {
+          Audit.write(
+              principal, "Register", registered.record().key(), registered.record().revision());
+          return RegisterResponse.newBuilder()
+              .setLeaseId(leaseIds.leaseId(registered.record().key(), registered.record().epoch()))
+              .setGrantedTtl(ProtoMapper.duration(registered.grantedTtlMillis()))
+              .setHeartbeatInterval(ProtoMapper.duration(registered.grantedTtlMillis() / 3))
+              .setEpoch(registered.record().epoch())
+              .setRevision(registered.record().revision())
+              .setInstanceId(registered.record().instanceId())
+              .setIncarnation(incarnation.current())
+              .build();
+        });
   }
 
   @Override
@@ -95,6 +103,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         observer,
         () -> {
           LeaseIds.Lease lease = lease(request.getLeaseId(), request.getEpoch());
+          Access.require(Role.REGISTER, lease.key().namespace(), "Heartbeat");
           return leases.renew(lease.key(), lease.epoch(), RenewalPace.AT_ONCE);
         },
         result ->
@@ -137,6 +146,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   @Override
   public StreamObserver<KeepAliveRequest> keepAlive(StreamObserver<KeepAliveResponse> responses) {
     Context context = Vertx.currentContext();
+    Principal principal = Access.current(); // the stream's: its messages come without a Context
     if (!openStreams.add(responses, context)) {
       responses.onError(
           Status.UNAVAILABLE
@@ -168,6 +178,19 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                       .setLeaseId(request.getLeaseId())
                       .setState(LeaseState.LEASE_STATE_NOT_FOUND)
                       .setMessage(e.getMessage())
+                      .build());
+              return;
+            }
+            if (!principal.may(Role.REGISTER, lease.key().namespace())) {
+              responses.onNext(
+                  KeepAliveResponse.newBuilder()
+                      .setLeaseId(request.getLeaseId())
+                      .setState(LeaseState.LEASE_STATE_DENIED)
+                      .setMessage(
+                          Access.denied(
+                                  principal, Role.REGISTER, lease.key().namespace(), "KeepAlive")
+                              .getStatus()
+                              .getDescription())
                       .build());
               return;
             }
@@ -212,14 +235,16 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   @Override
   public void deregister(DeregisterRequest request, StreamObserver<DeregisterResponse> observer) {
+    Principal principal = Access.current();
     Replies.unary(
         "Deregister",
         observer,
         () -> {
-          Target target = target(request.getKey(), request.getEpoch(), request.getLeaseId());
+          Target target =
+              target("Deregister", request.getKey(), request.getEpoch(), request.getLeaseId());
           return store
               .deregister(target.key(), target.epoch())
-              .thenApply(result -> target.check(result));
+              .thenApply(result -> target.check(result, principal, "Deregister"));
         },
         result -> {
           return DeregisterResponse.newBuilder().setRevision(result.revision()).build();
@@ -228,15 +253,17 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   @Override
   public void setStatus(SetStatusRequest request, StreamObserver<SetStatusResponse> observer) {
+    Principal principal = Access.current();
     Replies.unary(
         "SetStatus",
         observer,
         () -> {
-          Target target = target(request.getKey(), request.getEpoch(), request.getLeaseId());
+          Target target =
+              target("SetStatus", request.getKey(), request.getEpoch(), request.getLeaseId());
           return store
               .setStatus(
                   target.key(), ProtoMapper.toStatus("status", request.getStatus()), target.epoch())
-              .thenApply(result -> target.check(result));
+              .thenApply(result -> target.check(result, principal, "SetStatus"));
         },
         result -> {
           return SetStatusResponse.newBuilder().setRevision(result.revision()).build();
@@ -245,13 +272,33 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   /**
    * The instance a Deregister or SetStatus acts on, and the epoch it must be at (0: any): from the
-   * key and epoch, or from the lease id, which names both.
+   * key and epoch, or from the lease id, which names both. An admin of the namespace may name any
+   * instance by its key; anyone else needs the role register there and the lease id Register
+   * returned, which proves the registration is theirs.
    */
-  private Target target(io.roster.v1.InstanceKey key, long epoch, String leaseId) {
+  private Target target(String method, io.roster.v1.InstanceKey key, long epoch, String leaseId) {
     if (leaseId.isEmpty()) {
-      return new Target(ProtoMapper.toKey("key", key), ProtoMapper.counter("epoch", epoch));
+      InstanceKey named = ProtoMapper.toKey("key", key);
+      Principal principal = Access.current();
+      if (!principal.may(Role.ADMIN, named.namespace())) {
+        if (principal.may(Role.REGISTER, named.namespace())) {
+          throw Status.PERMISSION_DENIED
+              .withDescription(
+                  principal.name()
+                      + " may call "
+                      + method
+                      + " in namespace \""
+                      + named.namespace()
+                      + "\" only on registrations it made: send the lease_id Register returned"
+                      + " (or be an admin there)")
+              .asRuntimeException();
+        }
+        throw Access.denied(principal, Role.ADMIN, named.namespace(), method);
+      }
+      return new Target(named, ProtoMapper.counter("epoch", epoch));
     }
     LeaseIds.Lease lease = lease(leaseId, epoch);
+    Access.require(Role.REGISTER, lease.key().namespace(), method);
     if (!key.equals(io.roster.v1.InstanceKey.getDefaultInstance())) {
       InstanceKey named = ProtoMapper.toKey("key", key);
       if (!named.equals(lease.key())) {
@@ -265,8 +312,10 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   /** An instance a Deregister or SetStatus acts on, at an epoch (0: any). */
   private record Target(InstanceKey key, long epoch) {
 
-    /** {@code result}, or the status its outcome calls for. */
-    MutationResult check(MutationResult result) {
+    /**
+     * {@code result} (audited as {@code method} by {@code principal}), or the status it calls for.
+     */
+    MutationResult check(MutationResult result, Principal principal, String method) {
       String name = key.service() + "/" + key.instanceId();
       switch (result.outcome()) {
         case NOT_FOUND ->
@@ -285,6 +334,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                         + epoch
                         + ": it was registered again since; pass epoch 0 to act on any epoch")
                 .asRuntimeException();
+        case APPLIED -> Audit.write(principal, method, key, result.revision());
         default -> {}
       }
       return result;

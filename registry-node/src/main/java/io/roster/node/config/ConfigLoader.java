@@ -188,6 +188,7 @@ public final class ConfigLoader {
         eviction,
         in.intIn("watch.queue-limit", 1, 1_000_000),
         in.longIn("view.resync-interval-ms", 100, 3_600_000),
+        in.optionalFile("security.access-file"),
         in.longIn("node.shutdown-grace-ms", 0, 600_000));
   }
 
@@ -328,6 +329,19 @@ public final class ConfigLoader {
                 + ")");
       }
       return ClusterSecret.of(bytes);
+    }
+
+    /** The readable file {@code key} names, or null when it is empty. */
+    Path optionalFile(String key) {
+      String value = values.get(key);
+      if (value.isEmpty()) {
+        return null;
+      }
+      Path path = Path.of(value);
+      if (!Files.isReadable(path)) {
+        throw new ConfigException(key + ": cannot read " + path);
+      }
+      return path;
     }
 
     Path existingFile(String key) {

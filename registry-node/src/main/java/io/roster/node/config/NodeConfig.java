@@ -21,6 +21,9 @@ import java.util.List;
  *     replaced by a fresh snapshot (key {@code watch.queue-limit})
  * @param viewResyncIntervalMillis how often the local view compares every revision with the store
  *     (key {@code view.resync-interval-ms})
+ * @param accessFile who may call and what each may do (key {@code security.access-file}): the
+ *     access file, read again when it changes; null for no access control (everyone may do
+ *     everything)
  * @param shutdownGraceMillis longest wait for a graceful stop before giving up (key {@code
  *     node.shutdown-grace-ms})
  */
@@ -33,6 +36,7 @@ public record NodeConfig(
     Eviction eviction,
     int watchQueueLimit,
     long viewResyncIntervalMillis,
+    Path accessFile,
     long shutdownGraceMillis) {
 
   /**

@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.ServerInterceptors;
 import io.grpc.Status;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.roster.node.access.Access;
+import io.roster.node.access.Principal;
 import io.roster.node.transport.RawGrpcHttp;
 import io.roster.v1.ClusterServiceGrpc;
 import io.roster.v1.ClusterStatusRequest;
@@ -47,6 +46,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class UnaryCallTest {
+
+  private static final Access ACCESS = Access.off();
 
   private static final String CLUSTER_STATUS = "/roster.v1.ClusterService/ClusterStatus";
 
@@ -97,15 +98,12 @@ class UnaryCallTest {
             };
           }
         };
-    BearerTokenInterceptor tokens = new BearerTokenInterceptor();
-    grpc.addService(
-        ServiceBinding.of(CallGuard.guard(ServerInterceptors.intercept(cluster, tokens))));
-    grpc.addService(
-        ServiceBinding.of(CallGuard.guard(ServerInterceptors.intercept(registry, tokens))));
+    grpc.addService(ServiceBinding.of(CallGuard.guard(cluster.bindService())));
+    grpc.addService(ServiceBinding.of(CallGuard.guard(registry.bindService())));
     server =
         vertx
             .createHttpServer()
-            .requestHandler(request -> HttpEndpoints.serveGrpc(vertx, grpc, request))
+            .requestHandler(request -> HttpEndpoints.serveGrpc(vertx, grpc, ACCESS, request))
             .listen(0, "127.0.0.1")
             .toCompletionStage()
             .toCompletableFuture()
@@ -123,14 +121,11 @@ class UnaryCallTest {
   }
 
   @BeforeEach
-  void answerTheToken() {
+  void answerThePrincipal() {
     behaviour.set(
         observer -> {
-          String token = BearerTokenInterceptor.TOKEN.get();
           observer.onNext(
-              ClusterStatusResponse.newBuilder()
-                  .setClusterName(token == null ? "no token" : token)
-                  .build());
+              ClusterStatusResponse.newBuilder().setClusterName(Access.current().name()).build());
           observer.onCompleted();
         });
   }
@@ -140,20 +135,13 @@ class UnaryCallTest {
   }
 
   @Test
-  void unaryCallsAreAnsweredWithTheTokenInTheirContext() {
-    Metadata headers = new Metadata();
-    headers.put(
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer s3cret");
-
+  void unaryCallsRunWithTheirCallersPrincipalInTheirContext() {
+    // Access control is off here (the raw-frame tests send no credential): every caller is
+    // "anyone". AccessIT checks the principals of tokens and certificates on a real node.
     ClusterStatusResponse answer =
-        cluster()
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-            .clusterStatus(ClusterStatusRequest.getDefaultInstance());
+        cluster().clusterStatus(ClusterStatusRequest.getDefaultInstance());
 
-    assertEquals("s3cret", answer.getClusterName());
-    assertEquals(
-        "no token",
-        cluster().clusterStatus(ClusterStatusRequest.getDefaultInstance()).getClusterName());
+    assertEquals(Principal.ANYONE.name(), answer.getClusterName());
   }
 
   @Test
@@ -185,7 +173,7 @@ class UnaryCallTest {
   @Test
   void gzipCompressedRequestsAreServed() {
     assertEquals(
-        "no token",
+        Principal.ANYONE.name(),
         cluster()
             .withCompression("gzip")
             .clusterStatus(ClusterStatusRequest.getDefaultInstance())
@@ -239,9 +227,9 @@ class UnaryCallTest {
     // A late answer goes nowhere, quietly; the next call is served.
     held.get().onNext(ClusterStatusResponse.getDefaultInstance());
     held.get().onCompleted();
-    answerTheToken();
+    answerThePrincipal();
     assertEquals(
-        "no token",
+        Principal.ANYONE.name(),
         cluster().clusterStatus(ClusterStatusRequest.getDefaultInstance()).getClusterName());
   }
 

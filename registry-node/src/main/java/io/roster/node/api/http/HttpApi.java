@@ -1,10 +1,16 @@
 package io.roster.node.api.http;
 
+import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.roster.node.access.Access;
+import io.roster.node.access.Principal;
 import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.DiscoveryGrpcService;
 import io.roster.node.api.GrpcErrors;
+import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.RegistryGrpcService;
+import io.roster.node.api.RequestLog;
 import io.roster.v1.ClusterStatusRequest;
 import io.roster.v1.DeregisterRequest;
 import io.roster.v1.DiscoverRequest;
@@ -48,8 +54,14 @@ public final class HttpApi {
   /** Path → method → endpoint, in the order of docs/api.md; read-only once constructed. */
   private final Map<String, Map<HttpMethod, Endpoint>> routes = new LinkedHashMap<>();
 
+  private final Access access;
+
   public HttpApi(
-      RegistryGrpcService registry, DiscoveryGrpcService discovery, ClusterGrpcService cluster) {
+      Access access,
+      RegistryGrpcService registry,
+      DiscoveryGrpcService discovery,
+      ClusterGrpcService cluster) {
+    this.access = access;
     String registryRpc = "roster.v1.RegistryService/";
     String discoveryRpc = "roster.v1.DiscoveryService/";
     add(
@@ -126,7 +138,18 @@ public final class HttpApi {
           request.path() + " answers " + allowed + ", not " + request.method());
       return;
     }
-    BoundedBody.read(request, MAX_BODY_BYTES, body -> serve(endpoint, request, body));
+    Principal principal;
+    try {
+      principal = HttpEndpoints.authenticate(access, request);
+    } catch (StatusRuntimeException e) {
+      RequestLog.refused(request.path(), e.getStatus().getDescription());
+      HttpErrors.send(request.response(), e);
+      return;
+    }
+    // The body is read before the call runs: the principal goes with it into the call's Context.
+    Context context = Context.current().withValue(Access.PRINCIPAL, principal);
+    BoundedBody.read(
+        request, MAX_BODY_BYTES, body -> context.run(() -> serve(endpoint, request, body)));
   }
 
   /**
