@@ -7,6 +7,7 @@ import java.util.List;
  * Everything one bench run was asked to do, validated once by {@link BenchMain}. Immutable.
  *
  * @param targets the registry nodes, loopback unless the user allowed remote ones
+ * @param transport how every channel connects: plaintext or TLS
  * @param phases names of the phases to run, in the order {@link Phases} defines
  * @param instances instances registered by the register phase (the population)
  * @param services services the population is spread over, round robin
@@ -45,6 +46,7 @@ import java.util.List;
  */
 record BenchConfig(
     List<TargetAddress> targets,
+    BenchTransport transport,
     List<String> phases,
     int instances,
     int services,
@@ -82,6 +84,7 @@ record BenchConfig(
     scaleStreams = List.copyOf(scaleStreams);
     sweepSizes = List.copyOf(sweepSizes);
     check(!targets.isEmpty(), "no target");
+    check(transport != null, "no transport");
     check(!phases.isEmpty(), "no phase");
     check(instances >= 1, "instances must be at least 1");
     check(services >= 1 && services <= instances, "services must be 1 to the number of instances");

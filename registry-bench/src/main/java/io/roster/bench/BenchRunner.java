@@ -58,22 +58,29 @@ final class BenchRunner {
   int run() throws InterruptedException {
     ZonedDateTime started = ZonedDateTime.now();
     err.printf(
-        "registry-bench: phases %s against %s; results in %s%n",
-        String.join(",", config.phases()), config.targets(), config.outDirectory());
+        "registry-bench: phases %s against %s over %s; results in %s%n",
+        String.join(",", config.phases()),
+        config.targets(),
+        config.transport(),
+        config.outDirectory());
     Results results;
     List<String> clusterLines = new ArrayList<>();
     String cleanupLine;
     NodeCpu cpu;
     NodeProfiles profiles;
     try (Progress progress = new Progress(err);
-        Cluster cluster = new Cluster(config.targets())) {
+        Cluster cluster = new Cluster(config.targets(), config.transport().credentials())) {
       try {
         clusterLines.addAll(preflight(cluster));
       } catch (StatusRuntimeException e) {
-        err.println("registry-bench: " + e.getMessage());
+        err.println(
+            "registry-bench: "
+                + e.getMessage()
+                + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
         err.println(
             "Start the local cluster with deploy/local/roster-local start, or name running nodes"
-                + " with --targets.");
+                + " with --targets. Nodes that speak TLS need --tls or --ca-file, and"
+                + " --cert-file and --key-file when they require client certificates.");
         return EXIT_UNREACHABLE;
       }
       clusterLines.forEach(line -> err.println("  " + line));
@@ -245,6 +252,7 @@ final class BenchRunner {
         .append(started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
         .append("\n\n");
     header.append("- command: `").append(commandLine).append("`\n");
+    header.append("- transport: ").append(config.transport()).append('\n');
     header
         .append("- sizes: ")
         .append(config.instances())
