@@ -71,17 +71,20 @@ public final class TlsReloader implements AutoCloseable {
     this.vertx = vertx;
     this.current = current;
     this.apply = apply;
+    // One description for both: Prometheus keeps one HELP line per name.
+    String reloads =
+        "Changes of the API port's TLS files, by outcome: applied to new connections, or"
+            + " rejected (unreadable, malformed, key and certificate not a pair, expired) while"
+            + " the node kept its certificate";
     this.applied =
         Counter.builder("roster.tls.reloads")
             .tag("outcome", "applied")
-            .description("Changes of the API port's TLS files applied to new connections")
+            .description(reloads)
             .register(meters);
     this.rejected =
         Counter.builder("roster.tls.reloads")
             .tag("outcome", "rejected")
-            .description(
-                "Changes of the API port's TLS files refused (unreadable, malformed, key and"
-                    + " certificate not a pair, expired); the node kept its certificate")
+            .description(reloads)
             .register(meters);
     Gauge.builder(
             "roster.tls.certificate.expiry.seconds",
