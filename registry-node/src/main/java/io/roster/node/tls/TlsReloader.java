@@ -130,7 +130,8 @@ public final class TlsReloader implements AutoCloseable {
       return;
     }
     if (contents.fingerprint().equals(current.contents().fingerprint())) {
-      pending = null;
+      pending = null; // a half-done change undone, or a refused one put back
+      reported = null;
       return;
     }
     if (contents.fingerprint().equals(reported)) {

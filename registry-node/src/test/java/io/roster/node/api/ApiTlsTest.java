@@ -197,6 +197,12 @@ class ApiTlsTest {
                   }
                 });
         assertEquals(1.0, metric(node, context, "roster_tls_reloads_total{outcome=\"applied\"}"));
+        ManagedChannel fresh = channel(node, tls(client));
+        try {
+          assertEquals(1, clusterStatus(fresh).getMembersCount(), "gRPC on a new connection");
+        } finally {
+          fresh.shutdownNow();
+        }
 
         // The stream opened under the first certificate hears what happens after the rotation.
         register(channel, service, "after");
