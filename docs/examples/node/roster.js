@@ -2,6 +2,7 @@
 // A small Roster client for Node.js: it loads the roster.v1 API from the .proto files at run time
 // (no generated code, no server reflection) and calls it with @grpc/grpc-js. Every call moves to
 // the next node when one does not answer, as the Java CLI does.
+const fs = require('node:fs');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -40,6 +41,47 @@ function targetsFromEnv() {
   return list;
 }
 
+/**
+ * TLS settings from the environment, as the Java client and the roster CLI read them:
+ * ROSTER_TLS=true (TLS, trusting Node's default CAs), ROSTER_CA_FILE (the CA that signed the
+ * nodes' certificates), ROSTER_CERT_FILE and ROSTER_KEY_FILE (a client certificate and its key,
+ * for nodes that require one). A file turns TLS on. Nothing set: plaintext.
+ */
+function tlsFromEnv() {
+  return {
+    tls: process.env.ROSTER_TLS === 'true',
+    caFile: process.env.ROSTER_CA_FILE || '',
+    certFile: process.env.ROSTER_CERT_FILE || '',
+    keyFile: process.env.ROSTER_KEY_FILE || '',
+  };
+}
+
+/** The contents of a file named by a setting, or an error naming the setting. */
+function readSetting(name, file) {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`${name}: cannot read ${file}: ${err.message}`);
+  }
+}
+
+// [START credentials]
+/** Plaintext, or TLS with the CA to trust and the client certificate to present (PEM files). */
+function credentialsFor({ tls = false, caFile = '', certFile = '', keyFile = '' } = {}) {
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new Error('a client certificate needs both ROSTER_CERT_FILE and ROSTER_KEY_FILE');
+  }
+  if (!tls && !caFile && !certFile) {
+    return grpc.credentials.createInsecure();
+  }
+  return grpc.credentials.createSsl(
+    caFile ? readSetting('ROSTER_CA_FILE', caFile) : null, // null: Node's default CAs
+    keyFile ? readSetting('ROSTER_KEY_FILE', keyFile) : null,
+    certFile ? readSetting('ROSTER_CERT_FILE', certFile) : null,
+  );
+}
+// [END credentials]
+
 /** Milliseconds of a google.protobuf.Duration as @grpc/proto-loader reads it ({seconds, nanos}). */
 function millis(duration) {
   return Number(duration.seconds) * 1000 + Math.floor((duration.nanos || 0) / 1e6);
@@ -60,11 +102,11 @@ function toJson(message) {
 
 /** Clients of the three roster.v1 services on every node; calls go to one node, then the next. */
 class Roster {
-  constructor(targets = targetsFromEnv(), { deadlineMs = 5000 } = {}) {
+  constructor(targets = targetsFromEnv(), { deadlineMs = 5000, tls = tlsFromEnv() } = {}) {
     this.targets = targets;
     this.deadlineMs = deadlineMs;
     this.current = 0;
-    const credentials = grpc.credentials.createInsecure();
+    const credentials = credentialsFor(tls);
     this.nodes = targets.map((target) => ({
       target,
       RegistryService: new v1.RegistryService(target, credentials),
@@ -225,4 +267,14 @@ class KeepAlive {
   }
 }
 
-module.exports = { Roster, KeepAlive, errorMessage, toJson, targetsFromEnv, millis, v1 };
+module.exports = {
+  Roster,
+  KeepAlive,
+  errorMessage,
+  toJson,
+  targetsFromEnv,
+  tlsFromEnv,
+  credentialsFor,
+  millis,
+  v1,
+};

@@ -9,6 +9,7 @@ import java.util.List;
  * @param targets the registry nodes, loopback unless the user allowed remote ones
  * @param systems the registries to measure, in run order: Roster at {@code targets}, and the peers
  *     the bench starts itself ({@link PeerRunner})
+ * @param transport how every channel connects: plaintext or TLS
  * @param phases names of the phases to run, in the order {@link Phases} defines
  * @param instances instances registered by the register phase (the population)
  * @param services services the population is spread over, round robin
@@ -51,6 +52,7 @@ import java.util.List;
 record BenchConfig(
     List<TargetAddress> targets,
     List<SystemUnderTest> systems,
+    BenchTransport transport,
     List<String> phases,
     int instances,
     int services,
@@ -92,6 +94,7 @@ record BenchConfig(
     sweepSizes = List.copyOf(sweepSizes);
     check(!targets.isEmpty(), "no target");
     check(!systems.isEmpty(), "no system");
+    check(transport != null, "no transport");
     check(!phases.isEmpty(), "no phase");
     check(instances >= 1, "instances must be at least 1");
     check(services >= 1 && services <= instances, "services must be 1 to the number of instances");

@@ -76,6 +76,35 @@ public final class BenchMain implements Callable<Integer> {
   private boolean allowRemote;
 
   @Option(
+      names = "--tls",
+      description =
+          "Speak TLS to the nodes, trusting the JVM's certificate authorities unless --ca-file."
+              + " --ca-file and --cert-file turn it on.")
+  private boolean tls;
+
+  @Option(
+      names = "--ca-file",
+      paramLabel = "file",
+      description = "PEM file of the CA certificates that signed the nodes' certificates.")
+  private Path caFile;
+
+  @Option(
+      names = "--cert-file",
+      paramLabel = "file",
+      description =
+          "PEM file of the client certificate, for nodes that require one (mutual TLS). Needs"
+              + " --key-file.")
+  private Path certFile;
+
+  @Option(
+      names = "--key-file",
+      paramLabel = "file",
+      description =
+          "PEM file (unencrypted PKCS#8, BEGIN PRIVATE KEY) of the client certificate's private"
+              + " key.")
+  private Path keyFile;
+
+  @Option(
       names = "--phases",
       split = ",",
       paramLabel = "name",
@@ -507,9 +536,14 @@ public final class BenchMain implements Callable<Integer> {
       }
       addresses.add(target);
     }
+    BenchTransport transport =
+        tls || caFile != null || certFile != null || keyFile != null
+            ? BenchTransport.tls(caFile, certFile, keyFile)
+            : BenchTransport.plaintext();
     return new BenchConfig(
         addresses,
         measured,
+        transport,
         Phases.plan(requested),
         orDefault(instances, 10_000, 50),
         orDefault(services, 100, 5),

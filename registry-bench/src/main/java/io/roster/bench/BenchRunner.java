@@ -61,7 +61,9 @@ final class BenchRunner {
         "registry-bench: %s, phases %s%s; results in %s%n",
         config.systems().stream().map(SystemUnderTest::label).toList(),
         String.join(",", config.phases()),
-        config.measuresRoster() ? " against " + config.targets() : "",
+        config.measuresRoster()
+            ? " against " + config.targets() + " over " + config.transport()
+            : "",
         config.outDirectory());
     Results results = null;
     List<String> systemLines = new ArrayList<>();
@@ -70,14 +72,18 @@ final class BenchRunner {
     try (Progress progress = new Progress(err)) {
       if (config.measuresRoster()) {
         List<String> clusterLines;
-        try (Cluster cluster = new Cluster(config.targets())) {
+        try (Cluster cluster = new Cluster(config.targets(), config.transport().credentials())) {
           try {
             clusterLines = preflight(cluster);
           } catch (StatusRuntimeException e) {
-            err.println("registry-bench: " + e.getMessage());
+            err.println(
+                "registry-bench: "
+                    + e.getMessage()
+                    + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
             err.println(
                 "Start the local cluster with deploy/local/roster-local start, or name running"
-                    + " nodes with --targets.");
+                    + " nodes with --targets. Nodes that speak TLS need --tls or --ca-file, and"
+                    + " --cert-file and --key-file when they require client certificates.");
             return EXIT_UNREACHABLE;
           }
           clusterLines.forEach(line -> err.println("  " + line));
@@ -279,6 +285,7 @@ final class BenchRunner {
         .append(started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
         .append("\n\n");
     header.append("- command: `").append(commandLine).append("`\n");
+    header.append("- transport: ").append(config.transport()).append('\n');
     header
         .append("- sizes: ")
         .append(config.instances())

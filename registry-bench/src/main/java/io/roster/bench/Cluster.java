@@ -1,7 +1,7 @@
 package io.roster.bench;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One plaintext channel to each target node.
+ * One channel to each target node, plaintext or TLS as {@link BenchTransport} says.
  *
  * <p>Channels run callbacks on the transport's own threads ({@code directExecutor}): every callback
  * of the bench only counts, records a latency or starts the next call, so a hop to another thread
@@ -19,17 +19,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Cluster implements AutoCloseable {
   private final List<TargetAddress> targets;
+  private final ChannelCredentials credentials;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final AtomicInteger next = new AtomicInteger();
 
-  Cluster(List<TargetAddress> targets) {
+  Cluster(List<TargetAddress> targets, ChannelCredentials credentials) {
     this.targets = List.copyOf(targets);
+    this.credentials = credentials;
     for (TargetAddress target : targets) {
       channels.add(
-          Grpc.newChannelBuilder(target.authority(), InsecureChannelCredentials.create())
-              .directExecutor()
-              .build());
+          Grpc.newChannelBuilder(target.authority(), credentials).directExecutor().build());
     }
+  }
+
+  /** The credentials of every channel, for phases that open more connections of their own. */
+  ChannelCredentials credentials() {
+    return credentials;
   }
 
   int size() {

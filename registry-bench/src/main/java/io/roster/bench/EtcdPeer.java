@@ -10,6 +10,7 @@ import io.etcd.jetcd.api.LeaseKeepAliveResponse;
 import io.etcd.jetcd.api.LeaseRevokeRequest;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -144,7 +145,7 @@ final class EtcdPeer implements PeerRegistry {
               "--initial-cluster-token=" + token,
               "--logger=zap"));
     }
-    Cluster members = new Cluster(clients);
+    Cluster members = new Cluster(clients, InsecureChannelCredentials.create());
     try {
       awaitReady(members, servers);
     } catch (RuntimeException | InterruptedException e) {

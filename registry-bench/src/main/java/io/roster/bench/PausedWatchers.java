@@ -1,5 +1,6 @@
 package io.roster.bench;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -38,12 +39,16 @@ final class PausedWatchers {
   private final ConcurrentLinkedQueue<String> endings = new ConcurrentLinkedQueue<>();
 
   /** Opens {@code count} streams on {@code target}, each following {@code service}. */
-  PausedWatchers(TargetAddress target, String namespace, String service, int count) {
+  PausedWatchers(
+      TargetAddress target,
+      ChannelCredentials credentials,
+      String namespace,
+      String service,
+      int count) {
     for (int i = 0; i < count; i++) {
       if (i % STREAMS_PER_CONNECTION == 0) {
         channels.add(
-            NettyChannelBuilder.forTarget(target.authority())
-                .usePlaintext()
+            NettyChannelBuilder.forTarget(target.authority(), credentials)
                 .flowControlWindow(WINDOW_BYTES)
                 .directExecutor()
                 .build());

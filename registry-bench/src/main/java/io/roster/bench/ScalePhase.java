@@ -2,7 +2,6 @@ package io.roster.bench;
 
 import com.google.protobuf.Duration;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -165,7 +164,7 @@ final class ScalePhase implements Phase {
         while (streams.size() < size) {
           if (streams.size() % STREAMS_PER_CONNECTION == 0) {
             channels.add(
-                Grpc.newChannelBuilder(target.authority(), InsecureChannelCredentials.create())
+                Grpc.newChannelBuilder(target.authority(), context.cluster().credentials())
                     .directExecutor()
                     .build());
           }

@@ -94,6 +94,7 @@ final class SlowWatchersPhase implements Phase {
       paused =
           new PausedWatchers(
               context.cluster().target(watcher),
+              context.cluster().credentials(),
               config.namespace(),
               SERVICE,
               config.slowWatchers());

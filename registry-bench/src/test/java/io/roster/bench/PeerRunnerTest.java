@@ -149,6 +149,7 @@ class PeerRunnerTest {
     return new BenchConfig(
         List.of(TargetAddress.parse("127.0.0.1:7101")),
         List.of(SystemUnderTest.ETCD),
+        BenchTransport.plaintext(),
         List.of("register", "heartbeat", "discover"),
         50,
         5,

@@ -1,5 +1,6 @@
 package io.roster.client;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +15,8 @@ import java.util.Optional;
  *
  * <p>Start from a profile: {@link #local()} for the one-machine cluster ({@code deploy/local}), or
  * {@link #defaults()} for a real network, which needs {@link Builder#nodes}. {@link
- * #fromEnvironment()} reads {@code ROSTER_TARGET}, the one place the client reads the environment.
+ * #fromEnvironment()} reads {@code ROSTER_TARGET} and the TLS variables ({@link
+ * Builder#tlsFromEnvironment()}): the one place the client reads the environment.
  */
 public final class RosterClientOptions {
 
@@ -32,6 +34,29 @@ public final class RosterClientOptions {
   /** The system property read before {@link #TARGET_ENV}. */
   public static final String TARGET_PROPERTY = "roster.target";
 
+  /**
+   * Environment variable (or, first, system property {@code roster.tls}) read by {@link
+   * Builder#tlsFromEnvironment()}: {@code true} speaks TLS to the nodes, trusting the JVM's
+   * certificate authorities unless {@link #CA_FILE_ENV} is set.
+   */
+  public static final String TLS_ENV = "ROSTER_TLS";
+
+  /**
+   * Environment variable (or, first, system property {@code roster.ca-file}): PEM file of the
+   * certificate authorities to trust for the nodes' certificates; setting it turns TLS on.
+   */
+  public static final String CA_FILE_ENV = "ROSTER_CA_FILE";
+
+  /**
+   * Environment variables (or, first, system properties {@code roster.cert-file} and {@code
+   * roster.key-file}): the client certificate (PEM) and its private key (PEM, PKCS#8), for nodes
+   * that require client certificates; setting them turns TLS on.
+   */
+  public static final String CERT_FILE_ENV = "ROSTER_CERT_FILE";
+
+  /** See {@link #CERT_FILE_ENV}. */
+  public static final String KEY_FILE_ENV = "ROSTER_KEY_FILE";
+
   private final List<String> nodes;
   private final String namespace;
   private final Duration callTimeout;
@@ -46,6 +71,8 @@ public final class RosterClientOptions {
   private final boolean shutdownHook;
   private final boolean tlsEnabled;
   private final Path tlsTrustCertificateFile;
+  private final Path tlsClientCertificateFile;
+  private final Path tlsClientKeyFile;
 
   private RosterClientOptions(Builder b) {
     this.nodes = List.copyOf(b.nodes);
@@ -62,6 +89,8 @@ public final class RosterClientOptions {
     this.shutdownHook = b.shutdownHook;
     this.tlsEnabled = b.tlsEnabled;
     this.tlsTrustCertificateFile = b.tlsTrustCertificateFile;
+    this.tlsClientCertificateFile = b.tlsClientCertificateFile;
+    this.tlsClientKeyFile = b.tlsClientKeyFile;
   }
 
   /**
@@ -91,17 +120,21 @@ public final class RosterClientOptions {
   /**
    * {@link #defaults()} with the nodes of the system property {@code roster.target} or the
    * environment variable {@code ROSTER_TARGET} (comma-separated), or {@link #local()} when neither
-   * is set.
+   * is set; and TLS as {@link Builder#tlsFromEnvironment()} says.
    */
   public static Builder fromEnvironment() {
-    String target = System.getProperty(TARGET_PROPERTY);
-    if (target == null || target.isBlank()) {
-      target = System.getenv(TARGET_ENV);
+    String target = setting(TARGET_PROPERTY, TARGET_ENV);
+    Builder builder = target == null ? local() : defaults().nodes(Arrays.asList(target.split(",")));
+    return builder.tlsFromEnvironment();
+  }
+
+  /** The system property, else the environment variable; null when neither is set or blank. */
+  private static String setting(String property, String environment) {
+    String value = System.getProperty(property);
+    if (value == null || value.isBlank()) {
+      value = System.getenv(environment);
     }
-    if (target == null || target.isBlank()) {
-      return local();
-    }
-    return defaults().nodes(Arrays.asList(target.split(",")));
+    return value == null || value.isBlank() ? null : value.trim();
   }
 
   public Builder toBuilder() {
@@ -120,6 +153,8 @@ public final class RosterClientOptions {
     b.shutdownHook = shutdownHook;
     b.tlsEnabled = tlsEnabled;
     b.tlsTrustCertificateFile = tlsTrustCertificateFile;
+    b.tlsClientCertificateFile = tlsClientCertificateFile;
+    b.tlsClientKeyFile = tlsClientKeyFile;
     return b;
   }
 
@@ -191,6 +226,16 @@ public final class RosterClientOptions {
     return Optional.ofNullable(tlsTrustCertificateFile);
   }
 
+  /** PEM file of the client certificate presented to the nodes; empty: none. */
+  public Optional<Path> tlsClientCertificateFile() {
+    return Optional.ofNullable(tlsClientCertificateFile);
+  }
+
+  /** PEM file (PKCS#8) of the client certificate's private key; set with the certificate. */
+  public Optional<Path> tlsClientKeyFile() {
+    return Optional.ofNullable(tlsClientKeyFile);
+  }
+
   @Override
   public String toString() {
     return "RosterClientOptions{nodes="
@@ -218,7 +263,14 @@ public final class RosterClientOptions {
         + ", shutdownHook="
         + shutdownHook
         + ", tls="
-        + tlsEnabled
+        + (!tlsEnabled
+            ? "off"
+            : "on (trust "
+                + (tlsTrustCertificateFile == null ? "the JVM's CAs" : tlsTrustCertificateFile)
+                + (tlsClientCertificateFile == null
+                    ? ", no client certificate"
+                    : ", client certificate " + tlsClientCertificateFile)
+                + ")")
         + "}";
   }
 
@@ -247,6 +299,8 @@ public final class RosterClientOptions {
     private boolean shutdownHook = true;
     private boolean tlsEnabled;
     private Path tlsTrustCertificateFile;
+    private Path tlsClientCertificateFile;
+    private Path tlsClientKeyFile;
 
     private Builder() {}
 
@@ -351,9 +405,61 @@ public final class RosterClientOptions {
       return this;
     }
 
-    /** PEM certificates to trust for TLS; default: the JVM's trust store. */
+    /**
+     * PEM certificates to trust for TLS, usually the CA that signed the nodes' certificates;
+     * default: the JVM's trust store. The nodes' certificates must name the host (or IP address)
+     * each is reached at.
+     */
     public Builder tlsTrustCertificateFile(Path file) {
       this.tlsTrustCertificateFile = file;
+      return this;
+    }
+
+    /**
+     * The client certificate (PEM, then any intermediate CAs) and its private key (unencrypted PEM
+     * PKCS#8, {@code BEGIN PRIVATE KEY}), presented to nodes that ask for one ({@code
+     * api.tls.client-auth}). Default: none. Both files are read when the client connects.
+     */
+    public Builder tlsClientCertificate(Path certificateFile, Path privateKeyFile) {
+      this.tlsClientCertificateFile = Objects.requireNonNull(certificateFile, "certificateFile");
+      this.tlsClientKeyFile = Objects.requireNonNull(privateKeyFile, "privateKeyFile");
+      return this;
+    }
+
+    /**
+     * TLS settings from the system properties {@code roster.tls}, {@code roster.ca-file}, {@code
+     * roster.cert-file} and {@code roster.key-file}, or else the environment variables {@link
+     * #TLS_ENV ROSTER_TLS}, {@link #CA_FILE_ENV ROSTER_CA_FILE}, {@link #CERT_FILE_ENV
+     * ROSTER_CERT_FILE} and {@link #KEY_FILE_ENV ROSTER_KEY_FILE}: each one set overrides what this
+     * builder holds, and a file turns TLS on. Nothing set: nothing changes.
+     */
+    public Builder tlsFromEnvironment() {
+      String tls = setting("roster.tls", TLS_ENV);
+      if (tls != null) {
+        if (!tls.equals("true") && !tls.equals("false")) {
+          throw new IllegalArgumentException(
+              TLS_ENV + " (or roster.tls) must be true or false, got \"" + tls + "\"");
+        }
+        tlsEnabled = Boolean.parseBoolean(tls);
+      }
+      String ca = setting("roster.ca-file", CA_FILE_ENV);
+      if (ca != null) {
+        tlsEnabled = true;
+        tlsTrustCertificateFile = Path.of(ca);
+      }
+      String cert = setting("roster.cert-file", CERT_FILE_ENV);
+      String key = setting("roster.key-file", KEY_FILE_ENV);
+      if ((cert == null) != (key == null)) {
+        throw new IllegalArgumentException(
+            (cert == null
+                    ? KEY_FILE_ENV + " is set without " + CERT_FILE_ENV
+                    : CERT_FILE_ENV + " is set without " + KEY_FILE_ENV)
+                + ": a client certificate needs both its certificate and its key file");
+      }
+      if (cert != null) {
+        tlsEnabled = true;
+        tlsClientCertificate(Path.of(cert), Path.of(key));
+      }
       return this;
     }
 
@@ -405,7 +511,26 @@ public final class RosterClientOptions {
         throw new IllegalArgumentException(
             "tlsTrustCertificateFile is set but TLS is not enabled: call tlsEnabled(true)");
       }
+      if (tlsClientCertificateFile != null && !tlsEnabled) {
+        throw new IllegalArgumentException(
+            "tlsClientCertificate is set but TLS is not enabled: call tlsEnabled(true)");
+      }
+      checkReadable(tlsTrustCertificateFile, "tlsTrustCertificateFile");
+      checkReadable(tlsClientCertificateFile, "tlsClientCertificate's certificate file");
+      checkReadable(tlsClientKeyFile, "tlsClientCertificate's private key file");
       return new RosterClientOptions(this);
+    }
+
+    private static void checkReadable(Path file, String name) {
+      if (file != null && (!Files.isRegularFile(file) || !Files.isReadable(file))) {
+        throw new IllegalArgumentException(
+            name
+                + " "
+                + file.toAbsolutePath()
+                + (Files.exists(file)
+                    ? " is not a file this process can read"
+                    : " does not exist"));
+      }
     }
 
     private static void checkPositive(Duration value, String name) {

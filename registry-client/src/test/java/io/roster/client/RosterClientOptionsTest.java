@@ -5,10 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(10)
 class RosterClientOptionsTest {
@@ -51,6 +57,62 @@ class RosterClientOptionsTest {
         RosterClientOptions.local().tlsTrustCertificateFile(java.nio.file.Path.of("ca.pem")));
     RosterClientOptions ipv6 = RosterClientOptions.defaults().nodes("[::1]:7101").build();
     assertEquals(List.of("[::1]:7101"), ipv6.nodes());
+  }
+
+  @Test
+  void tlsSettingsNeedTlsOnAndFilesThatExist(@TempDir Path dir) throws IOException {
+    Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+    Path cert = Files.writeString(dir.resolve("client.pem"), "x");
+    Path key = Files.writeString(dir.resolve("client.key"), "x");
+    assertMessage(
+        "tlsClientCertificate is set but TLS is not enabled",
+        RosterClientOptions.local().tlsClientCertificate(cert, key));
+    assertMessage(
+        "tlsTrustCertificateFile " + dir.resolve("missing.pem") + " does not exist",
+        RosterClientOptions.local()
+            .tlsEnabled(true)
+            .tlsTrustCertificateFile(dir.resolve("missing.pem")));
+    assertMessage(
+        "tlsClientCertificate's private key file " + dir + " is not a file",
+        RosterClientOptions.local().tlsEnabled(true).tlsClientCertificate(cert, dir));
+
+    RosterClientOptions options =
+        RosterClientOptions.local()
+            .tlsEnabled(true)
+            .tlsTrustCertificateFile(ca)
+            .tlsClientCertificate(cert, key)
+            .build();
+    assertEquals(Optional.of(cert), options.tlsClientCertificateFile());
+    assertEquals(Optional.of(key), options.tlsClientKeyFile());
+    assertEquals(options.toString(), options.toBuilder().build().toString());
+    assertTrue(options.toString().contains("client certificate " + cert), options.toString());
+  }
+
+  @Test
+  void tlsFromTheEnvironmentTurnsTlsOnWithTheFilesGiven(@TempDir Path dir) throws IOException {
+    Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+    Path cert = Files.writeString(dir.resolve("client.pem"), "x");
+    Path key = Files.writeString(dir.resolve("client.key"), "x");
+    Map<String, String> properties =
+        Map.of(
+            "roster.ca-file", ca.toString(),
+            "roster.cert-file", cert.toString(),
+            "roster.key-file", key.toString());
+    properties.forEach(System::setProperty);
+    try {
+      RosterClientOptions options = RosterClientOptions.fromEnvironment().build();
+      assertTrue(options.tlsEnabled());
+      assertEquals(Optional.of(ca), options.tlsTrustCertificateFile());
+      assertEquals(Optional.of(cert), options.tlsClientCertificateFile());
+      assertEquals(Optional.of(key), options.tlsClientKeyFile());
+
+      System.clearProperty("roster.key-file");
+      IllegalArgumentException half =
+          assertThrows(IllegalArgumentException.class, RosterClientOptions::fromEnvironment);
+      assertTrue(half.getMessage().contains("ROSTER_CERT_FILE is set without ROSTER_KEY_FILE"));
+    } finally {
+      properties.keySet().forEach(System::clearProperty);
+    }
   }
 
   @Test

@@ -35,12 +35,13 @@ import io.roster.node.cluster.RegistryIncarnation;
 import io.roster.node.config.NodeConfig;
 import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
+import io.roster.node.tls.TlsMaterial;
+import io.roster.node.tls.TlsReloader;
 import io.roster.node.view.LocalView;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpcio.server.GrpcIoServer;
@@ -72,6 +73,8 @@ public final class RegistryNode implements AutoCloseable {
   private LocalView view;
   private Vertx vertx;
   private ApiServer server;
+  private TlsMaterial tls;
+  private TlsReloader tlsReloader;
   private volatile boolean stopped;
 
   public RegistryNode(NodeConfig config) {
@@ -94,6 +97,18 @@ public final class RegistryNode implements AutoCloseable {
     // Read first: a bad access file stops the start before the node joins anything.
     accessFile = config.accessFile() == null ? null : AccessFile.follow(config.accessFile());
     Access access = accessFile == null ? Access.off() : accessFile.access();
+    // Vert.x's default pool (twice the cores) may be smaller than the API's event loops asked for.
+    vertx =
+        Vertx.vertx(
+            new VertxOptions()
+                .setEventLoopPoolSize(
+                    Math.max(
+                        VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, config.api().eventLoops())));
+    if (config.api().tls().enabled()) {
+      // Before joining: a wrong TLS file stops the node at once, naming its key, rather than after
+      // it has joined the cluster.
+      tls = TlsMaterial.read(config.api().tls(), vertx);
+    }
     hazelcast = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.create(config));
     ClusterClock clock = new ClusterClock(hazelcast.getCluster());
     MemberIdentity identity =
@@ -130,13 +145,6 @@ public final class RegistryNode implements AutoCloseable {
         });
     sweeper.start();
 
-    // Vert.x's default pool (twice the cores) may be smaller than the API's event loops asked for.
-    vertx =
-        Vertx.vertx(
-            new VertxOptions()
-                .setEventLoopPoolSize(
-                    Math.max(
-                        VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, config.api().eventLoops())));
     vertx.setPeriodic(
         config.viewResyncIntervalMillis(),
         id -> {
@@ -213,11 +221,21 @@ public final class RegistryNode implements AutoCloseable {
                 .toCompletionStage()
                 .toCompletableFuture(),
             "opening the API port " + config.api().host() + ":" + config.api().port());
+    if (tls != null) {
+      tlsReloader =
+          new TlsReloader(config.api().tls(), vertx, tls, server::updateSslOptions, meters);
+      tlsReloader.start();
+      log.info(
+          "API TLS: {}; files checked for changes every {} ms",
+          tls.describe(),
+          config.api().tls().reloadIntervalMillis());
+    }
     health.setStatus("", ServingStatus.SERVING);
     log.info(
-        "node {} serving on {} (cluster \"{}\", member {}:{}, {} members) after {} ms",
+        "node {} serving on {} ({}; cluster \"{}\", member {}:{}, {} members) after {} ms",
         config.nodeName(),
         config.api().advertisedAddress(),
+        tls == null ? "plaintext" : "TLS",
         config.cluster().name(),
         config.cluster().host(),
         config.cluster().port(),
@@ -253,15 +271,9 @@ public final class RegistryNode implements AutoCloseable {
             // preface or request) and what went silent; streams keep theirs busy with pings.
             .setIdleTimeout(connections.idleTimeoutSeconds())
             .setIdleTimeoutUnit(TimeUnit.SECONDS);
-    NodeConfig.Tls tls = config.api().tls();
-    if (tls.enabled()) {
-      options
-          .setSsl(true)
-          .setUseAlpn(true)
-          .setKeyCertOptions(
-              new PemKeyCertOptions()
-                  .setCertPath(tls.certChainFile().toString())
-                  .setKeyPath(tls.privateKeyFile().toString()));
+    if (tls != null) {
+      // The contents checked at start, not the paths: the files may change under a running node.
+      tls.applyTo(options);
     }
     return options;
   }
@@ -295,6 +307,9 @@ public final class RegistryNode implements AutoCloseable {
     stopped = true;
     log.info("node {} leaving the cluster", config.nodeName());
     health.enterTerminalState();
+    if (tlsReloader != null) {
+      tlsReloader.close();
+    }
     openStreams.closeAll(
         Status.UNAVAILABLE.withDescription(
             "node " + config.nodeName() + " is shutting down: reconnect to another node"));

@@ -45,6 +45,11 @@ public final class RegistryNodeMain {
     RegistryNode node;
     try {
       node = RegistryNode.start(config);
+    } catch (ConfigException e) {
+      // A file the configuration names turned out wrong (a TLS certificate or key).
+      System.err.println("roster: bad configuration: " + e.getMessage());
+      System.exit(64);
+      return;
     } catch (RuntimeException e) {
       log.error("node {} failed to start", config.nodeName(), e);
       System.exit(1);

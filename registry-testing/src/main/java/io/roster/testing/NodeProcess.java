@@ -1,7 +1,8 @@
 package io.roster.testing;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -21,17 +22,25 @@ public final class NodeProcess {
   private final String host;
   private final int apiPort;
   private final int clusterPort;
+  private final ChannelCredentials credentials;
   private final List<String> command;
   private final Path logFile;
   private Process process;
   private ManagedChannel channel;
 
   NodeProcess(
-      String name, String host, int apiPort, int clusterPort, List<String> command, Path logFile) {
+      String name,
+      String host,
+      int apiPort,
+      int clusterPort,
+      ChannelCredentials credentials,
+      List<String> command,
+      Path logFile) {
     this.name = name;
     this.host = host;
     this.apiPort = apiPort;
     this.clusterPort = clusterPort;
+    this.credentials = credentials;
     this.command = List.copyOf(command);
     this.logFile = logFile;
   }
@@ -70,10 +79,13 @@ public final class NodeProcess {
     return process != null && process.isAlive();
   }
 
-  /** A plaintext channel to this node, created once and closed with the node. */
+  /**
+   * A channel to this node (plaintext, or TLS as the cluster's builder was told), created once and
+   * closed with the node.
+   */
   public synchronized ManagedChannel channel() {
     if (channel == null) {
-      channel = ManagedChannelBuilder.forAddress(host, apiPort).usePlaintext().build();
+      channel = Grpc.newChannelBuilderForAddress(host, apiPort, credentials).build();
     }
     return channel;
   }

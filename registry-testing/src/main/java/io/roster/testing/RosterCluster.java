@@ -2,6 +2,8 @@ package io.roster.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -60,6 +62,7 @@ public final class RosterCluster implements AutoCloseable {
     private boolean distinctHosts;
     private boolean inOrder;
     private final List<String> flags = new ArrayList<>();
+    private ChannelCredentials credentials = InsecureChannelCredentials.create();
 
     private Builder() {}
 
@@ -81,6 +84,16 @@ public final class RosterCluster implements AutoCloseable {
     /** Starts node1 alone first, so it is the oldest member and the first leader. */
     public Builder node1Leads() {
       this.inOrder = true;
+      return this;
+    }
+
+    /**
+     * How the test's own channels ({@link NodeProcess#channel()}, which also wait for the nodes to
+     * serve) connect: plaintext by default; TLS credentials for nodes started with {@code
+     * --api.tls.*} flags.
+     */
+    public Builder channelCredentials(ChannelCredentials credentials) {
+      this.credentials = credentials;
       return this;
     }
 
@@ -127,6 +140,7 @@ public final class RosterCluster implements AutoCloseable {
                 hosts.get(i),
                 apiPort,
                 clusterPorts.get(i),
+                credentials,
                 NodeProcess.javaCommand(jar, nodeFlags),
                 logs.resolve("node" + (i + 1) + ".log")));
       }

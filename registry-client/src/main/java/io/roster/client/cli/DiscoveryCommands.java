@@ -269,7 +269,7 @@ final class DiscoveryCommands {
             if (answered) {
               backoffMillis = Targets.backoffMillis(1); // a working stream broke: pause, resume
             } else {
-              failures.add(targets.address() + " (" + Targets.describe(status) + ")");
+              failures.add(targets.address() + " (" + targets.explain(status) + ")");
               if (failures.size() >= targets.size()) {
                 return cli.fail(Targets.noTargetAnswered(failures).getStatus());
               }
@@ -277,7 +277,7 @@ final class DiscoveryCommands {
             cli.err()
                 .printf(
                     "roster: watch stream to %s ended (%s); trying the next target%n",
-                    targets.address(), Targets.describe(status));
+                    targets.address(), targets.explain(status));
             targets.advance();
             streaming = false;
             reconnectAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);

@@ -110,7 +110,7 @@ final class KeepAliveSession {
           throw e;
         }
         failures++;
-        cli.err().println("roster: cannot register again: " + Targets.describe(e.getStatus()));
+        cli.err().println("roster: cannot register again: " + targets.explain(e.getStatus()));
         return false;
       }
       registerPending = false;
@@ -162,7 +162,7 @@ final class KeepAliveSession {
             "roster: keepalive stream to %s ended (%s: %s); reconnecting to %s in %d ms%n",
             from,
             status.getCode(),
-            Targets.describe(status),
+            targets.explain(status),
             targets.address(),
             TimeUnit.NANOSECONDS.toMillis(backoffNanos()));
   }

@@ -3,10 +3,17 @@ package io.roster.client.cli;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -65,9 +72,51 @@ public final class RosterCli {
       defaultValue = "${env:ROSTER_TARGET:-127.0.0.1:7101}",
       description = {
         "Registry nodes, tried in order until one answers (default: $ROSTER_TARGET or"
-            + " 127.0.0.1:7101). Plaintext."
+            + " 127.0.0.1:7101). Plaintext unless --tls or --ca-file."
       })
   private List<String> targets;
+
+  @Option(
+      names = "--tls",
+      scope = ScopeType.INHERIT,
+      defaultValue = "${env:ROSTER_TLS:-false}",
+      fallbackValue = "true",
+      arity = "0..1",
+      paramLabel = "true|false",
+      description =
+          "Speak TLS to the nodes, trusting the JVM's certificate authorities unless --ca-file"
+              + " (default: $ROSTER_TLS or false). --ca-file and --cert-file turn it on.")
+  private boolean tls;
+
+  @Option(
+      names = "--ca-file",
+      scope = ScopeType.INHERIT,
+      paramLabel = "file",
+      defaultValue = "${env:ROSTER_CA_FILE}",
+      description =
+          "PEM file of the CA certificates that signed the nodes' certificates (default:"
+              + " $ROSTER_CA_FILE). Turns TLS on.")
+  private Path caFile;
+
+  @Option(
+      names = "--cert-file",
+      scope = ScopeType.INHERIT,
+      paramLabel = "file",
+      defaultValue = "${env:ROSTER_CERT_FILE}",
+      description =
+          "PEM file of the client certificate, for nodes that require one (default:"
+              + " $ROSTER_CERT_FILE). Needs --key-file; turns TLS on.")
+  private Path certFile;
+
+  @Option(
+      names = "--key-file",
+      scope = ScopeType.INHERIT,
+      paramLabel = "file",
+      defaultValue = "${env:ROSTER_KEY_FILE}",
+      description =
+          "PEM file (unencrypted PKCS#8, BEGIN PRIVATE KEY) of the client certificate's private"
+              + " key (default: $ROSTER_KEY_FILE).")
+  private Path keyFile;
 
   @Option(
       names = "--timeout-ms",
@@ -201,12 +250,65 @@ public final class RosterCli {
     return stopSignal;
   }
 
-  /** The targets given by --target, with the --timeout-ms deadline; the caller closes them. */
+  /**
+   * The targets given by --target, with the --timeout-ms deadline and the TLS options; the caller
+   * closes them.
+   */
   Targets connect() {
     if (timeoutMillis <= 0) {
       throw new ParameterException(spec.commandLine(), "--timeout-ms must be positive");
     }
-    return new Targets(targets, timeoutMillis);
+    return new Targets(targets, timeoutMillis, transport());
+  }
+
+  /** Plaintext, or TLS with the CA and client certificate given; files checked now. */
+  private Targets.Transport transport() {
+    if ((certFile == null) != (keyFile == null)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          (certFile == null
+                  ? "--key-file is given without --cert-file"
+                  : "--cert-file is given" + " without --key-file")
+              + ": a client certificate needs both (or $ROSTER_CERT_FILE and $ROSTER_KEY_FILE)");
+    }
+    if (!tls && caFile == null && certFile == null) {
+      return new Targets.Transport(InsecureChannelCredentials.create(), false, false);
+    }
+    TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder();
+    try {
+      if (caFile != null) {
+        credentials.trustManager(readable(caFile, "--ca-file").toFile());
+      }
+      if (certFile != null) {
+        credentials.keyManager(
+            readable(certFile, "--cert-file").toFile(), readable(keyFile, "--key-file").toFile());
+      }
+    } catch (IOException e) {
+      throw new ParameterException(spec.commandLine(), "cannot read a TLS file: " + e);
+    }
+    ChannelCredentials built = credentials.build();
+    try {
+      Grpc.newChannelBuilder("localhost:1", built); // parses the files, connects nothing
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "the TLS files cannot be used (--ca-file: PEM certificates; --cert-file: PEM"
+              + " certificate; --key-file: unencrypted PEM PKCS#8, BEGIN PRIVATE KEY): "
+              + e.getMessage());
+    }
+    return new Targets.Transport(built, true, certFile != null);
+  }
+
+  private Path readable(Path file, String option) {
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          option
+              + " "
+              + file
+              + (Files.exists(file) ? " is not a file this user can read" : " does not exist"));
+    }
+    return file;
   }
 
   private static int onUsageError(ParameterException e, String[] args) {

@@ -1,12 +1,13 @@
 package io.roster.client.cli;
 
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
+import io.roster.client.internal.TransportProblem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,8 +16,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * The registry nodes one command may call, in the order the user gave them, with one plaintext
- * channel to each (opened on first use).
+ * The registry nodes one command may call, in the order the user gave them, with one channel to
+ * each (opened on first use), plaintext or TLS as the options say.
  *
  * <p>A node that answers UNAVAILABLE (down, unreachable, or shutting down, as the API documents) is
  * skipped for the next one. Every other status is the cluster's answer and is returned as is: in
@@ -28,17 +29,28 @@ final class Targets implements AutoCloseable {
   private static final long INITIAL_BACKOFF_MILLIS = 250;
   private static final long MAX_BACKOFF_MILLIS = 2_000;
 
+  /**
+   * How channels connect.
+   *
+   * @param credentials plaintext or TLS, with the CA and client certificate given
+   * @param tls whether {@code credentials} speak TLS
+   * @param clientCertificate whether they present a client certificate
+   */
+  record Transport(ChannelCredentials credentials, boolean tls, boolean clientCertificate) {}
+
   private final List<String> addresses;
   private final long timeoutMillis;
+  private final Transport transport;
   private final ManagedChannel[] channels;
   private int current; // the target that answered last; the first one until then
 
-  Targets(List<String> addresses, long timeoutMillis) {
+  Targets(List<String> addresses, long timeoutMillis, Transport transport) {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("no target");
     }
     this.addresses = List.copyOf(addresses);
     this.timeoutMillis = timeoutMillis;
+    this.transport = transport;
     this.channels = new ManagedChannel[addresses.size()];
   }
 
@@ -54,8 +66,7 @@ final class Targets implements AutoCloseable {
   Channel channel() {
     if (channels[current] == null) {
       channels[current] =
-          Grpc.newChannelBuilder(addresses.get(current), InsecureChannelCredentials.create())
-              .build();
+          Grpc.newChannelBuilder(addresses.get(current), transport.credentials()).build();
     }
     return channels[current];
   }
@@ -84,7 +95,7 @@ final class Targets implements AutoCloseable {
         if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
           throw e;
         }
-        failures.add(address() + " (" + describe(e.getStatus()) + ")");
+        failures.add(address() + " (" + explain(e.getStatus()) + ")");
         advance();
       }
     }
@@ -110,6 +121,39 @@ final class Targets implements AutoCloseable {
       return String.valueOf(status.getCause().getMessage());
     }
     return "(no description)";
+  }
+
+  /**
+   * {@link #describe} and, when the failure looks like a TLS mistake, what to change on this
+   * command line.
+   */
+  String explain(Status status) {
+    String text = describe(status);
+    return TransportProblem.of(status, transport.tls(), transport.clientCertificate())
+        .map(problem -> text + "; " + hint(problem))
+        .orElse(text);
+  }
+
+  private static String hint(TransportProblem problem) {
+    return switch (problem) {
+      case PLAINTEXT_TO_TLS ->
+          "the node closed the connection at once: if it speaks TLS, give --tls and --ca-file"
+              + " (and --cert-file and --key-file if it requires client certificates)";
+      case TLS_TO_PLAINTEXT ->
+          "the node does not speak TLS: leave out --tls, --ca-file, --cert-file and --key-file"
+              + " (and $ROSTER_TLS, $ROSTER_CA_FILE, $ROSTER_CERT_FILE, $ROSTER_KEY_FILE)";
+      case UNTRUSTED_CERTIFICATE ->
+          "the node's certificate is not signed by a CA this command trusts: give --ca-file with"
+              + " the CA that signed it";
+      case WRONG_HOST ->
+          "the node's certificate does not name the host of --target: call the node by a name or"
+              + " address its certificate lists";
+      case CLIENT_CERTIFICATE_MISSING ->
+          "the node requires a client certificate: give --cert-file and --key-file";
+      case CLIENT_CERTIFICATE_REFUSED ->
+          "the node refused the client certificate: it must be valid now and signed by a CA of the"
+              + " node's api.tls.client-ca-file";
+    };
   }
 
   /** How long to wait before reconnecting after {@code failures} streams failed in a row (>= 1). */

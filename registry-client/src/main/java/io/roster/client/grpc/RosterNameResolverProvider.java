@@ -19,7 +19,8 @@ import java.util.List;
  *   <li>{@code roster:///orders}: the registry of {@link RosterClientOptions#fromEnvironment()}
  *       ({@code ROSTER_TARGET}, else the local cluster), or the client given to the channel with
  *       {@code setNameResolverArg(RosterNameResolverProvider.CLIENT, client)};
- *   <li>{@code roster://10.0.0.1:7101,10.0.0.2:7101/orders}: those registry nodes;
+ *   <li>{@code roster://10.0.0.1:7101,10.0.0.2:7101/orders}: those registry nodes (TLS as the
+ *       environment says: {@link RosterClientOptions.Builder#tlsFromEnvironment()});
  *   <li>either with {@code ?namespace=prod}: another namespace than "default".
  * </ul>
  *
@@ -90,7 +91,7 @@ public final class RosterNameResolverProvider extends NameResolverProvider {
     RosterClientOptions.Builder options =
         parsed.nodes().isEmpty()
             ? RosterClientOptions.fromEnvironment()
-            : RosterClientOptions.defaults().nodes(parsed.nodes());
+            : RosterClientOptions.defaults().nodes(parsed.nodes()).tlsFromEnvironment();
     if (parsed.namespace() != null) {
       options.namespace(parsed.namespace());
     }

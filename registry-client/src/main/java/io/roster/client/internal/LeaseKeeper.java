@@ -346,7 +346,7 @@ final class LeaseKeeper {
       return;
     }
     String reason =
-        "keepalive stream to " + nodes.node(streamNode) + " ended: " + Errors.describe(status);
+        "keepalive stream to " + nodes.node(streamNode) + " ended: " + nodes.explain(status);
     if (FATAL.contains(status.getCode())) {
       stream = null;
       generation++;

@@ -15,6 +15,7 @@ import io.roster.client.RosterException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -62,6 +63,7 @@ final class RegistryNodes implements AutoCloseable {
   private final List<Node> nodes;
   private final ManagedChannel[] channels;
   private final RosterClientOptions options;
+  private final ChannelCredentials credentials;
   private volatile int preferred;
 
   /** Per node: when its channel was first seen failing, in a row; 0 while not failing. */
@@ -78,6 +80,7 @@ final class RegistryNodes implements AutoCloseable {
   RegistryNodes(RosterClientOptions options) {
     this.options = options;
     this.nodes = expand(options.nodes());
+    this.credentials = credentials(options);
     this.channels = new ManagedChannel[nodes.size()];
     this.failingSinceNanos = new long[nodes.size()];
     this.watched = new boolean[nodes.size()];
@@ -215,7 +218,7 @@ final class RegistryNodes implements AutoCloseable {
     if (channels[index] == null) {
       Node node = nodes.get(index);
       channels[index] =
-          NettyChannelBuilder.forTarget(node.target(), credentials())
+          NettyChannelBuilder.forTarget(node.target(), credentials)
               .overrideAuthority(node.authority())
               .withOption(
                   ChannelOption.CONNECT_TIMEOUT_MILLIS,
@@ -264,7 +267,7 @@ final class RegistryNodes implements AutoCloseable {
                   Errors.toRoster(status, doing + " on " + nodes.get(index)));
               return;
             }
-            failures.add(nodes.get(index) + ": " + Errors.describe(status));
+            failures.add(nodes.get(index) + ": " + explain(status));
             if (attempt + 1 >= nodes.size()) {
               result.completeExceptionally(
                   new RosterException(
@@ -288,21 +291,83 @@ final class RegistryNodes implements AutoCloseable {
     }
   }
 
-  private ChannelCredentials credentials() {
+  /**
+   * {@link Errors#describe} and, when the failure looks like a TLS mistake, which option to change.
+   */
+  String explain(Status status) {
+    String text = Errors.describe(status);
+    return TransportProblem.of(
+            status, options.tlsEnabled(), options.tlsClientCertificateFile().isPresent())
+        .map(problem -> text + "; " + hint(problem))
+        .orElse(text);
+  }
+
+  private static String hint(TransportProblem problem) {
+    return switch (problem) {
+      case PLAINTEXT_TO_TLS ->
+          "the node closed the connection at once: if it speaks TLS, set tlsEnabled(true) and"
+              + " tlsTrustCertificateFile (or ROSTER_CA_FILE)";
+      case TLS_TO_PLAINTEXT -> "the node does not speak TLS: set tlsEnabled(false)";
+      case UNTRUSTED_CERTIFICATE ->
+          "the node's certificate is not signed by a trusted CA: set tlsTrustCertificateFile (or"
+              + " ROSTER_CA_FILE) to the CA that signed it";
+      case WRONG_HOST ->
+          "the node's certificate does not name the host it was called at: give nodes by a name or"
+              + " address their certificates list";
+      case CLIENT_CERTIFICATE_MISSING ->
+          "the node requires a client certificate: set tlsClientCertificate (or ROSTER_CERT_FILE"
+              + " and ROSTER_KEY_FILE)";
+      case CLIENT_CERTIFICATE_REFUSED ->
+          "the node refused the client certificate: it must be valid now and signed by a CA of the"
+              + " node's api.tls.client-ca-file";
+    };
+  }
+
+  /**
+   * The credentials of every channel, checked now: grpc-java reads the files here and parses them
+   * when a channel builder is made, so a bad certificate or key fails {@code RosterClient.create}
+   * with a message naming the option, not each call later.
+   */
+  private static ChannelCredentials credentials(RosterClientOptions options) {
     if (!options.tlsEnabled()) {
       return InsecureChannelCredentials.create();
     }
-    if (options.tlsTrustCertificateFile().isEmpty()) {
-      return TlsChannelCredentials.create();
-    }
+    TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
+    Path trust = options.tlsTrustCertificateFile().orElse(null);
     try {
-      return TlsChannelCredentials.newBuilder()
-          .trustManager(options.tlsTrustCertificateFile().get().toFile())
-          .build();
-    } catch (IOException e) {
+      if (trust != null) {
+        tls.trustManager(trust.toFile());
+      }
+    } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(
-          "cannot read tlsTrustCertificateFile " + options.tlsTrustCertificateFile().get(), e);
+          "tlsTrustCertificateFile " + trust + ": cannot read PEM certificates: " + e, e);
     }
+    Path cert = options.tlsClientCertificateFile().orElse(null);
+    Path key = options.tlsClientKeyFile().orElse(null);
+    try {
+      if (cert != null) {
+        tls.keyManager(cert.toFile(), key.toFile());
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          "tlsClientCertificate " + cert + ", " + key + ": cannot read them: " + e, e);
+    }
+    ChannelCredentials credentials = tls.build();
+    try {
+      NettyChannelBuilder.forTarget("localhost:1", credentials); // parses, connects nothing
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "TLS settings refused (tlsTrustCertificateFile "
+              + trust
+              + ", tlsClientCertificate "
+              + cert
+              + ", "
+              + key
+              + "; a private key must be unencrypted PEM PKCS#8, -----BEGIN PRIVATE KEY-----): "
+              + e.getMessage(),
+          e);
+    }
+    return credentials;
   }
 
   /** One DNS name for several nodes becomes one target per address. */

@@ -360,7 +360,7 @@ final class WatchCache {
                     "watch stream to "
                         + nodes.node(streamNode)
                         + " ended: "
-                        + Errors.describe(status)));
+                        + nodes.explain(status)));
       }
 
       @Override

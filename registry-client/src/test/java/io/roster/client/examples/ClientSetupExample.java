@@ -31,4 +31,18 @@ final class ClientSetupExample {
     // docs:end
     return roster;
   }
+
+  static RosterClient mutualTls() {
+    // docs:begin tls
+    RosterClientOptions options =
+        RosterClientOptions.defaults()
+            .nodes("roster-1.internal:7101", "roster-2.internal:7101", "roster-3.internal:7101")
+            .tlsEnabled(true)
+            .tlsTrustCertificateFile(Path.of("/etc/roster/ca.pem"))
+            .tlsClientCertificate(
+                Path.of("/etc/orders/roster-client.pem"), Path.of("/etc/orders/roster-client.key"))
+            .build();
+    // docs:end
+    return RosterClient.create(options);
+  }
 }

@@ -9,7 +9,10 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.function.IntConsumer;
+import io.vertx.core.net.ServerSSLOptions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -26,19 +29,22 @@ import java.util.function.Supplier;
  * connection, so one client's calls all run on one event loop. docs/benchmarks.md, "Serving paths",
  * has the figures.
  *
- * <p>Threading: {@link #start} and {@link #close} on any thread; the handlers run on the event loop
- * of each connection, and must allow being called from several event loops at once.
+ * <p>Threading: {@link #start}, {@link #updateSslOptions} and {@link #close} on any thread; the
+ * handlers run on the event loop of each connection, and must allow being called from several event
+ * loops at once.
  */
 public final class ApiServer {
 
   private final Vertx vertx;
   private final int port;
   private final String deployment;
+  private final List<HttpServer> servers;
 
-  private ApiServer(Vertx vertx, int port, String deployment) {
+  private ApiServer(Vertx vertx, int port, String deployment, List<HttpServer> servers) {
     this.vertx = vertx;
     this.port = port;
     this.deployment = deployment;
+    this.servers = List.copyOf(servers);
   }
 
   /**
@@ -57,20 +63,43 @@ public final class ApiServer {
       throw new IllegalArgumentException("eventLoops must be at least 1, got " + eventLoops);
     }
     int[] bound = new int[1];
+    List<HttpServer> listening = new CopyOnWriteArrayList<>();
     // Vert.x shares a port between servers listening on the same one, and hands each new
     // connection to the next of them. Port 0 (any free port) is never shared: a negative port is
     // Vert.x's "any free port, shared by every server asking for this same negative port".
     int shared = port == 0 ? -1 : port;
     return vertx
         .deployVerticle(
-            () -> new Listener(host, shared, options, connections, requests, p -> bound[0] = p),
+            () ->
+                new Listener(
+                    host,
+                    shared,
+                    options,
+                    connections,
+                    requests,
+                    server -> {
+                      bound[0] = server.actualPort();
+                      listening.add(server);
+                    }),
             new DeploymentOptions().setInstances(eventLoops))
-        .map(deployment -> new ApiServer(vertx, bound[0], deployment));
+        .map(deployment -> new ApiServer(vertx, bound[0], deployment, listening));
   }
 
   /** The port listened on. */
   public int port() {
     return port;
+  }
+
+  /**
+   * Serves connections accepted from now on with these TLS options (a rotated certificate, a new
+   * client CA); connections already open keep the session they negotiated, and their streams. The
+   * future fails, and the options in use stay, when Vert.x cannot build a TLS context from them.
+   */
+  public Future<Boolean> updateSslOptions(ServerSSLOptions options) {
+    // Every listener shares the one server Vert.x bound to the port, which accepts the connections
+    // and holds the TLS context: an update through any listener is an update of all of them.
+    // force: apply even when Vert.x deems the options equal to those it has.
+    return servers.get(0).updateSSLOptions(options, true);
   }
 
   /** Stops listening and closes every connection, on every event loop. */
@@ -85,7 +114,7 @@ public final class ApiServer {
     private final Supplier<HttpServerOptions> options;
     private final Handler<HttpConnection> connections;
     private final Handler<HttpServerRequest> requests;
-    private final IntConsumer bound;
+    private final Consumer<HttpServer> bound;
     private HttpServer server;
 
     Listener(
@@ -94,7 +123,7 @@ public final class ApiServer {
         Supplier<HttpServerOptions> options,
         Handler<HttpConnection> connections,
         Handler<HttpServerRequest> requests,
-        IntConsumer bound) {
+        Consumer<HttpServer> bound) {
       this.host = host;
       this.port = port;
       this.options = options;
@@ -110,7 +139,7 @@ public final class ApiServer {
               .createHttpServer(options.get())
               .connectionHandler(connections)
               .requestHandler(requests);
-      return server.listen(port, host).onSuccess(listening -> bound.accept(listening.actualPort()));
+      return server.listen(port, host).onSuccess(bound::accept);
     }
 
     @Override

@@ -84,15 +84,7 @@ public final class ConfigLoader {
     if (advertised.isEmpty()) {
       advertised = apiHost.equals("0.0.0.0") || apiHost.equals("::") ? clusterHost : apiHost;
     }
-    boolean tlsOn = in.bool("api.tls.enabled");
-    NodeConfig.Tls tls = NodeConfig.Tls.off();
-    if (tlsOn) {
-      tls =
-          new NodeConfig.Tls(
-              true,
-              in.existingFile("api.tls.cert-chain-file"),
-              in.existingFile("api.tls.private-key-file"));
-    }
+    NodeConfig.Tls tls = tls(in);
     int idleTimeout = in.intIn("api.idle-timeout-s", 1, 86_400);
     int keepAliveInterval = in.intIn("api.keepalive-interval-s", 1, 3_600);
     int keepAliveTimeout = in.intIn("api.keepalive-timeout-s", 1, 600);
@@ -190,6 +182,71 @@ public final class ConfigLoader {
         in.longIn("view.resync-interval-ms", 100, 3_600_000),
         in.optionalFile("security.access-file"),
         in.longIn("node.shutdown-grace-ms", 0, 600_000));
+  }
+
+  private static NodeConfig.Tls tls(Reading in) {
+    List<String> tlsKeys =
+        List.of(
+            "api.tls.cert-chain-file",
+            "api.tls.private-key-file",
+            "api.tls.client-ca-file",
+            "api.tls.client-auth");
+    if (!in.bool("api.tls.enabled")) {
+      for (String key : tlsKeys) {
+        if (!in.string(key).isEmpty()) {
+          throw new ConfigException(
+              key
+                  + " is set but api.tls.enabled=false, so the API port would speak plaintext: set"
+                  + " api.tls.enabled=true, or remove "
+                  + key);
+        }
+      }
+      return NodeConfig.Tls.off();
+    }
+    Path clientCa =
+        in.string("api.tls.client-ca-file").isEmpty()
+            ? null
+            : in.existingFile("api.tls.client-ca-file");
+    String clientAuthValue = in.string("api.tls.client-auth");
+    NodeConfig.ClientAuth clientAuth;
+    if (clientAuthValue.isEmpty()) {
+      clientAuth = clientCa == null ? NodeConfig.ClientAuth.NONE : NodeConfig.ClientAuth.REQUIRE;
+    } else {
+      try {
+        clientAuth = NodeConfig.ClientAuth.valueOf(clientAuthValue.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(
+            "api.tls.client-auth: must be none, request or require, got \""
+                + clientAuthValue
+                + "\"");
+      }
+    }
+    if (clientAuth != NodeConfig.ClientAuth.NONE && clientCa == null) {
+      throw new ConfigException(
+          "api.tls.client-auth="
+              + clientAuth.name().toLowerCase(Locale.ROOT)
+              + " needs api.tls.client-ca-file: the PEM file of the CA certificates that sign"
+              + " client certificates");
+    }
+    if (clientAuth == NodeConfig.ClientAuth.NONE && clientCa != null) {
+      throw new ConfigException(
+          "api.tls.client-ca-file is set but api.tls.client-auth=none, so no client certificate"
+              + " would be asked for: set api.tls.client-auth=require (or request), or remove"
+              + " api.tls.client-ca-file");
+    }
+    long reloadInterval = in.longIn("api.tls.reload-interval-ms", 0, 3_600_000);
+    if (reloadInterval > 0 && reloadInterval < 100) {
+      throw new ConfigException(
+          "api.tls.reload-interval-ms: must be 0 (never reload) or at least 100, got "
+              + reloadInterval);
+    }
+    return new NodeConfig.Tls(
+        true,
+        in.existingFile("api.tls.cert-chain-file"),
+        in.existingFile("api.tls.private-key-file"),
+        clientCa,
+        clientAuth,
+        reloadInterval);
   }
 
   private static Map<String, String> parseFlags(String[] args) {
@@ -350,8 +407,16 @@ public final class ConfigLoader {
         throw new ConfigException(key + ": required when api.tls.enabled=true");
       }
       Path path = Path.of(value);
-      if (!Files.isReadable(path)) {
-        throw new ConfigException(key + ": cannot read " + path);
+      if (!Files.exists(path)) {
+        throw new ConfigException(key + ": no such file: " + path.toAbsolutePath());
+      }
+      if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+        throw new ConfigException(
+            key
+                + ": "
+                + path.toAbsolutePath()
+                + " is not a file this process can read (check its permissions and the user the"
+                + " node runs as)");
       }
       return path;
     }

@@ -116,16 +116,45 @@ public record NodeConfig(
       int idleTimeoutSeconds, int keepAliveIntervalSeconds, int keepAliveTimeoutSeconds) {}
 
   /**
-   * TLS for the API port (keys {@code api.tls.*}).
+   * TLS for the API port (keys {@code api.tls.*}): one port, so gRPC, gRPC-Web, HTTP/JSON and
+   * {@code /metrics} all speak TLS, or none does. The files are PEM; they are read at start (a
+   * missing, unreadable or malformed one stops the node, naming its key) and again whenever they
+   * change, every {@code reloadIntervalMillis}.
    *
    * @param enabled whether the API port speaks TLS only (key {@code api.tls.enabled})
-   * @param certChainFile PEM certificate chain (key {@code api.tls.cert-chain-file})
-   * @param privateKeyFile PEM private key (key {@code api.tls.private-key-file})
+   * @param certChainFile the node's certificate, then any intermediate CA certificates (key {@code
+   *     api.tls.cert-chain-file})
+   * @param privateKeyFile the certificate's private key, PKCS#8 ({@code BEGIN PRIVATE KEY}), PKCS#1
+   *     RSA or SEC1 EC, unencrypted (key {@code api.tls.private-key-file})
+   * @param clientCaFile CA certificates that client certificates must chain to (key {@code
+   *     api.tls.client-ca-file}); null when client certificates are not asked for
+   * @param clientAuth whether clients must present a certificate (key {@code api.tls.client-auth})
+   * @param reloadIntervalMillis how often the three files are read again, and applied to new
+   *     connections when they changed (key {@code api.tls.reload-interval-ms}); 0: never
    */
-  public record Tls(boolean enabled, Path certChainFile, Path privateKeyFile) {
+  public record Tls(
+      boolean enabled,
+      Path certChainFile,
+      Path privateKeyFile,
+      Path clientCaFile,
+      ClientAuth clientAuth,
+      long reloadIntervalMillis) {
     public static Tls off() {
-      return new Tls(false, null, null);
+      return new Tls(false, null, null, null, ClientAuth.NONE, 0);
     }
+  }
+
+  /** Whether TLS clients must present a certificate (key {@code api.tls.client-auth}). */
+  public enum ClientAuth {
+    /** No client certificate is asked for. */
+    NONE,
+    /**
+     * A certificate is asked for and checked against the client CA when given; a client without one
+     * is still served (for a migration to {@link #REQUIRE}, clients one by one).
+     */
+    REQUEST,
+    /** Mutual TLS: a client without a certificate signed by the client CA is refused. */
+    REQUIRE
   }
 
   /**

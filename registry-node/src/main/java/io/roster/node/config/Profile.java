@@ -61,6 +61,12 @@ public enum Profile {
           Map.entry("api.tls.enabled", "false"),
           Map.entry("api.tls.cert-chain-file", ""),
           Map.entry("api.tls.private-key-file", ""),
+          Map.entry("api.tls.client-ca-file", ""),
+          // Empty: require when a client CA is given, none otherwise; giving a CA means wanting
+          // client certificates, and "request" (a certificate optional) must be asked for.
+          Map.entry("api.tls.client-auth", ""),
+          // 5 s: a rotated certificate is served within seconds, for a read of three small files.
+          Map.entry("api.tls.reload-interval-ms", "5000"),
           Map.entry("cluster.name", "roster"),
           Map.entry("cluster.port", "5701"),
           Map.entry("cluster.members", ""),

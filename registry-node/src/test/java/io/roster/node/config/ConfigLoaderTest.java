@@ -158,6 +158,92 @@ class ConfigLoaderTest {
         "api.event-loops: must be a whole number, got \"auto\"", "--api.event-loops=auto");
   }
 
+  @Test
+  void tlsClientCertificatesAreRequiredWhenAClientCaIsGiven(@TempDir Path dir) throws IOException {
+    Path cert = Files.writeString(dir.resolve("node.pem"), "x");
+    Path key = Files.writeString(dir.resolve("node.key"), "x");
+    Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+    String on = "--api.tls.enabled=true";
+    String certFlag = "--api.tls.cert-chain-file=" + cert;
+    String keyFlag = "--api.tls.private-key-file=" + key;
+
+    NodeConfig.Tls tlsOnly =
+        ConfigLoader.load(new String[] {on, certFlag, keyFlag}, Map.of()).api().tls();
+    assertEquals(NodeConfig.ClientAuth.NONE, tlsOnly.clientAuth());
+    assertEquals(5_000, tlsOnly.reloadIntervalMillis());
+    NodeConfig.Tls mutual =
+        ConfigLoader.load(
+                new String[] {on, certFlag, keyFlag, "--api.tls.client-ca-file=" + ca}, Map.of())
+            .api()
+            .tls();
+    assertEquals(NodeConfig.ClientAuth.REQUIRE, mutual.clientAuth());
+    assertEquals(ca, mutual.clientCaFile());
+    assertEquals(
+        NodeConfig.ClientAuth.REQUEST,
+        ConfigLoader.load(
+                new String[] {
+                  on,
+                  certFlag,
+                  keyFlag,
+                  "--api.tls.client-ca-file=" + ca,
+                  "--api.tls.client-auth=request"
+                },
+                Map.of())
+            .api()
+            .tls()
+            .clientAuth());
+  }
+
+  @Test
+  void tlsMistakesAreErrorsSayingWhatToDo(@TempDir Path dir) throws IOException {
+    Path cert = Files.writeString(dir.resolve("node.pem"), "x");
+    Path key = Files.writeString(dir.resolve("node.key"), "x");
+    String on = "--api.tls.enabled=true";
+    String certFlag = "--api.tls.cert-chain-file=" + cert;
+    String keyFlag = "--api.tls.private-key-file=" + key;
+
+    assertMessage(
+        "api.tls.cert-chain-file is set but api.tls.enabled=false, so the API port would speak"
+            + " plaintext",
+        certFlag);
+    assertMessage("api.tls.private-key-file: required when api.tls.enabled=true", on, certFlag);
+    assertMessage(
+        "api.tls.private-key-file: no such file: " + dir.resolve("missing.key"),
+        on,
+        certFlag,
+        "--api.tls.private-key-file=" + dir.resolve("missing.key"));
+    assertMessage(
+        "api.tls.cert-chain-file: " + dir + " is not a file this process can read",
+        on,
+        "--api.tls.cert-chain-file=" + dir,
+        keyFlag);
+    assertMessage(
+        "api.tls.client-auth=require needs api.tls.client-ca-file",
+        on,
+        certFlag,
+        keyFlag,
+        "--api.tls.client-auth=require");
+    assertMessage(
+        "api.tls.client-ca-file is set but api.tls.client-auth=none",
+        on,
+        certFlag,
+        keyFlag,
+        "--api.tls.client-ca-file=" + cert,
+        "--api.tls.client-auth=none");
+    assertMessage(
+        "api.tls.client-auth: must be none, request or require, got \"mutual\"",
+        on,
+        certFlag,
+        keyFlag,
+        "--api.tls.client-auth=mutual");
+    assertMessage(
+        "api.tls.reload-interval-ms: must be 0 (never reload) or at least 100, got 10",
+        on,
+        certFlag,
+        keyFlag,
+        "--api.tls.reload-interval-ms=10");
+  }
+
   private static void assertMessage(String expected, String... args) {
     ConfigException e =
         assertThrows(ConfigException.class, () -> ConfigLoader.load(args, Map.of()));

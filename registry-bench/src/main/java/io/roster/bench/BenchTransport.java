@@ -1,0 +1,95 @@
+package io.roster.bench;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * How every channel of the bench connects: plaintext (the default), or TLS trusting a CA file (or
+ * the JVM's CAs) and presenting a client certificate to nodes that require one. The files are read
+ * and parsed once, here, so a mistake stops the run before any load.
+ *
+ * <p>Immutable and thread-safe.
+ */
+final class BenchTransport {
+
+  private final ChannelCredentials credentials;
+  private final String description;
+
+  private BenchTransport(ChannelCredentials credentials, String description) {
+    this.credentials = credentials;
+    this.description = description;
+  }
+
+  static BenchTransport plaintext() {
+    return new BenchTransport(InsecureChannelCredentials.create(), "plaintext");
+  }
+
+  /**
+   * TLS, trusting {@code caFile} (null: the JVM's CAs), presenting {@code certFile} with {@code
+   * keyFile} (both null: no client certificate).
+   *
+   * @throws IllegalArgumentException naming the option whose file cannot be used
+   */
+  static BenchTransport tls(Path caFile, Path certFile, Path keyFile) {
+    if ((certFile == null) != (keyFile == null)) {
+      throw new IllegalArgumentException(
+          (certFile == null
+                  ? "--key-file is given without --cert-file"
+                  : "--cert-file is given" + " without --key-file")
+              + ": a client certificate needs both");
+    }
+    TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
+    try {
+      if (caFile != null) {
+        tls.trustManager(readable(caFile, "--ca-file").toFile());
+      }
+      if (certFile != null) {
+        tls.keyManager(
+            readable(certFile, "--cert-file").toFile(), readable(keyFile, "--key-file").toFile());
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read a TLS file: " + e, e);
+    }
+    ChannelCredentials credentials = tls.build();
+    try {
+      Grpc.newChannelBuilder("localhost:1", credentials); // parses the files, connects nothing
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "the TLS files cannot be used (--ca-file: PEM certificates; --cert-file: PEM"
+              + " certificate; --key-file: unencrypted PEM PKCS#8, BEGIN PRIVATE KEY): "
+              + e.getMessage(),
+          e);
+    }
+    return new BenchTransport(
+        credentials,
+        "TLS (trusting "
+            + (caFile == null ? "the JVM's CAs" : caFile)
+            + (certFile == null ? ", no client certificate" : ", client certificate " + certFile)
+            + ")");
+  }
+
+  ChannelCredentials credentials() {
+    return credentials;
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  private static Path readable(Path file, String option) {
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new IllegalArgumentException(
+          option
+              + " "
+              + file
+              + (Files.exists(file) ? " is not a file this user can read" : " does not exist"));
+    }
+    return file;
+  }
+}
