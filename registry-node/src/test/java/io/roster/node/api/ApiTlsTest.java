@@ -137,6 +137,49 @@ class ApiTlsTest {
   }
 
   @Test
+  void aClientCertificateNamedInTheAccessFileIsItsPrincipal() throws Exception {
+    Path accessDir = Files.createDirectories(dir.resolve("access"));
+    Issued orders = ca.issueClient(accessDir, "orders.internal");
+    Issued unnamed = ca.issueClient(accessDir, "someone-else");
+    Path accessFile = accessDir.resolve("access");
+    Files.writeString(accessFile, "cert orders.internal orders:register,orders:read\n");
+    try (RegistryNode node =
+        start(
+            "mtls-access",
+            "--api.tls.client-ca-file=" + ca.caFile(),
+            "--api.tls.client-auth=require",
+            "--security.access-file=" + accessFile)) {
+      ManagedChannel asOrders = channel(node, tls(orders));
+      ManagedChannel asUnnamed = channel(node, tls(unnamed));
+      try {
+        RegistryServiceGrpc.newBlockingStub(asOrders)
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .register(
+                Instances.register(
+                    Instances.of("shipping").setNamespace("orders").setInstanceId("o-1")));
+
+        StatusRuntimeException elsewhere =
+            assertThrows(StatusRuntimeException.class, () -> register(asOrders, "shipping", "d-1"));
+        assertEquals(Status.Code.PERMISSION_DENIED, elsewhere.getStatus().getCode());
+        assertTrue(
+            elsewhere
+                .getStatus()
+                .getDescription()
+                .startsWith("orders.internal may not call Register"),
+            describe(elsewhere));
+        StatusRuntimeException unknown =
+            assertThrows(StatusRuntimeException.class, () -> clusterStatus(asUnnamed));
+        assertEquals(Status.Code.UNAUTHENTICATED, unknown.getStatus().getCode());
+        assertTrue(
+            unknown.getStatus().getDescription().contains("[someone-else]"), describe(unknown));
+      } finally {
+        asOrders.shutdownNow();
+        asUnnamed.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void requestedClientCertificatesAreOptional() throws Exception {
     try (RegistryNode node =
         start(
