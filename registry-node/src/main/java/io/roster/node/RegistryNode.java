@@ -94,6 +94,12 @@ public final class RegistryNode implements AutoCloseable {
 
   private void doStart() {
     long started = System.nanoTime();
+    if (!config.securityGaps().isEmpty()) {
+      log.warn(
+          "this node runs without {}: fine on one machine, not on a network others share"
+              + " (docs/security.md)",
+          String.join("; without ", config.securityGaps()));
+    }
     // Read first: a bad access file stops the start before the node joins anything.
     accessFile = config.accessFile() == null ? null : AccessFile.follow(config.accessFile());
     Access access = accessFile == null ? Access.off() : accessFile.access();
@@ -177,7 +183,8 @@ public final class RegistryNode implements AutoCloseable {
             sweeper,
             config.eviction().budgetPercentPerMinute(),
             view,
-            incarnation);
+            incarnation,
+            config.securityGaps());
     for (BindableService service :
         List.of(registry, discovery, clusterStatus, health.getHealthService())) {
       // Guarded: every call is answered whatever throws. Unary methods are served directly,

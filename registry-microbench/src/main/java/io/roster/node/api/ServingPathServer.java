@@ -160,7 +160,7 @@ final class ServingPathServer {
             Access.off(),
             new RegistryGrpcService(null, null, null, null, new OpenStreams(), null),
             fixture.service(),
-            new ClusterGrpcService(null, null, null, null, 0, null, null));
+            new ClusterGrpcService(null, null, null, null, 0, null, null, java.util.List.of()));
     HttpEndpoints http = new HttpEndpoints(vertx, grpc, Access.off(), meters, json);
     ApiConnections connections = new ApiConnections(vertx, new NodeConfig.Connections(300, 60, 20));
     // As the node serves its API: one HTTP server per event loop, sharing the port.

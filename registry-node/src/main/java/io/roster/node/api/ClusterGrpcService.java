@@ -32,6 +32,7 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
   private final double budgetPercentPerMinute;
   private final LocalView view;
   private final Incarnation incarnation;
+  private final List<String> securityGaps;
 
   public ClusterGrpcService(
       String clusterName,
@@ -40,7 +41,9 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
       EvictionSweeper sweeper,
       double budgetPercentPerMinute,
       LocalView view,
-      Incarnation incarnation) {
+      Incarnation incarnation,
+      List<String> securityGaps) {
+    this.securityGaps = List.copyOf(securityGaps);
     this.incarnation = incarnation;
     this.clusterName = clusterName;
     this.membership = membership;
@@ -70,6 +73,7 @@ public final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceI
               .setLocal(member.local()));
     }
     response.addAllStrangers(membership.strangers());
+    response.addAllSecurityGaps(securityGaps);
     response.setLeaderId(leaderId);
     var record = leadership.record();
     if (record != null && record.leader().equals(leadership.leaderId())) {

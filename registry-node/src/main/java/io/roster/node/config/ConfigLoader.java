@@ -66,7 +66,7 @@ public final class ConfigLoader {
             put(values, key, value, "flag --" + key);
           }
         });
-    return build(values);
+    return build(profile, values);
   }
 
   /** {@code api.port} is read from {@code ROSTER_API_PORT}. */
@@ -74,7 +74,7 @@ public final class ConfigLoader {
     return "ROSTER_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
-  private static NodeConfig build(Map<String, String> values) {
+  private static NodeConfig build(Profile profile, Map<String, String> values) {
     Reading in = new Reading(values);
     String clusterHost = in.string("cluster.host");
     int clusterPort = in.port("cluster.port");
@@ -165,23 +165,55 @@ public final class ConfigLoader {
     if (name.isEmpty()) {
       name = advertised + ":" + apiPort;
     }
-    return new NodeConfig(
-        name,
-        new NodeConfig.Api(
-            apiHost,
-            apiPort,
-            advertised,
-            tls,
-            connections,
-            in.intIn("api.event-loops", 1, MAX_API_EVENT_LOOPS)),
-        cluster,
-        leases,
-        in.longIn("lease.renewal-window-ms", 1, 1_000),
-        eviction,
-        in.intIn("watch.queue-limit", 1, 1_000_000),
-        in.longIn("view.resync-interval-ms", 100, 3_600_000),
-        in.optionalFile("security.access-file"),
-        in.longIn("node.shutdown-grace-ms", 0, 600_000));
+    Path accessFile = in.optionalFile("security.access-file");
+    List<String> gaps = securityGaps(tls, accessFile, cluster.secret());
+    NodeConfig config =
+        new NodeConfig(
+            name,
+            new NodeConfig.Api(
+                apiHost,
+                apiPort,
+                advertised,
+                tls,
+                connections,
+                in.intIn("api.event-loops", 1, MAX_API_EVENT_LOOPS)),
+            cluster,
+            leases,
+            in.longIn("lease.renewal-window-ms", 1, 1_000),
+            eviction,
+            in.intIn("watch.queue-limit", 1, 1_000_000),
+            in.longIn("view.resync-interval-ms", 100, 3_600_000),
+            accessFile,
+            gaps,
+            in.longIn("node.shutdown-grace-ms", 0, 600_000));
+    // Last: every value is checked first, so a typo is reported as itself.
+    boolean insecure = in.bool("security.insecure");
+    if (profile == Profile.LAN && !gaps.isEmpty() && !insecure) {
+      throw new ConfigException(
+          "the lan profile runs secured, and this node would run without "
+              + String.join("; without ", gaps)
+              + ". Set them (docs/security.md shows how), or set security.insecure=true to run"
+              + " without them on a network you trust");
+    }
+    return config;
+  }
+
+  /** What a node configured so runs without, each as what to set for it. */
+  private static List<String> securityGaps(
+      NodeConfig.Tls tls, Path accessFile, ClusterSecret secret) {
+    List<String> gaps = new ArrayList<>();
+    if (!tls.enabled()) {
+      gaps.add("TLS on the API port (api.tls.enabled=true with a certificate and key)");
+    }
+    if (accessFile == null && tls.clientAuth() != NodeConfig.ClientAuth.REQUIRE) {
+      gaps.add(
+          "checking who calls (security.access-file, or client certificates required with"
+              + " api.tls.client-ca-file)");
+    }
+    if (!secret.isSet()) {
+      gaps.add("a secret the nodes share (cluster.secret-file)");
+    }
+    return gaps;
   }
 
   private static NodeConfig.Tls tls(Reading in) {

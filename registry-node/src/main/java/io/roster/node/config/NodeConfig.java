@@ -24,6 +24,9 @@ import java.util.List;
  * @param accessFile who may call and what each may do (key {@code security.access-file}): the
  *     access file, read again when it changes; null for no access control (everyone may do
  *     everything)
+ * @param securityGaps what this node runs without that a node on a shared network needs (TLS,
+ *     checking callers, a cluster secret), each saying what to set; the {@code lan} profile starts
+ *     with gaps only with {@code security.insecure=true}
  * @param shutdownGraceMillis longest wait for a graceful stop before giving up (key {@code
  *     node.shutdown-grace-ms})
  */
@@ -37,7 +40,12 @@ public record NodeConfig(
     int watchQueueLimit,
     long viewResyncIntervalMillis,
     Path accessFile,
+    List<String> securityGaps,
     long shutdownGraceMillis) {
+
+  public NodeConfig {
+    securityGaps = List.copyOf(securityGaps);
+  }
 
   /**
    * The leader's eviction of expired leases (keys {@code eviction.*}).

@@ -88,6 +88,7 @@ public enum Profile {
           Map.entry("eviction.leader-lease-ms", "800"),
           Map.entry("watch.queue-limit", "1024"),
           Map.entry("security.access-file", ""),
+          Map.entry("security.insecure", "false"),
           Map.entry("view.resync-interval-ms", "5000"));
 
   /** {@code api.event-loops} unless set: half the cores the JVM may use, at least one. */

@@ -15,9 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
 
+  /** The lan profile starts without TLS, callers' credentials and a cluster secret only so. */
+  private static final String INSECURE = "--security.insecure=true";
+
   @Test
   void lanProfileIsTheDefault() {
-    NodeConfig config = ConfigLoader.load(new String[0], Map.of());
+    NodeConfig config = ConfigLoader.load(new String[] {INSECURE}, Map.of());
 
     assertEquals("0.0.0.0", config.api().host());
     assertEquals(7101, config.api().port());
@@ -36,7 +39,8 @@ class ConfigLoaderTest {
     Path file = dir.resolve("cluster.secret");
     Files.writeString(file, "  3f1c0a9e5b7d4c2a8e6f1b3d5a7c9e0f  \n");
 
-    NodeConfig config = ConfigLoader.load(new String[] {"--cluster.secret-file=" + file}, Map.of());
+    NodeConfig config =
+        ConfigLoader.load(new String[] {INSECURE, "--cluster.secret-file=" + file}, Map.of());
 
     assertTrue(config.cluster().secret().isSet());
     assertEquals(32, config.cluster().secret().bytes().length, "surrounding spaces stripped");
@@ -53,13 +57,16 @@ class ConfigLoaderTest {
     ConfigException tooShort =
         assertThrows(
             ConfigException.class,
-            () -> ConfigLoader.load(new String[] {"--cluster.secret-file=" + shortOne}, Map.of()));
+            () ->
+                ConfigLoader.load(
+                    new String[] {INSECURE, "--cluster.secret-file=" + shortOne}, Map.of()));
     ConfigException missing =
         assertThrows(
             ConfigException.class,
             () ->
                 ConfigLoader.load(
-                    new String[] {"--cluster.secret-file=" + dir.resolve("absent")}, Map.of()));
+                    new String[] {INSECURE, "--cluster.secret-file=" + dir.resolve("absent")},
+                    Map.of()));
 
     assertTrue(tooShort.getMessage().contains("openssl rand -hex 32"), tooShort.getMessage());
     assertTrue(missing.getMessage().startsWith("cluster.secret-file: cannot read"));
@@ -82,7 +89,7 @@ class ConfigLoaderTest {
 
     NodeConfig config =
         ConfigLoader.load(
-            new String[] {"--config=" + file, "--api.port=7301"},
+            new String[] {INSECURE, "--config=" + file, "--api.port=7301"},
             Map.of("ROSTER_API_PORT", "7401", "ROSTER_CLUSTER_NAME", "from-env"));
 
     assertEquals(7301, config.api().port());
@@ -102,7 +109,7 @@ class ConfigLoaderTest {
     ConfigException e =
         assertThrows(
             ConfigException.class,
-            () -> ConfigLoader.load(new String[] {"--api.prot=1"}, Map.of()));
+            () -> ConfigLoader.load(new String[] {INSECURE, "--api.prot=1"}, Map.of()));
 
     assertTrue(e.getMessage().contains("\"api.prot\""), e.getMessage());
   }
@@ -132,7 +139,7 @@ class ConfigLoaderTest {
   @Test
   void connectionTimeoutsHaveDefaultsAndAKeepaliveShorterThanTheIdleTimeout() {
     NodeConfig.Connections defaults =
-        ConfigLoader.load(new String[0], Map.of()).api().connections();
+        ConfigLoader.load(new String[] {INSECURE}, Map.of()).api().connections();
     assertEquals(new NodeConfig.Connections(300, 60, 20), defaults);
 
     assertMessage(
@@ -144,7 +151,7 @@ class ConfigLoaderTest {
   void apiEventLoopsAreHalfTheCoresOnALanAndOneForThreeNodesOnOneMachine() {
     assertEquals(
         Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
-        ConfigLoader.load(new String[0], Map.of()).api().eventLoops());
+        ConfigLoader.load(new String[] {INSECURE}, Map.of()).api().eventLoops());
     assertEquals(
         1, ConfigLoader.load(new String[] {"--profile=local"}, Map.of()).api().eventLoops());
     assertEquals(
@@ -168,12 +175,13 @@ class ConfigLoaderTest {
     String keyFlag = "--api.tls.private-key-file=" + key;
 
     NodeConfig.Tls tlsOnly =
-        ConfigLoader.load(new String[] {on, certFlag, keyFlag}, Map.of()).api().tls();
+        ConfigLoader.load(new String[] {INSECURE, on, certFlag, keyFlag}, Map.of()).api().tls();
     assertEquals(NodeConfig.ClientAuth.NONE, tlsOnly.clientAuth());
     assertEquals(5_000, tlsOnly.reloadIntervalMillis());
     NodeConfig.Tls mutual =
         ConfigLoader.load(
-                new String[] {on, certFlag, keyFlag, "--api.tls.client-ca-file=" + ca}, Map.of())
+                new String[] {INSECURE, on, certFlag, keyFlag, "--api.tls.client-ca-file=" + ca},
+                Map.of())
             .api()
             .tls();
     assertEquals(NodeConfig.ClientAuth.REQUIRE, mutual.clientAuth());
@@ -182,6 +190,7 @@ class ConfigLoaderTest {
         NodeConfig.ClientAuth.REQUEST,
         ConfigLoader.load(
                 new String[] {
+                  INSECURE,
                   on,
                   certFlag,
                   keyFlag,
@@ -242,6 +251,49 @@ class ConfigLoaderTest {
         certFlag,
         keyFlag,
         "--api.tls.reload-interval-ms=10");
+  }
+
+  @Test
+  void theLanProfileRefusesToStartUnsecuredSayingWhatIsMissing() {
+    ConfigException refused =
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(new String[0], Map.of()));
+
+    assertTrue(
+        refused.getMessage().startsWith("the lan profile runs secured"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("api.tls.enabled=true"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("security.access-file"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("cluster.secret-file"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("security.insecure=true"), refused.getMessage());
+  }
+
+  @Test
+  void aSecuredLanNodeHasNoGapsAndAnInsecureOrLocalOneListsThem(@TempDir Path dir)
+      throws IOException {
+    Path cert = dir.resolve("node.pem");
+    Path key = dir.resolve("node.key");
+    Path access = dir.resolve("access");
+    Path secret = dir.resolve("cluster.secret");
+    Files.writeString(cert, "x");
+    Files.writeString(key, "x");
+    Files.writeString(access, "");
+    Files.writeString(secret, "0123456789abcdef0123456789abcdef");
+
+    NodeConfig secured =
+        ConfigLoader.load(
+            new String[] {
+              "--api.tls.enabled=true",
+              "--api.tls.cert-chain-file=" + cert,
+              "--api.tls.private-key-file=" + key,
+              "--security.access-file=" + access,
+              "--cluster.secret-file=" + secret
+            },
+            Map.of());
+    NodeConfig local = ConfigLoader.load(new String[] {"--profile=local"}, Map.of());
+
+    assertEquals(List.of(), secured.securityGaps());
+    assertEquals(3, local.securityGaps().size(), local.securityGaps().toString());
+    assertEquals(
+        local.securityGaps(), ConfigLoader.load(new String[] {INSECURE}, Map.of()).securityGaps());
   }
 
   private static void assertMessage(String expected, String... args) {
