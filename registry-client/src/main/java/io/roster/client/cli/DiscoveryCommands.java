@@ -191,7 +191,7 @@ final class DiscoveryCommands {
                   .build();
           ListServicesResponse page =
               targets.call(DiscoveryServiceGrpc::newBlockingStub, s -> s.listServices(request));
-          all.addAllServices(page.getServicesList());
+          all.addAllServices(page.getServicesList()).setIncarnation(page.getIncarnation());
           if (page.getNextPageToken().equals(pageToken)) {
             break; // a node repeating its token would otherwise loop forever
           }
