@@ -8,6 +8,7 @@ import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.roster.node.domain.InvalidArgumentException;
+import io.roster.node.domain.OwnedByAnotherException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -28,6 +29,10 @@ public final class GrpcErrors {
     Throwable cause = unwrap(failure);
     if (cause instanceof StatusRuntimeException status) {
       return status;
+    }
+    if (cause instanceof OwnedByAnotherException owned) {
+      RequestLog.refused(method, owned.getMessage());
+      return Status.PERMISSION_DENIED.withDescription(owned.getMessage()).asRuntimeException();
     }
     if (cause instanceof LeaseIds.UnknownLeaseException unknown) {
       RequestLog.refused(method, unknown.getMessage());

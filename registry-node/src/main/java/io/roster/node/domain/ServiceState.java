@@ -109,6 +109,17 @@ public final class ServiceState {
    * than every epoch the instance had before, even across a removal, so a process that was replaced
    * can never renew or remove its successor's registration.
    */
+  /**
+   * Whether registering {@code spec} would take its instance id from another owner: the id is held
+   * by a registration whose owner is set and is not {@code spec}'s.
+   */
+  public boolean ownedByAnother(InstanceSpec spec) {
+    InstanceRecord held = instances.get(spec.key().instanceId());
+    return held != null
+        && !held.spec().owner().isEmpty()
+        && !held.spec().owner().equals(spec.owner());
+  }
+
   public InstanceRecord register(InstanceSpec spec, long nowMillis) {
     long next = ++revision;
     InstanceRecord record =

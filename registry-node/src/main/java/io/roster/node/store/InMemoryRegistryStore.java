@@ -8,6 +8,7 @@ import io.roster.node.domain.LeaderFence;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.LeaseTable;
 import io.roster.node.domain.MutationResult;
+import io.roster.node.domain.OwnedByAnotherException;
 import io.roster.node.domain.Registered;
 import io.roster.node.domain.RenewResult;
 import io.roster.node.domain.RenewalPace;
@@ -61,18 +62,27 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
   }
 
   @Override
-  public CompletionStage<Registered> register(InstanceSpec spec, long ttlMillis) {
+  public CompletionStage<Registered> register(
+      InstanceSpec spec, long ttlMillis, boolean mayTakeOver) {
     ServiceKey key = spec.key().serviceKey();
-    return withEvent(
-        key,
-        () -> {
-          long now = clock.millis();
-          var record = services.computeIfAbsent(key, ServiceState::new).register(spec, now);
-          leases
-              .computeIfAbsent(key, k -> new LeaseTable())
-              .grant(spec.key().instanceId(), record.epoch(), ttlMillis, now);
-          return new Registered(record, ttlMillis);
-        });
+    try {
+      return withEvent(
+          key,
+          () -> {
+            long now = clock.millis();
+            ServiceState state = services.computeIfAbsent(key, ServiceState::new);
+            if (!mayTakeOver && state.ownedByAnother(spec)) {
+              throw new OwnedByAnotherException(spec.key());
+            }
+            var record = state.register(spec, now);
+            leases
+                .computeIfAbsent(key, k -> new LeaseTable())
+                .grant(spec.key().instanceId(), record.epoch(), ttlMillis, now);
+            return new Registered(record, ttlMillis);
+          });
+    } catch (OwnedByAnotherException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   @Override

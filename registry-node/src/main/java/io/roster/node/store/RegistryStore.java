@@ -7,6 +7,7 @@ import io.roster.node.domain.InstanceStatus;
 import io.roster.node.domain.LeaderFence;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.MutationResult;
+import io.roster.node.domain.OwnedByAnotherException;
 import io.roster.node.domain.Registered;
 import io.roster.node.domain.RenewResult;
 import io.roster.node.domain.RenewalPace;
@@ -30,8 +31,17 @@ import java.util.function.Consumer;
  */
 public interface RegistryStore {
 
-  /** Registers an instance, or registers it again with a higher epoch, and grants its lease. */
-  CompletionStage<Registered> register(InstanceSpec spec, long ttlMillis);
+  /**
+   * Registers an instance, or registers it again with a higher epoch, and grants its lease; fails
+   * with {@link OwnedByAnotherException} when its id is registered by another owner and {@code
+   * mayTakeOver} is false.
+   */
+  CompletionStage<Registered> register(InstanceSpec spec, long ttlMillis, boolean mayTakeOver);
+
+  /** Registers as {@link #register(InstanceSpec, long, boolean)} does, taking over any owner's. */
+  default CompletionStage<Registered> register(InstanceSpec spec, long ttlMillis) {
+    return register(spec, ttlMillis, true);
+  }
 
   /** Removes an instance and ends its lease; {@code epoch} 0 matches any epoch. */
   CompletionStage<MutationResult> deregister(InstanceKey key, long epoch);

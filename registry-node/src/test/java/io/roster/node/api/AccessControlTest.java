@@ -60,6 +60,7 @@ class AccessControlTest {
   private static final String BILLING = "billing-token-0123456789abcdef";
   private static final String READER = "reader-token-0123456789abcdef";
   private static final String OPERATOR = "operator-token-0123456789abcdef";
+  private static final String OTHER_BILLING = "other-billing-token-0123456789abcdef";
 
   @TempDir static Path dir;
 
@@ -182,6 +183,22 @@ class AccessControlTest {
   }
 
   @Test
+  void anInstanceIdIsItsRegistrantsAndOnlyAnAdminTakesItOver() {
+    register(BILLING, "billing", "owned", "o-1");
+
+    assertStatus(
+        Status.Code.PERMISSION_DENIED,
+        "is registered by another principal",
+        () -> register(OTHER_BILLING, "billing", "owned", "o-1"));
+    register(BILLING, "billing", "owned", "o-1"); // the same principal, again: a new epoch
+    register(OPERATOR, "billing", "owned", "o-1"); // an admin takes it over
+    assertStatus(
+        Status.Code.PERMISSION_DENIED,
+        "is registered by another principal",
+        () -> register(BILLING, "billing", "owned", "o-1"));
+  }
+
+  @Test
   void aKeepAliveStreamRenewsOnlyInTheNamespacesItsCallerMayRegisterIn() throws Exception {
     RegisterResponse lease = register(BILLING, "billing", "ledger", "l-1");
 
@@ -228,6 +245,9 @@ class AccessControlTest {
             + "token "
             + AccessRules.sha256(READER)
             + " reader billing:read\n"
+            + "token "
+            + AccessRules.sha256(OTHER_BILLING)
+            + " other-billing billing:register\n"
             + (withOperator ? "token " + AccessRules.sha256(OPERATOR) + " operator *:admin\n" : "");
     Path next = dir.resolve("access.next");
     Files.writeString(next, text);

@@ -18,6 +18,7 @@ import io.roster.node.domain.LeaderFence;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.LeaseTable;
 import io.roster.node.domain.MutationResult;
+import io.roster.node.domain.OwnedByAnotherException;
 import io.roster.node.domain.Registered;
 import io.roster.node.domain.RenewResult;
 import io.roster.node.domain.RenewalPace;
@@ -90,13 +91,19 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   }
 
   @Override
-  public CompletionStage<Registered> register(InstanceSpec spec, long ttlMillis) {
+  public CompletionStage<Registered> register(
+      InstanceSpec spec, long ttlMillis, boolean mayTakeOver) {
     long now = clock.millis();
     // One call: the owner writes the instance and grants its lease together (RegisterInstance).
     return services
-        .submitToKey(spec.key().serviceKey().asString(), new RegisterInstance(spec, ttlMillis, now))
+        .submitToKey(
+            spec.key().serviceKey().asString(),
+            new RegisterInstance(spec, ttlMillis, now, mayTakeOver))
         .thenApply(
             revision -> {
+              if (revision == RegisterInstance.OWNED_BY_ANOTHER) {
+                throw new OwnedByAnotherException(spec.key());
+              }
               var record =
                   new InstanceRecord(
                       spec, spec.initialStatus(), LeaseCondition.ok(now), revision, revision, now);

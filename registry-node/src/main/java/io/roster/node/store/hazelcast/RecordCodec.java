@@ -241,6 +241,7 @@ final class RecordCodec {
       out.writeUTF(entry.getValue());
     }
     out.writeByte(spec.initialStatus().ordinal());
+    out.writeUTF(spec.owner());
   }
 
   private static InstanceSpec readSpecBody(DataInput in, ServiceKey key) throws IOException {
@@ -261,8 +262,9 @@ final class RecordCodec {
       metadata.put(shared(in.readUTF()), shared(in.readUTF()));
     }
     InstanceStatus initialStatus = STATUSES[in.readByte()];
+    String owner = shared(in.readUTF());
     return new InstanceSpec(
-        instanceKey, host, port, ports, weight, zone, version, metadata, initialStatus);
+        instanceKey, host, port, ports, weight, zone, version, metadata, initialStatus, owner);
   }
 
   /**

@@ -33,22 +33,28 @@ final class RegisterInstance extends ServiceProcessor<Long> implements Hazelcast
 
   private static final Logger log = LoggerFactory.getLogger(RegisterInstance.class);
 
+  /** Answered instead of a revision when the id is another owner's and may not be taken over. */
+  static final long OWNED_BY_ANOTHER = -1;
+
   private InstanceSpec spec;
   private long ttlMillis;
   private long nowMillis;
+  private boolean mayTakeOver;
   private boolean grant;
   private transient HazelcastInstance hazelcast;
 
   RegisterInstance() {}
 
-  RegisterInstance(InstanceSpec spec, long ttlMillis, long nowMillis) {
-    this(spec, ttlMillis, nowMillis, true);
+  RegisterInstance(InstanceSpec spec, long ttlMillis, long nowMillis, boolean mayTakeOver) {
+    this(spec, ttlMillis, nowMillis, mayTakeOver, true);
   }
 
-  private RegisterInstance(InstanceSpec spec, long ttlMillis, long nowMillis, boolean grant) {
+  private RegisterInstance(
+      InstanceSpec spec, long ttlMillis, long nowMillis, boolean mayTakeOver, boolean grant) {
     this.spec = spec;
     this.ttlMillis = ttlMillis;
     this.nowMillis = nowMillis;
+    this.mayTakeOver = mayTakeOver;
     this.grant = grant;
   }
 
@@ -62,6 +68,10 @@ final class RegisterInstance extends ServiceProcessor<Long> implements Hazelcast
     ServiceState state = entry.getValue();
     if (state == null) {
       state = new ServiceState(ServiceKey.parse(entry.getKey()));
+    }
+    // The backup replica holds the same state and decides the same: it refuses too.
+    if (!mayTakeOver && state.ownedByAnother(spec)) {
+      return OWNED_BY_ANOTHER;
     }
     InstanceRecord record = state.register(spec, nowMillis);
     entry.setValue(state);
@@ -87,7 +97,7 @@ final class RegisterInstance extends ServiceProcessor<Long> implements Hazelcast
 
   @Override
   public RegisterInstance getBackupProcessor() {
-    return new RegisterInstance(spec, ttlMillis, nowMillis, false);
+    return new RegisterInstance(spec, ttlMillis, nowMillis, mayTakeOver, false);
   }
 
   @Override
@@ -100,6 +110,7 @@ final class RegisterInstance extends ServiceProcessor<Long> implements Hazelcast
     RecordCodec.writeSpec(out, spec);
     out.writeLong(ttlMillis);
     out.writeLong(nowMillis);
+    out.writeBoolean(mayTakeOver);
     out.writeBoolean(grant);
   }
 
@@ -108,6 +119,7 @@ final class RegisterInstance extends ServiceProcessor<Long> implements Hazelcast
     spec = RecordCodec.readSpec(in);
     ttlMillis = in.readLong();
     nowMillis = in.readLong();
+    mayTakeOver = in.readBoolean();
     grant = in.readBoolean();
   }
 }
