@@ -90,7 +90,8 @@ public class HazelcastChangeBenchmark {
     InstanceSpec spec = specs[registered++ % instances];
     long revision =
         services
-            .submitToKey(service, new RegisterInstance(spec, 10_000, System.currentTimeMillis()))
+            .submitToKey(
+                service, new RegisterInstance(spec, 10_000, System.currentTimeMillis(), true))
             .toCompletableFuture()
             .join();
     return services
