@@ -144,8 +144,11 @@ final class Targets implements AutoCloseable {
                       + " (--cert-file, --key-file)");
       case PERMISSION_DENIED ->
           text
-              + "; the nodes' security.access-file must grant the caller that role in that"
-              + " namespace (or give a token that has it)";
+              + (text.contains("lease_id")
+                  ? "; give --lease-id with the leaseId register printed, or the token of an"
+                      + " admin of the namespace"
+                  : "; the nodes' security.access-file must grant the caller that role in that"
+                      + " namespace (or give a token that has it)");
       default ->
           TransportProblem.of(status, transport.tls(), transport.clientCertificate())
               .map(problem -> text + "; " + hint(problem))
