@@ -60,6 +60,8 @@ async function main() {
         start();
       } else if (event === 'replaced' || event === 'invalid') {
         process.exit(3);
+      } else if (event === 'refused') {
+        process.exit(1); // the token or its grants must change first
       }
     });
   };
@@ -74,7 +76,7 @@ async function main() {
     keepAlive.stop();
     try {
       const key = { service: args.service, instanceId: registered.instanceId };
-      const answer = await roster.deregister(key, registered.epoch);
+      const answer = await roster.deregister(key, registered.epoch, registered.leaseId);
       say('deregistered', { signal, revision: answer.revision });
     } catch (err) {
       say('deregister-failed', { signal, code: err.code, message: errorMessage(err) });

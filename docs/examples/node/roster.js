@@ -29,6 +29,9 @@ const v1 = grpc.loadPackageDefinition(definition).roster.v1;
 /** Codes after which another node may answer: it is leaving, cut off, or did not answer in time. */
 const RETRY_ELSEWHERE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
 
+/** Codes that refuse the caller's credentials: every node would answer the same, so stop. */
+const REFUSED = new Set([grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED]);
+
 /** Node addresses ("host:port") from ROSTER_TARGETS (comma-separated), else the local cluster's first. */
 function targetsFromEnv() {
   const list = (process.env.ROSTER_TARGETS || '127.0.0.1:7101')
@@ -54,6 +57,20 @@ function tlsFromEnv() {
     certFile: process.env.ROSTER_CERT_FILE || '',
     keyFile: process.env.ROSTER_KEY_FILE || '',
   };
+}
+
+/**
+ * The bearer token from the environment, as the Java client and the roster CLI read it:
+ * ROSTER_TOKEN (the token) or ROSTER_TOKEN_FILE (a file holding it, read now). '' when neither is
+ * set: no token is sent.
+ */
+function tokenFromEnv() {
+  const token = (process.env.ROSTER_TOKEN || '').trim();
+  const file = process.env.ROSTER_TOKEN_FILE || '';
+  if (token && file) {
+    throw new Error('ROSTER_TOKEN and ROSTER_TOKEN_FILE are both set: give the token one way');
+  }
+  return file ? readSetting('ROSTER_TOKEN_FILE', file).toString('utf8').trim() : token;
 }
 
 /** The contents of a file named by a setting, or an error naming the setting. */
@@ -82,14 +99,42 @@ function credentialsFor({ tls = false, caFile = '', certFile = '', keyFile = '' 
 }
 // [END credentials]
 
+// [START token]
+/**
+ * An interceptor that sends the token as "authorization: Bearer <token>" metadata on every call and
+ * stream of a client. (grpc-js composes call credentials with TLS credentials only; metadata works
+ * over plaintext too, where the token crosses the network in the clear.)
+ */
+function bearerToken(token) {
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new Error('the token is visible ASCII without spaces (ROSTER_TOKEN, ROSTER_TOKEN_FILE)');
+  }
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set('authorization', `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
+}
+// [END token]
+
 /** Milliseconds of a google.protobuf.Duration as @grpc/proto-loader reads it ({seconds, nanos}). */
 function millis(duration) {
   return Number(duration.seconds) * 1000 + Math.floor((duration.nanos || 0) / 1e6);
 }
 
-/** The message of a gRPC error, as the node wrote it. */
+/** The message of a gRPC error, as the node wrote it, with what to change when it refused us. */
 function errorMessage(err) {
-  return err.details || err.message;
+  const message = err.details || err.message;
+  if (err.code === grpc.status.UNAUTHENTICATED) {
+    return `${message}; the nodes check callers: set ROSTER_TOKEN_FILE or ROSTER_TOKEN to a token`
+      + ' their access file lists, or a client certificate it names';
+  }
+  if (err.code === grpc.status.PERMISSION_DENIED) {
+    return `${message}; the nodes' access file must grant the caller that role in that namespace`;
+  }
+  return message;
 }
 
 /**
@@ -102,16 +147,21 @@ function toJson(message) {
 
 /** Clients of the three roster.v1 services on every node; calls go to one node, then the next. */
 class Roster {
-  constructor(targets = targetsFromEnv(), { deadlineMs = 5000, tls = tlsFromEnv() } = {}) {
+  constructor(
+    targets = targetsFromEnv(),
+    { deadlineMs = 5000, tls = tlsFromEnv(), token = tokenFromEnv() } = {},
+  ) {
     this.targets = targets;
     this.deadlineMs = deadlineMs;
     this.current = 0;
     const credentials = credentialsFor(tls);
+    // Every call and stream of these clients carries the token, if there is one.
+    const options = token ? { interceptors: [bearerToken(token)] } : {};
     this.nodes = targets.map((target) => ({
       target,
-      RegistryService: new v1.RegistryService(target, credentials),
-      DiscoveryService: new v1.DiscoveryService(target, credentials),
-      ClusterService: new v1.ClusterService(target, credentials),
+      RegistryService: new v1.RegistryService(target, credentials, options),
+      DiscoveryService: new v1.DiscoveryService(target, credentials, options),
+      ClusterService: new v1.ClusterService(target, credentials, options),
     }));
   }
 
@@ -181,9 +231,12 @@ class Roster {
   }
   // [END discover]
 
-  /** Removes an instance; epoch (from Register) makes sure a successor is not removed instead. */
-  deregister(key, epoch = '0') {
-    return this.unary('RegistryService', 'Deregister', { key, epoch });
+  /**
+   * Removes an instance; epoch (from Register) makes sure a successor is not removed instead, and
+   * leaseId (from Register) proves the registration is ours to a node that checks callers.
+   */
+  deregister(key, epoch = '0', leaseId = '') {
+    return this.unary('RegistryService', 'Deregister', { key, epoch, leaseId });
   }
 
   close() {
@@ -202,7 +255,8 @@ class Roster {
  *
  * onEvent(name, details) is told: "alive" (first renewal, and again after a reconnection),
  * "reconnecting", and, each ending the keep-alive: "lost" (NOT_FOUND: evicted, register again),
- * "replaced" (STALE_EPOCH: another process registered the same instance; stop) and "invalid".
+ * "replaced" (STALE_EPOCH: another process registered the same instance; stop), "refused" (the
+ * node refused our credentials, or answered DENIED: every node would say the same) and "invalid".
  */
 class KeepAlive {
   constructor(roster, registered, onEvent = () => {}) {
@@ -228,9 +282,14 @@ class KeepAlive {
         }
       } else {
         // NOT_FOUND: evicted, register again. STALE_EPOCH: another process registered the same
-        // instance since, so this one must stop. INVALID: a malformed lease id.
+        // instance since, so this one must stop. DENIED: the caller may not renew leases in this
+        // namespace. INVALID: a malformed lease id.
         this.stop();
-        const event = { LEASE_STATE_NOT_FOUND: 'lost', LEASE_STATE_STALE_EPOCH: 'replaced' };
+        const event = {
+          LEASE_STATE_NOT_FOUND: 'lost',
+          LEASE_STATE_STALE_EPOCH: 'replaced',
+          LEASE_STATE_DENIED: 'refused',
+        };
         this.onEvent(event[answer.state] || 'invalid', { message: answer.message });
       }
     });
@@ -245,6 +304,11 @@ class KeepAlive {
   reopen(cause) {
     clearInterval(this.timer);
     if (this.stopped || this.stream === undefined) {
+      return;
+    }
+    if (REFUSED.has(cause.code)) {
+      this.stop();
+      this.onEvent('refused', { code: cause.code, message: errorMessage(cause) });
       return;
     }
     this.stream = undefined;
@@ -274,7 +338,10 @@ module.exports = {
   toJson,
   targetsFromEnv,
   tlsFromEnv,
+  tokenFromEnv,
   credentialsFor,
+  bearerToken,
+  REFUSED,
   millis,
   v1,
 };

@@ -7,7 +7,7 @@
 //
 //   ROSTER_TARGETS=127.0.0.1:7101,127.0.0.1:7102 node watch.js --service orders
 const { parseArgs } = require('node:util');
-const { Roster, errorMessage, toJson } = require('./roster');
+const { Roster, REFUSED, errorMessage, toJson } = require('./roster');
 
 const { values: args } = parseArgs({ options: { service: { type: 'string' } } });
 
@@ -115,7 +115,16 @@ function main() {
       setTimeout(follow, backoffMs);
       backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
     };
-    stream.on('error', (err) => resumeElsewhere(err.code, errorMessage(err)));
+    stream.on('error', (err) => {
+      if (REFUSED.has(err.code) && !stopping) {
+        // Every node would refuse the same credentials: say what to change, and stop.
+        const refusal = { event: 'refused', node, code: err.code, message: errorMessage(err) };
+        process.stderr.write(toJson(refusal) + '\n');
+        roster.close();
+        process.exit(1);
+      }
+      resumeElsewhere(err.code, errorMessage(err));
+    });
     stream.on('end', () => resumeElsewhere(0, 'the node ended the stream'));
   };
 

@@ -105,6 +105,21 @@ public final class BenchMain implements Callable<Integer> {
   private Path keyFile;
 
   @Option(
+      names = "--token",
+      paramLabel = "token",
+      description =
+          "Bearer token sent on every call and stream, for nodes that check callers"
+              + " (security.access-file). A command line shows in process listings: prefer"
+              + " --token-file.")
+  private String token;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "file",
+      description = "File holding the bearer token, read once at start.")
+  private Path tokenFile;
+
+  @Option(
       names = "--phases",
       split = ",",
       paramLabel = "name",
@@ -537,9 +552,10 @@ public final class BenchMain implements Callable<Integer> {
       addresses.add(target);
     }
     BenchTransport transport =
-        tls || caFile != null || certFile != null || keyFile != null
-            ? BenchTransport.tls(caFile, certFile, keyFile)
-            : BenchTransport.plaintext();
+        (tls || caFile != null || certFile != null || keyFile != null
+                ? BenchTransport.tls(caFile, certFile, keyFile)
+                : BenchTransport.plaintext())
+            .withToken(token, tokenFile);
     return new BenchConfig(
         addresses,
         measured,

@@ -1,17 +1,23 @@
 package io.roster.bench;
 
+import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
+import io.grpc.CompositeChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
+import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
 
 /**
  * How every channel of the bench connects: plaintext (the default), or TLS trusting a CA file (or
- * the JVM's CAs) and presenting a client certificate to nodes that require one. The files are read
- * and parsed once, here, so a mistake stops the run before any load.
+ * the JVM's CAs) and presenting a client certificate to nodes that require one; and, for nodes that
+ * check callers, a bearer token on every call and stream. The files are read and parsed once, here,
+ * so a mistake stops the run before any load. The description never shows the token.
  *
  * <p>Immutable and thread-safe.
  */
@@ -73,6 +79,40 @@ final class BenchTransport {
             + ")");
   }
 
+  /**
+   * These credentials with {@code authorization: Bearer <token>} on every call and stream: the
+   * token of {@code --token}, or the contents of {@code --token-file} (read now, surrounding white
+   * space ignored). Both null: unchanged.
+   *
+   * @throws IllegalArgumentException naming the option that cannot be used
+   */
+  BenchTransport withToken(String token, Path tokenFile) {
+    if (token != null && tokenFile != null) {
+      throw new IllegalArgumentException(
+          "--token and --token-file are both given: give the token one way");
+    }
+    if (token == null && tokenFile == null) {
+      return this;
+    }
+    String option = token != null ? "--token" : "--token-file";
+    String value;
+    try {
+      value =
+          token != null
+              ? token.strip()
+              : Files.readString(readable(tokenFile, option), StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(option + " " + tokenFile + ": cannot read it: " + e, e);
+    }
+    if (value.isEmpty() || !value.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+      throw new IllegalArgumentException(
+          option + ": a token is visible ASCII without spaces, and not empty");
+    }
+    return new BenchTransport(
+        CompositeChannelCredentials.create(credentials, new BearerToken(value)),
+        description + " with a bearer token (" + option + ")");
+  }
+
   ChannelCredentials credentials() {
     return credentials;
   }
@@ -80,6 +120,26 @@ final class BenchTransport {
   @Override
   public String toString() {
     return description;
+  }
+
+  /** Sends one token on every call; the headers are built per call (grpc-java merges them). */
+  private static final class BearerToken extends CallCredentials {
+    private static final Metadata.Key<String> AUTHORIZATION =
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final String value;
+
+    BearerToken(String token) {
+      this.value = "Bearer " + token;
+    }
+
+    @Override
+    public void applyRequestMetadata(
+        RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
+      Metadata headers = new Metadata();
+      headers.put(AUTHORIZATION, value);
+      applier.apply(headers);
+    }
   }
 
   private static Path readable(Path file, String option) {

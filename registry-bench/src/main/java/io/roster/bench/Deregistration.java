@@ -59,6 +59,9 @@ final class Deregistration {
                                   .setService(lease.service())
                                   .setInstanceId(lease.instanceId()))
                           .setEpoch(lease.epoch())
+                          // Proves the registration is the bench's to a node that checks
+                          // callers, when its token has only the role register.
+                          .setLeaseId(lease.leaseId())
                           .build(),
                       new GoneIsDone(observer));
             },

@@ -277,6 +277,7 @@ final class PropagationPhase implements Phase {
                         .setService(probe.service())
                         .setInstanceId(probe.instanceId()))
                 .setStatus(status)
+                .setLeaseId(probe.leaseId()) // the registrant's proof, see Deregistration
                 .build(),
             new StreamObserver<SetStatusResponse>() {
               @Override

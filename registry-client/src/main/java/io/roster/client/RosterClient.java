@@ -39,8 +39,9 @@ public interface RosterClient extends AutoCloseable {
    * Registration}. Blocks until a registry node accepted it.
    *
    * @throws RosterException INVALID_ARGUMENT when the registry refused a field (the message names
-   *     it); UNAVAILABLE when no node answered, each within the call timeout; CLOSED after {@link
-   *     #close()}
+   *     it); UNAUTHENTICATED or PERMISSION_DENIED when it refused the client's credentials (the
+   *     message says which option or grant to change; never retried); UNAVAILABLE when no node
+   *     answered, each within the call timeout; CLOSED after {@link #close()}
    */
   Registration register(ServiceInstance instance);
 
@@ -52,8 +53,9 @@ public interface RosterClient extends AutoCloseable {
    * their {@link ServiceEndpoints#age() age}.
    *
    * @throws RosterException UNAVAILABLE when no snapshot arrived in time, or the one held is older
-   *     than the maximum staleness; RESOURCE_EXHAUSTED past 256 services; CLOSED after {@link
-   *     #close()}
+   *     than the maximum staleness; UNAUTHENTICATED or PERMISSION_DENIED at once when the registry
+   *     refused the client's credentials and nothing of the service is held (each such discover
+   *     asks again); RESOURCE_EXHAUSTED past 256 services; CLOSED after {@link #close()}
    */
   ServiceEndpoints discover(String service);
 

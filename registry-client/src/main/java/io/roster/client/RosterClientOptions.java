@@ -15,8 +15,9 @@ import java.util.Optional;
  *
  * <p>Start from a profile: {@link #local()} for the one-machine cluster ({@code deploy/local}), or
  * {@link #defaults()} for a real network, which needs {@link Builder#nodes}. {@link
- * #fromEnvironment()} reads {@code ROSTER_TARGET} and the TLS variables ({@link
- * Builder#tlsFromEnvironment()}): the one place the client reads the environment.
+ * #fromEnvironment()} reads {@code ROSTER_TARGET}, the TLS variables ({@link
+ * Builder#tlsFromEnvironment()}) and the token ({@link Builder#tokenFromEnvironment()}): the one
+ * place the client reads the environment.
  */
 public final class RosterClientOptions {
 
@@ -57,6 +58,18 @@ public final class RosterClientOptions {
   /** See {@link #CERT_FILE_ENV}. */
   public static final String KEY_FILE_ENV = "ROSTER_KEY_FILE";
 
+  /**
+   * Environment variable read by {@link Builder#tokenFromEnvironment()}: the bearer token itself.
+   * There is no system property for it, since a {@code -D} flag shows in every process listing.
+   */
+  public static final String TOKEN_ENV = "ROSTER_TOKEN";
+
+  /**
+   * Environment variable (or, first, system property {@code roster.token-file}) read by {@link
+   * Builder#tokenFromEnvironment()}: a file holding the bearer token, read again when it changes.
+   */
+  public static final String TOKEN_FILE_ENV = "ROSTER_TOKEN_FILE";
+
   private final List<String> nodes;
   private final String namespace;
   private final Duration callTimeout;
@@ -73,6 +86,8 @@ public final class RosterClientOptions {
   private final Path tlsTrustCertificateFile;
   private final Path tlsClientCertificateFile;
   private final Path tlsClientKeyFile;
+  private final String token;
+  private final Path tokenFile;
 
   private RosterClientOptions(Builder b) {
     this.nodes = List.copyOf(b.nodes);
@@ -91,13 +106,15 @@ public final class RosterClientOptions {
     this.tlsTrustCertificateFile = b.tlsTrustCertificateFile;
     this.tlsClientCertificateFile = b.tlsClientCertificateFile;
     this.tlsClientKeyFile = b.tlsClientKeyFile;
+    this.token = b.token;
+    this.tokenFile = b.tokenFile;
   }
 
   /**
    * Settings for a real network, without nodes: give them with {@link Builder#nodes}. Call timeout
    * 3 s, connect timeout 1 s, keepalive backoff 100 ms doubling to 3 s with ±20 % jitter, the
    * node's lease TTL (10 s by default), drain delay 2 s, never drop stale endpoints, no snapshot
-   * file, a shutdown hook, plaintext.
+   * file, a shutdown hook, plaintext, no token.
    */
   public static Builder defaults() {
     return new Builder();
@@ -120,12 +137,13 @@ public final class RosterClientOptions {
   /**
    * {@link #defaults()} with the nodes of the system property {@code roster.target} or the
    * environment variable {@code ROSTER_TARGET} (comma-separated), or {@link #local()} when neither
-   * is set; and TLS as {@link Builder#tlsFromEnvironment()} says.
+   * is set; and TLS and the token as {@link Builder#tlsFromEnvironment()} and {@link
+   * Builder#tokenFromEnvironment()} say.
    */
   public static Builder fromEnvironment() {
     String target = setting(TARGET_PROPERTY, TARGET_ENV);
     Builder builder = target == null ? local() : defaults().nodes(Arrays.asList(target.split(",")));
-    return builder.tlsFromEnvironment();
+    return builder.tlsFromEnvironment().tokenFromEnvironment();
   }
 
   /** The system property, else the environment variable; null when neither is set or blank. */
@@ -155,6 +173,8 @@ public final class RosterClientOptions {
     b.tlsTrustCertificateFile = tlsTrustCertificateFile;
     b.tlsClientCertificateFile = tlsClientCertificateFile;
     b.tlsClientKeyFile = tlsClientKeyFile;
+    b.token = token;
+    b.tokenFile = tokenFile;
     return b;
   }
 
@@ -236,6 +256,16 @@ public final class RosterClientOptions {
     return Optional.ofNullable(tlsClientKeyFile);
   }
 
+  /** The bearer token sent on every call, when given as a value; {@link #toString} hides it. */
+  public Optional<String> token() {
+    return Optional.ofNullable(token);
+  }
+
+  /** The file the bearer token is read from (again when it changes), when given so. */
+  public Optional<Path> tokenFile() {
+    return Optional.ofNullable(tokenFile);
+  }
+
   @Override
   public String toString() {
     return "RosterClientOptions{nodes="
@@ -271,6 +301,8 @@ public final class RosterClientOptions {
                     ? ", no client certificate"
                     : ", client certificate " + tlsClientCertificateFile)
                 + ")")
+        + ", token="
+        + (token != null ? "given (not shown)" : tokenFile != null ? "file " + tokenFile : "none")
         + "}";
   }
 
@@ -301,6 +333,8 @@ public final class RosterClientOptions {
     private Path tlsTrustCertificateFile;
     private Path tlsClientCertificateFile;
     private Path tlsClientKeyFile;
+    private String token;
+    private Path tokenFile;
 
     private Builder() {}
 
@@ -464,6 +498,53 @@ public final class RosterClientOptions {
     }
 
     /**
+     * A bearer token, sent as {@code authorization: Bearer <token>} on every call and stream, for
+     * nodes that check callers ({@code security.access-file}); surrounding white space is ignored.
+     * Replaces a {@link #tokenFile}. Default: none. Without TLS the token crosses the network in
+     * the clear: the client warns.
+     */
+    public Builder token(String token) {
+      this.token = Objects.requireNonNull(token, "token").strip();
+      this.tokenFile = null;
+      return this;
+    }
+
+    /**
+     * A file holding the bearer token (surrounding white space ignored), read when the client is
+     * created and again whenever the file changes, so a rotated token is sent from the next call
+     * on; replaces a {@link #token}. Default: none.
+     */
+    public Builder tokenFile(Path file) {
+      this.tokenFile = Objects.requireNonNull(file, "tokenFile");
+      this.token = null;
+      return this;
+    }
+
+    /**
+     * The token from the environment variable {@link #TOKEN_ENV ROSTER_TOKEN}, or the file named by
+     * the system property {@code roster.token-file} or the environment variable {@link
+     * #TOKEN_FILE_ENV ROSTER_TOKEN_FILE}: the one set overrides what this builder holds. Nothing
+     * set: nothing changes.
+     *
+     * @throws IllegalArgumentException when both a token and a token file are set
+     */
+    public Builder tokenFromEnvironment() {
+      String value = System.getenv(TOKEN_ENV);
+      String file = setting("roster.token-file", TOKEN_FILE_ENV);
+      boolean hasValue = value != null && !value.isBlank();
+      if (hasValue && file != null) {
+        throw new IllegalArgumentException(
+            TOKEN_ENV + " and " + TOKEN_FILE_ENV + " are both set: give the token one way");
+      }
+      if (hasValue) {
+        token(value);
+      } else if (file != null) {
+        tokenFile(Path.of(file));
+      }
+      return this;
+    }
+
+    /**
      * Validates and builds.
      *
      * @throws IllegalArgumentException naming the first setting that cannot work
@@ -518,6 +599,10 @@ public final class RosterClientOptions {
       checkReadable(tlsTrustCertificateFile, "tlsTrustCertificateFile");
       checkReadable(tlsClientCertificateFile, "tlsClientCertificate's certificate file");
       checkReadable(tlsClientKeyFile, "tlsClientCertificate's private key file");
+      if (token != null) {
+        checkToken(token);
+      }
+      checkReadable(tokenFile, "tokenFile");
       return new RosterClientOptions(this);
     }
 
@@ -530,6 +615,18 @@ public final class RosterClientOptions {
                 + (Files.exists(file)
                     ? " is not a file this process can read"
                     : " does not exist"));
+      }
+    }
+
+    /** A header carries the token: visible ASCII, no spaces (RFC 6750). Never shows it. */
+    private static void checkToken(String token) {
+      if (token.isBlank()) {
+        throw new IllegalArgumentException("token is empty: give the token the operator issued");
+      }
+      if (!token.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+        throw new IllegalArgumentException(
+            "token holds a character a header cannot carry: a token is visible ASCII without"
+                + " spaces");
       }
     }
 

@@ -15,8 +15,9 @@ public interface ServiceListener {
    * The client has no endpoints to give: no registry node has answered for longer than the
    * configured maximum staleness, so it stops serving the ones it holds (never, with the default,
    * which never drops them); or it holds none of this service yet and every node failed in a row
-   * (the error names what each said). Called once until the next update: {@link #onUpdate} follows
-   * once a node answers again.
+   * (the error names what each said), or the registry refused the client's credentials
+   * (UNAUTHENTICATED, PERMISSION_DENIED). Called once until the next update: {@link #onUpdate}
+   * follows once a node answers again.
    */
   default void onStale(RosterException error) {}
 }

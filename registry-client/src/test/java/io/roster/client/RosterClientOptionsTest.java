@@ -116,6 +116,31 @@ class RosterClientOptionsTest {
   }
 
   @Test
+  void aTokenIsCheckedAndNeverShown(@TempDir Path dir) throws IOException {
+    String secret = "s3cret-token-0123456789";
+    RosterClientOptions options = RosterClientOptions.local().token(" " + secret + "\n").build();
+    assertEquals(Optional.of(secret), options.token());
+    assertFalse(options.toString().contains(secret), options.toString());
+    assertEquals(options.toString(), options.toBuilder().build().toString());
+    assertMessage("token is empty", RosterClientOptions.local().token(" "));
+    assertMessage("a header cannot carry", RosterClientOptions.local().token("two words"));
+    assertMessage(
+        "tokenFile " + dir.resolve("missing") + " does not exist",
+        RosterClientOptions.local().tokenFile(dir.resolve("missing")));
+
+    Path file = Files.writeString(dir.resolve("token"), secret);
+    System.setProperty("roster.token-file", file.toString());
+    try {
+      RosterClientOptions fromFile = RosterClientOptions.fromEnvironment().build();
+      assertEquals(Optional.of(file), fromFile.tokenFile());
+      assertEquals(Optional.empty(), fromFile.token());
+      assertTrue(fromFile.toString().contains("token=file " + file), fromFile.toString());
+    } finally {
+      System.clearProperty("roster.token-file");
+    }
+  }
+
+  @Test
   void toBuilderKeepsEverySetting() {
     RosterClientOptions options =
         RosterClientOptions.local()

@@ -263,7 +263,7 @@ final class DiscoveryCommands {
               return 0; // the node ended the watch
             }
             if (status.getCode() != Status.Code.UNAVAILABLE) {
-              return cli.fail(status);
+              return cli.fail(targets.explained(status));
             }
             long backoffMillis = 0; // a target that never answered: try the next one at once
             if (answered) {

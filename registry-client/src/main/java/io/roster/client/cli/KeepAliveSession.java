@@ -23,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Failures it rides out: a broken stream (node leaving, network) is reopened on the next target
  * after a short backoff; a lease the cluster no longer knows (NOT_FOUND, e.g. evicted during a
  * pause) is registered again. Failures that end it: STALE_EPOCH (another process registered the
- * same instance: renewing or deregistering would fight it, exit 4), INVALID (exit 2), and a stream
- * status that reconnecting cannot fix, such as UNIMPLEMENTED.
+ * same instance: renewing or deregistering would fight it, exit 4), INVALID (exit 2), DENIED (the
+ * caller may not renew leases in the namespace, exit 1), and a stream status that reconnecting
+ * cannot fix, such as UNIMPLEMENTED or UNAUTHENTICATED.
  *
  * <p>Threading: runs on the command's thread; stream callbacks and the stop request arrive through
  * {@link StreamEvents}, so no field needs a lock.
@@ -144,6 +145,11 @@ final class KeepAliveSession {
       case LEASE_STATE_INVALID:
         closeStream();
         return cli.fail(Status.INVALID_ARGUMENT.withDescription(response.getMessage()));
+      case LEASE_STATE_DENIED:
+        // Every target would answer the same: renewing on would only let the lease run out.
+        closeStream();
+        return cli.fail(
+            targets.explained(Status.PERMISSION_DENIED.withDescription(response.getMessage())));
       default:
         return -1; // a state this CLI does not know yet: printed, and renewing goes on
     }
@@ -152,7 +158,7 @@ final class KeepAliveSession {
   private void onStreamEnded(Status status) {
     stream = null;
     if (FATAL.contains(status.getCode())) {
-      throw status.asRuntimeException();
+      throw targets.explained(status).asRuntimeException();
     }
     failures++;
     String from = targets.address();
@@ -177,6 +183,9 @@ final class KeepAliveSession {
                 RegistryCommands.key(
                     instance.getNamespace(), instance.getService(), lease.getInstanceId()))
             .setEpoch(lease.getEpoch()) // never remove a successor that registered meanwhile
+            // Proves the registration is this command's: a node that checks callers requires it
+            // of any caller that is not an admin.
+            .setLeaseId(lease.getLeaseId())
             .build();
     cli.print(targets.call(RegistryServiceGrpc::newBlockingStub, s -> s.deregister(deregister)));
     return 0;

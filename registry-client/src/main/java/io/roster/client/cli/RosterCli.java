@@ -4,11 +4,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.ChannelCredentials;
+import io.grpc.CompositeChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
+import io.roster.client.internal.BearerToken;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -117,6 +119,27 @@ public final class RosterCli {
           "PEM file (unencrypted PKCS#8, BEGIN PRIVATE KEY) of the client certificate's private"
               + " key (default: $ROSTER_KEY_FILE).")
   private Path keyFile;
+
+  // Not defaulted from the environment by picocli: a flag must win over either variable, and
+  // both variables set is a mistake to report (see bearerToken()).
+  @Option(
+      names = "--token",
+      scope = ScopeType.INHERIT,
+      paramLabel = "token",
+      description =
+          "Bearer token, sent as 'authorization: Bearer <token>' on every call, for nodes that"
+              + " check callers (default: $ROSTER_TOKEN). A command line shows in process"
+              + " listings: prefer --token-file or $ROSTER_TOKEN.")
+  private String token;
+
+  @Option(
+      names = "--token-file",
+      scope = ScopeType.INHERIT,
+      paramLabel = "file",
+      description =
+          "File holding the bearer token (default: $ROSTER_TOKEN_FILE); read again when it"
+              + " changes.")
+  private Path tokenFile;
 
   @Option(
       names = "--timeout-ms",
@@ -261,8 +284,68 @@ public final class RosterCli {
     return new Targets(targets, timeoutMillis, transport());
   }
 
-  /** Plaintext, or TLS with the CA and client certificate given; files checked now. */
+  /**
+   * Plaintext or TLS ({@link #channelCredentials}), with the bearer token on every call when one is
+   * given.
+   */
   private Targets.Transport transport() {
+    Targets.Transport channel = channelCredentials();
+    BearerToken bearer = bearerToken();
+    if (bearer == null) {
+      return channel;
+    }
+    if (!channel.tls()) {
+      err.println(
+          "roster: warning: the token crosses the network in the clear: give --ca-file (or"
+              + " --tls) when the nodes speak TLS");
+    }
+    return new Targets.Transport(
+        CompositeChannelCredentials.create(channel.credentials(), bearer),
+        channel.tls(),
+        channel.clientCertificate(),
+        true);
+  }
+
+  /**
+   * The token of --token or --token-file, else of $ROSTER_TOKEN or $ROSTER_TOKEN_FILE; null when
+   * none is given. A file is read now.
+   */
+  private BearerToken bearerToken() {
+    if (token != null && tokenFile != null) {
+      throw new ParameterException(
+          spec.commandLine(), "--token and --token-file are both given: give the token one way");
+    }
+    String value = token;
+    String valueSource = "--token";
+    Path file = tokenFile;
+    String fileSource = "--token-file";
+    if (value == null && file == null) {
+      String fromEnvironment = System.getenv("ROSTER_TOKEN");
+      String fileFromEnvironment = System.getenv("ROSTER_TOKEN_FILE");
+      boolean hasValue = fromEnvironment != null && !fromEnvironment.isBlank();
+      boolean hasFile = fileFromEnvironment != null && !fileFromEnvironment.isBlank();
+      if (hasValue && hasFile) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "$ROSTER_TOKEN and $ROSTER_TOKEN_FILE are both set: give the token one way");
+      }
+      value = hasValue ? fromEnvironment : null;
+      valueSource = "$ROSTER_TOKEN";
+      file = hasFile ? Path.of(fileFromEnvironment.strip()) : null;
+      fileSource = "$ROSTER_TOKEN_FILE";
+    }
+    try {
+      if (value != null) {
+        return BearerToken.of(value, valueSource);
+      }
+      return file == null ? null : BearerToken.fromFile(readable(file, fileSource), fileSource);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  /** Plaintext, or TLS with the CA and client certificate given; files checked now. */
+  private Targets.Transport channelCredentials() {
     if ((certFile == null) != (keyFile == null)) {
       throw new ParameterException(
           spec.commandLine(),
@@ -272,7 +355,7 @@ public final class RosterCli {
               + ": a client certificate needs both (or $ROSTER_CERT_FILE and $ROSTER_KEY_FILE)");
     }
     if (!tls && caFile == null && certFile == null) {
-      return new Targets.Transport(InsecureChannelCredentials.create(), false, false);
+      return new Targets.Transport(InsecureChannelCredentials.create(), false, false, false);
     }
     TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder();
     try {
@@ -296,7 +379,7 @@ public final class RosterCli {
               + " certificate; --key-file: unencrypted PEM PKCS#8, BEGIN PRIVATE KEY): "
               + e.getMessage());
     }
-    return new Targets.Transport(built, true, certFile != null);
+    return new Targets.Transport(built, true, certFile != null, false);
   }
 
   private Path readable(Path file, String option) {

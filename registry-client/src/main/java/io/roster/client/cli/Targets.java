@@ -17,7 +17,8 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * The registry nodes one command may call, in the order the user gave them, with one channel to
- * each (opened on first use), plaintext or TLS as the options say.
+ * each (opened on first use), plaintext or TLS as the options say, carrying the bearer token when
+ * one is given.
  *
  * <p>A node that answers UNAVAILABLE (down, unreachable, or shutting down, as the API documents) is
  * skipped for the next one. Every other status is the cluster's answer and is returned as is: in
@@ -32,11 +33,13 @@ final class Targets implements AutoCloseable {
   /**
    * How channels connect.
    *
-   * @param credentials plaintext or TLS, with the CA and client certificate given
+   * @param credentials plaintext or TLS, with the CA and client certificate given, and the token
    * @param tls whether {@code credentials} speak TLS
    * @param clientCertificate whether they present a client certificate
+   * @param token whether they send a bearer token
    */
-  record Transport(ChannelCredentials credentials, boolean tls, boolean clientCertificate) {}
+  record Transport(
+      ChannelCredentials credentials, boolean tls, boolean clientCertificate, boolean token) {}
 
   private final List<String> addresses;
   private final long timeoutMillis;
@@ -93,7 +96,7 @@ final class Targets implements AutoCloseable {
             newStub.apply(channel()).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
-          throw e;
+          throw explained(e.getStatus()).asRuntimeException();
         }
         failures.add(address() + " (" + explain(e.getStatus()) + ")");
         advance();
@@ -124,14 +127,45 @@ final class Targets implements AutoCloseable {
   }
 
   /**
-   * {@link #describe} and, when the failure looks like a TLS mistake, what to change on this
-   * command line.
+   * {@link #describe} and, when the failure looks like a TLS mistake or a refused credential, what
+   * to change on this command line.
    */
   String explain(Status status) {
     String text = describe(status);
-    return TransportProblem.of(status, transport.tls(), transport.clientCertificate())
-        .map(problem -> text + "; " + hint(problem))
-        .orElse(text);
+    return switch (status.getCode()) {
+      case UNAUTHENTICATED ->
+          text
+              + "; "
+              + (transport.token()
+                  ? "check --token or --token-file ($ROSTER_TOKEN, $ROSTER_TOKEN_FILE): the nodes'"
+                      + " security.access-file must list the token's SHA-256"
+                  : "the nodes check callers: give --token-file or --token ($ROSTER_TOKEN_FILE,"
+                      + " $ROSTER_TOKEN), or a client certificate their access file names"
+                      + " (--cert-file, --key-file)");
+      case PERMISSION_DENIED ->
+          text
+              + (text.contains("lease_id")
+                  ? "; give --lease-id with the leaseId register printed, or the token of an"
+                      + " admin of the namespace"
+                  : "; the nodes' security.access-file must grant the caller that role in that"
+                      + " namespace (or give a token that has it)");
+      default ->
+          TransportProblem.of(status, transport.tls(), transport.clientCertificate())
+              .map(problem -> text + "; " + hint(problem))
+              .orElse(text);
+    };
+  }
+
+  /**
+   * {@code status} with what to change added when it refused the caller's credentials
+   * (UNAUTHENTICATED, PERMISSION_DENIED), as the error to print; any other status as it is.
+   */
+  Status explained(Status status) {
+    Status.Code code = status.getCode();
+    if (code != Status.Code.UNAUTHENTICATED && code != Status.Code.PERMISSION_DENIED) {
+      return status;
+    }
+    return Status.fromCode(code).withDescription(explain(status));
   }
 
   private static String hint(TransportProblem problem) {

@@ -20,6 +20,11 @@ public final class Errors {
     return new RosterException(code(status.getCode()), doing + ": " + describe(status));
   }
 
+  /** The exception for a status {@code code}, with a message already written. */
+  public static RosterException toRoster(Status.Code code, String message) {
+    return new RosterException(code(code), message);
+  }
+
   /** {@code failure} as a RosterException: itself, its cause, or a status it carries. */
   public static RosterException toRoster(Throwable failure, String doing) {
     Throwable cause = unwrap(failure);

@@ -22,7 +22,13 @@ final class FollowedService {
 
   final String service;
   final ServiceState state; // control
-  final CompletableFuture<Void> firstData = new CompletableFuture<>();
+
+  /**
+   * Completes with the first snapshot; fails when the registry refused the client's credentials,
+   * and is replaced by a new one when the stream is opened again (both on control).
+   */
+  volatile CompletableFuture<Void> firstData = new CompletableFuture<>();
+
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final Executor events;
 
@@ -76,6 +82,20 @@ final class FollowedService {
     firstData.complete(null);
     for (Listener listener : listeners) {
       deliver(listener, endpoints);
+    }
+  }
+
+  /** control: the registry refused the client's credentials while nothing of this is held. */
+  void refused(RosterException error) {
+    firstData.completeExceptionally(error);
+    reportStale(error);
+  }
+
+  /** control: a new stream is opened after a refusal; discovers from now on wait for it. */
+  void tryAgain() {
+    if (firstData.isCompletedExceptionally()) {
+      firstData = new CompletableFuture<>();
+      staleReported = false;
     }
   }
 

@@ -43,7 +43,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>STALE_EPOCH means another process registered the same instance since: renewing or
- * deregistering would fight it, so the registration is LOST and left alone.
+ * deregistering would fight it, so the registration is LOST and left alone. A refused credential
+ * (the stream ends UNAUTHENTICATED or PERMISSION_DENIED, or a renewal is answered DENIED) is not
+ * retried either: every node would answer the same, so the registration is LOST with the reason and
+ * the option to fix.
  *
  * <p>Threading: all state is confined to the client's control thread; public entry points hop onto
  * it and gRPC callbacks are handed to it. Nothing here blocks.
@@ -337,6 +340,12 @@ final class LeaseKeeper {
         } // else: the answer to a heartbeat of an epoch this client has itself replaced
       }
       case LEASE_STATE_INVALID -> lose(registration, "the registry refused the lease: " + answer);
+      case LEASE_STATE_DENIED ->
+          // Every node would answer the same: renewing on would only let the lease run out.
+          lose(
+              registration,
+              "the registry refused to renew the lease: "
+                  + nodes.explain(Status.PERMISSION_DENIED.withDescription(answer.getMessage())));
       default -> {} // a state this client does not know yet: renewing goes on
     }
   }

@@ -2,6 +2,7 @@ package io.roster.client.internal;
 
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
+import io.grpc.CompositeChannelCredentials;
 import io.grpc.ConnectivityState;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -27,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * calls that move on to the next node when one does not answer.
  *
  * <p>One configured address whose host is a DNS name resolving to several addresses stands for all
- * of them (resolved once, at creation; TLS still checks the name).
+ * of them (resolved once, at creation; TLS still checks the name). Every channel carries the
+ * client's bearer token, if it has one ({@link BearerToken}), on every call and stream.
  *
  * <p><b>Connect backoff.</b> grpc-java waits a backoff of its own before connecting again to an
  * address that refused (1 s, growing 1.6 times per failure up to 2 min) and meanwhile fails calls
@@ -80,7 +82,7 @@ final class RegistryNodes implements AutoCloseable {
   RegistryNodes(RosterClientOptions options) {
     this.options = options;
     this.nodes = expand(options.nodes());
-    this.credentials = credentials(options);
+    this.credentials = withToken(options, credentials(options));
     this.channels = new ManagedChannel[nodes.size()];
     this.failingSinceNanos = new long[nodes.size()];
     this.watched = new boolean[nodes.size()];
@@ -264,7 +266,9 @@ final class RegistryNodes implements AutoCloseable {
             Status status = Status.fromThrowable(t);
             if (!Errors.tryAnotherNode(status.getCode())) {
               result.completeExceptionally(
-                  Errors.toRoster(status, doing + " on " + nodes.get(index)));
+                  Errors.toRoster(
+                      status.getCode(),
+                      doing + " on " + nodes.get(index) + ": " + explain(status)));
               return;
             }
             failures.add(nodes.get(index) + ": " + explain(status));
@@ -292,14 +296,32 @@ final class RegistryNodes implements AutoCloseable {
   }
 
   /**
-   * {@link Errors#describe} and, when the failure looks like a TLS mistake, which option to change.
+   * {@link Errors#describe} and, when the failure looks like a TLS mistake or a refused credential,
+   * which option to change.
    */
   String explain(Status status) {
     String text = Errors.describe(status);
-    return TransportProblem.of(
-            status, options.tlsEnabled(), options.tlsClientCertificateFile().isPresent())
-        .map(problem -> text + "; " + hint(problem))
-        .orElse(text);
+    boolean token = options.token().isPresent() || options.tokenFile().isPresent();
+    return switch (status.getCode()) {
+      case UNAUTHENTICATED ->
+          text
+              + "; "
+              + (token
+                  ? "check the client's token (token, tokenFile, ROSTER_TOKEN or"
+                      + " ROSTER_TOKEN_FILE): the nodes' security.access-file must list its"
+                      + " SHA-256"
+                  : "the nodes check callers: set a token (token or tokenFile, or ROSTER_TOKEN"
+                      + " or ROSTER_TOKEN_FILE), or a client certificate their access file names");
+      case PERMISSION_DENIED ->
+          text
+              + "; the nodes' security.access-file must grant this client's principal that role"
+              + " in that namespace (or give the client a token that has it)";
+      default ->
+          TransportProblem.of(
+                  status, options.tlsEnabled(), options.tlsClientCertificateFile().isPresent())
+              .map(problem -> text + "; " + hint(problem))
+              .orElse(text);
+    };
   }
 
   private static String hint(TransportProblem problem) {
@@ -368,6 +390,30 @@ final class RegistryNodes implements AutoCloseable {
           e);
     }
     return credentials;
+  }
+
+  /**
+   * {@code transport} with the client's bearer token on every call, if it has one; the token file
+   * is read now, so an unusable one fails {@code RosterClient.create} naming the option.
+   */
+  private static ChannelCredentials withToken(
+      RosterClientOptions options, ChannelCredentials transport) {
+    BearerToken token =
+        options
+            .token()
+            .map(value -> BearerToken.of(value, "token"))
+            .or(() -> options.tokenFile().map(file -> BearerToken.fromFile(file, "tokenFile")))
+            .orElse(null);
+    if (token == null) {
+      return transport;
+    }
+    if (!options.tlsEnabled()) {
+      log.log(
+          System.Logger.Level.WARNING,
+          "a bearer token is set but TLS is off: the token crosses the network in the clear, where"
+              + " anyone on the path can take it; set tlsEnabled(true) (or ROSTER_CA_FILE)");
+    }
+    return CompositeChannelCredentials.create(transport, token);
   }
 
   /** One DNS name for several nodes becomes one target per address. */

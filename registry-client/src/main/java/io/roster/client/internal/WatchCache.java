@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -49,6 +50,14 @@ import java.util.regex.Pattern;
  * and confirmed; otherwise its age runs from the last moment a node confirmed it. Past the maximum
  * staleness (default: never) {@link #discover} throws and listeners are told once.
  *
+ * <p><b>Refused credentials.</b> A stream or probe answered UNAUTHENTICATED or PERMISSION_DENIED is
+ * not reopened on the next node as a broken one would be: every node would answer the same, and
+ * callers would wait out a timeout for an error they can only fix by changing the client's token or
+ * the nodes' access file. Services with nothing held fail their discovers at once with the reason
+ * and listeners hear it ({@link ServiceListener#onStale}); what is held is still served, ageing.
+ * The next {@link #discover} of a service with nothing held, or the next {@link #watch}, opens the
+ * stream again, so a token fixed meanwhile (a token file is read again) is taken up then.
+ *
  * <p>Threading: mutable state is confined to the client's control thread. {@link #services} and
  * each entry's volatile fields are read by any thread, so {@link #discover} answers from memory
  * without a lock or a thread hop. Listeners run on the events executor, in revision order.
@@ -71,6 +80,12 @@ final class WatchCache {
 
   /** Whether the current stream is open and a node confirmed it; read by any thread. */
   private volatile boolean connected;
+
+  /**
+   * Why the last stream was refused (UNAUTHENTICATED, PERMISSION_DENIED) while no stream has been
+   * opened since; null otherwise. Written on control, read by any thread.
+   */
+  private volatile RosterException refused;
 
   // Control thread only.
   private ClientCallStreamObserver<WatchRequest> call;
@@ -141,7 +156,12 @@ final class WatchCache {
     if (followed.current == null) {
       Duration wait = options.callTimeout().multipliedBy(2);
       try {
-        followed.firstData.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        CompletableFuture<Void> firstData =
+            refused == null
+                ? followed.firstData
+                : tryAgainAfterRefusal(() -> followed.firstData)
+                    .get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        firstData.get(wait.toNanos(), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         throw new RosterException(
             RosterException.Code.UNAVAILABLE,
@@ -174,7 +194,26 @@ final class WatchCache {
             added.complete(
                 followed.addListener(
                     listener, followed.current == null ? null : withAge(followed, false))));
+    if (refused != null) {
+      tryAgainAfterRefusal(() -> null);
+    }
     return () -> added.thenAccept(Subscription::close);
+  }
+
+  /**
+   * Opens the stream again if it is still refused, on control; completes there with {@code then}'s
+   * value, taken after the stream opened (so a discover waits for the new attempt's first data).
+   */
+  private <T> CompletableFuture<T> tryAgainAfterRefusal(Supplier<T> then) {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    threads.control.execute(
+        () -> {
+          if (refused != null && !closed) {
+            open();
+          }
+          done.complete(then.get());
+        });
+    return done;
   }
 
   /** Stops the stream and the timers; on control. The caller saves the snapshot file. */
@@ -312,6 +351,12 @@ final class WatchCache {
     if (closed || services.isEmpty()) {
       return;
     }
+    if (refused != null) {
+      for (FollowedService followed : services.values()) {
+        followed.tryAgain(); // the discovers that come from now on wait for this attempt
+      }
+      refused = null; // after: a discover that reads it null finds the new futures
+    }
     int streamGeneration = ++generation;
     connected = false;
     WatchRequest.Builder request = WatchRequest.newBuilder().setNamespace(options.namespace());
@@ -354,13 +399,15 @@ final class WatchCache {
       public void onError(Throwable t) {
         Status status = Status.fromThrowable(t);
         threads.control.execute(
-            () ->
-                onEnded(
-                    streamGeneration,
-                    "watch stream to "
-                        + nodes.node(streamNode)
-                        + " ended: "
-                        + nodes.explain(status)));
+            () -> {
+              String reason =
+                  "watch stream to " + nodes.node(streamNode) + " ended: " + nodes.explain(status);
+              if (isRefusal(status)) {
+                onRefused(streamGeneration, status.getCode(), reason);
+              } else {
+                onEnded(streamGeneration, reason);
+              }
+            });
       }
 
       @Override
@@ -413,6 +460,34 @@ final class WatchCache {
       return;
     }
     streamBroken(reason, System.nanoTime());
+  }
+
+  private static boolean isRefusal(Status status) {
+    return status.getCode() == Status.Code.UNAUTHENTICATED
+        || status.getCode() == Status.Code.PERMISSION_DENIED;
+  }
+
+  /**
+   * The node refused the client's credentials: ends the stream without reopening it, fails the
+   * discovers waiting for a first snapshot and tells the listeners of services with nothing held.
+   */
+  private void onRefused(int streamGeneration, Status.Code code, String reason) {
+    if (streamGeneration != generation || closed) {
+      return;
+    }
+    if (connected) {
+      markUnconfirmed(System.nanoTime());
+    }
+    endStream();
+    RosterException error =
+        Errors.toRoster(code, reason + "; the stream opens again at the next discover or watch");
+    refused = error;
+    log.log(System.Logger.Level.WARNING, error.getMessage());
+    for (FollowedService followed : services.values()) {
+      if (followed.current == null) {
+        followed.refused(error);
+      }
+    }
   }
 
   private void confirmed() {
@@ -541,6 +616,14 @@ final class WatchCache {
             return;
           }
           if (failure != null) {
+            Status status = Status.fromThrowable(failure);
+            if (isRefusal(status)) {
+              onRefused(
+                  streamGeneration,
+                  status.getCode(),
+                  "node " + nodes.node(streamNode) + " refused a probe: " + nodes.explain(status));
+              return;
+            }
             streamBroken(
                 "node "
                     + nodes.node(streamNode)

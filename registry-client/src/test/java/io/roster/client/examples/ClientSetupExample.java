@@ -45,4 +45,17 @@ final class ClientSetupExample {
     // docs:end
     return RosterClient.create(options);
   }
+
+  static RosterClient token() {
+    // docs:begin token
+    RosterClientOptions options =
+        RosterClientOptions.defaults()
+            .nodes("roster-1.internal:7101", "roster-2.internal:7101", "roster-3.internal:7101")
+            .tlsEnabled(true)
+            .tlsTrustCertificateFile(Path.of("/etc/roster/ca.pem"))
+            .tokenFile(Path.of("/etc/orders/roster-token"))
+            .build();
+    // docs:end
+    return RosterClient.create(options);
+  }
 }
