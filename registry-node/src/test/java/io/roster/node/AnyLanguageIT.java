@@ -21,6 +21,7 @@ import io.roster.v1.HealthState;
 import io.roster.v1.Instance;
 import io.roster.v1.ListServicesResponse;
 import io.roster.v1.RegisterRequest;
+import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
 import io.roster.v1.WatchResponse;
 import io.vertx.core.json.JsonArray;
@@ -151,9 +152,12 @@ class AnyLanguageIT {
       WatchResponse snapshot = watch.next(PROPAGATION);
       assertEquals(List.of("java-1"), ids(snapshot.getSnapshot().getInstancesList()));
 
-      assertEquals(200, http.send(url(node(0)), HttpExamples.REGISTER).status());
+      JsonHttp.Answer registered = http.send(url(node(0)), HttpExamples.REGISTER);
+      assertEquals(200, registered.status());
       assertChange(watch, ChangeType.CHANGE_TYPE_ADDED, "orders-1");
-      assertEquals(200, http.send(url(node(1)), HttpExamples.HEARTBEAT).status());
+      String leaseId = registered.as(RegisterResponse.getDefaultInstance()).getLeaseId();
+      assertEquals(
+          200, http.send(url(node(1)), HttpExamples.HEARTBEAT.with("LEASE_ID", leaseId)).status());
       assertEquals(200, http.send(url(node(2)), HttpExamples.SET_STATUS).status());
       assertChange(watch, ChangeType.CHANGE_TYPE_STATUS_CHANGED, "orders-1");
 
@@ -234,13 +238,14 @@ class AnyLanguageIT {
             List.of(
                 "call.js",
                 "RegistryService/Heartbeat",
-                "{\"leaseId\": \"default/orders/none-such\"}"),
+                "{\"leaseId\": \"default/orders/none-such/1.AAAAAAAAAAAAAAAAAAAAAA\"}"),
             node(0))) {
       assertEquals(1, script.awaitExit(SCRIPT_BOUND), script.stderr());
       JsonObject error = new JsonObject(script.stderr().trim());
       assertEquals("NOT_FOUND", error.getString("name"));
       assertEquals(
-          "unknown lease default/orders/none-such: register again", error.getString("message"));
+          "unknown lease \"default/orders/none-such/1.AAAAAAAAAAAAAAAAAAAAAA\": register again",
+          error.getString("message"));
     }
   }
 
