@@ -4,7 +4,6 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InstanceKey;
-import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InvalidArgumentException;
 import io.roster.node.domain.LeasePolicy;
 import io.roster.node.domain.MutationResult;
@@ -61,16 +60,9 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         "Register",
         observer,
         () -> {
-          if (!request.hasInstance()) {
-            throw new InvalidArgumentException("instance", "is required");
-          }
-          InstanceSpec spec = ProtoMapper.toSpec(request.getInstance());
-          long ttl =
-              leasePolicy.grant(
-                  request.hasLeaseTtl()
-                      ? ProtoMapper.toMillis("lease_ttl", request.getLeaseTtl())
-                      : 0);
-          return store.register(spec, ttl);
+          ProtoMapper.Registration registration = ProtoMapper.toRegistration(request);
+          return store.register(
+              registration.spec(), leasePolicy.grant(registration.requestedTtlMillis()));
         },
         registered ->
             RegisterResponse.newBuilder()
