@@ -227,6 +227,20 @@ class HttpApiTest {
         null,
         "metadata_selector.KEY=VALUE");
     assertRefused(400, "GET", "/v1/discover?service=a&service=b", null, "given more than once");
+    // One field under its proto and its JSON name: the last one given used to win, silently.
+    assertRefused(
+        400,
+        "GET",
+        "/v1/discover?service=a&include_unhealthy=true&includeUnhealthy=false",
+        null,
+        "query parameters \"include_unhealthy\" and \"includeUnhealthy\" both set"
+            + " include_unhealthy: give it once");
+    assertRefused(
+        400,
+        "GET",
+        "/v1/discover?service=a&metadata_selector.team=x&metadataSelector.team=y",
+        null,
+        "both set metadata_selector.team");
     assertRefused(400, "GET", "/v1/services?page_size=-1", null, "page_size: Out of range");
     // uint32 values of 2^31 and above: Java reads them negative; refused as sent, not a 500.
     assertRefused(
@@ -289,6 +303,27 @@ class HttpApiTest {
         "/v1/register",
         "{" + instance + ", \"metadata\": {\"team\": \"a\\ud800b\"}}}",
         "instance.metadata[team]: holds a lone surrogate \\ud800");
+    // Nesting: 100,000 arrays once took 1,000 nested calls and named a path of 1,000 "[0]"s.
+    assertRefused(
+        400,
+        "POST",
+        "/v1/register",
+        "{"
+            + instance
+            + ", \"metadata\": {\"team\": "
+            + "[".repeat(100_000)
+            + "]".repeat(100_000)
+            + "}}}",
+        "the body nests arrays and objects more than 8 deep (at line 1, column ");
+    // Caller text in a message is cut short: a 10,000-character name is not answered back whole.
+    JsonHttp.Answer longName =
+        http.send(
+            "POST",
+            base + "/v1/register",
+            "{" + instance + ", \"" + "n".repeat(10_000) + "\": 1}}");
+    assertEquals(400, longName.status(), longName::toString);
+    assertTrue(longName.errorMessage().contains("n".repeat(80) + "..."), longName::toString);
+    assertTrue(longName.errorMessage().length() < 1_000, longName::toString);
     byte[] invalidUtf8 =
         ("{" + instance + ", \"metadata\": {\"team\": \"a\u00ffb\"}}}")
             .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
