@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>A connection closed after an error the node saw (a protocol error, which the node answers with
  * GOAWAY and a close) is logged at WARN with that error; one the node closed otherwise (GOAWAY
  * sent: shutdown, idle or keepalive enforcement) at INFO; one the client closed, cleanly or not, at
- * DEBUG, since clients come and go.
+ * DEBUG, since clients come and go. An HTTP/2 connection the node closes as idle or unresponsive
+ * gets a GOAWAY whose debug data says why ({@link IdleGoAway}, {@link Tracked#pingIfStreamsOpen}).
  *
  * <p>Threading: the handlers of a connection run on its event loop; the fields are only touched
  * there.
@@ -34,6 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class ApiConnections implements Handler<HttpConnection> {
 
   private static final Logger log = LoggerFactory.getLogger(ApiConnections.class);
+
+  /** HTTP/2's GOAWAY code for a close that is no protocol error (RFC 9113 section 7). */
+  static final long NO_ERROR = 0;
 
   private final Vertx vertx;
   private final NodeConfig.Connections config;
@@ -50,6 +54,7 @@ public final class ApiConnections implements Handler<HttpConnection> {
     Http2Connection http2 = http2(connection);
     Tracked tracked = new Tracked(connection);
     tracked.listen(http2 != null);
+    IdleGoAway.install(connection, http2 != null, config.idleTimeoutSeconds());
     if (http2 != null) {
       long timer =
           vertx.setPeriodic(
@@ -137,8 +142,11 @@ public final class ApiConnections implements Handler<HttpConnection> {
               answered -> {
                 pingOutstanding = false;
                 if (answered.failed()) {
-                  RequestLog.connectionClosed(
-                      false, remote + " did not answer a ping within " + timeoutSeconds + " s");
+                  String why = "no answer to a ping within " + timeoutSeconds + " s";
+                  RequestLog.connectionClosed(false, remote + ": " + why);
+                  // The reason in the GOAWAY, for a client that is slow rather than gone (a
+                  // plain close sends GOAWAY without one).
+                  connection.goAway(NO_ERROR, -1, Buffer.buffer(why));
                   connection.close();
                 }
               });

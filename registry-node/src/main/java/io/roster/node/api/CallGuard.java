@@ -57,6 +57,9 @@ public final class CallGuard {
   static final Metadata.Key<String> GRPC_MESSAGE =
       Metadata.Key.of("grpc-message", Metadata.ASCII_STRING_MARSHALLER);
 
+  /** How deep protobuf-java parses nested messages and groups (its default, kept). */
+  static final int PROTOBUF_RECURSION_LIMIT = 100;
+
   private CallGuard() {}
 
   /** {@code service} with every method guarded; the service descriptor and schema are kept. */
@@ -210,10 +213,22 @@ public final class CallGuard {
           "the request is not a valid "
               + method.getFullMethodName()
               + " request message: it could not be parsed ("
-              + cause.getMessage()
+              + whyNotParsed(cause)
               + ")";
       RequestLog.refused(methodName, message);
       closeQuietly(Status.INVALID_ARGUMENT.withDescription(message));
+    }
+
+    /**
+     * The parser's reason, in the caller's terms. Protobuf's own message for messages or groups
+     * nested past its limit ends by advising a larger limit, advice for the server's code, not for
+     * the caller.
+     */
+    private static String whyNotParsed(Throwable cause) {
+      String reason = String.valueOf(cause.getMessage());
+      return reason.startsWith("Protocol message had too many levels of nesting")
+          ? "messages or groups nested more than " + PROTOBUF_RECURSION_LIMIT + " deep"
+          : reason;
     }
 
     private void closeQuietly(Status status) {

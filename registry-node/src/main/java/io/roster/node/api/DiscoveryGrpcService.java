@@ -28,11 +28,9 @@ import io.roster.v1.ListServicesResponse;
 import io.roster.v1.ServiceSummary;
 import io.roster.v1.WatchRequest;
 import io.roster.v1.WatchResponse;
-import io.roster.v1.WatchTarget;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -165,13 +163,9 @@ public final class DiscoveryGrpcService
   private DiscoverResponse page(
       DiscoverRequest request, DiscoveryQuery query, StreamObserver<?> observer) {
     try {
-      // uint32: Java reads 2^31 and above as negative, so compare it unsigned.
-      long pageSize = Integer.toUnsignedLong(request.getPageSize());
-      if (pageSize > DiscoverPages.MAX_PAGE_SIZE) {
-        throw new InvalidArgumentException(
-            "page_size", "must be at most " + DiscoverPages.MAX_PAGE_SIZE + ", got " + pageSize);
-      }
-      return pages.page(query, (int) pageSize, request.getPageToken());
+      int pageSize =
+          ProtoMapper.pageSize("page_size", request.getPageSize(), DiscoverPages.MAX_PAGE_SIZE);
+      return pages.page(query, pageSize, request.getPageToken());
     } catch (InvalidArgumentException | StatusRuntimeException e) {
       Replies.fail(observer, GrpcErrors.toStatus("Discover", e));
       return null;
@@ -184,14 +178,7 @@ public final class DiscoveryGrpcService
    */
   private static DiscoveryQuery query(DiscoverRequest request, StreamObserver<?> observer) {
     try {
-      DiscoveryQuery query =
-          new DiscoveryQuery(
-              ProtoMapper.toServiceKey(
-                  "namespace", request.getNamespace(), "service", request.getService()),
-              InstanceValidator.zone("preferred_zone", request.getPreferredZone()),
-              ProtoMapper.selector(request.getMetadataSelectorMap()),
-              request.getIncludeUnhealthy(),
-              InstanceValidator.version("version", request.getVersion()));
+      DiscoveryQuery query = ProtoMapper.toQuery(request);
       Access.require(Role.READ, query.service().namespace(), "Discover");
       return query;
     } catch (InvalidArgumentException | StatusRuntimeException e) {
@@ -203,21 +190,10 @@ public final class DiscoveryGrpcService
   @Override
   public void listServices(
       ListServicesRequest request, StreamObserver<ListServicesResponse> observer) {
-    String namespace;
-    int pageSize;
+    ProtoMapper.ServicesPage page;
     try {
-      namespace = InstanceValidator.namespace("namespace", request.getNamespace());
-      Access.require(Role.READ, namespace, "ListServices");
-      // uint32: Java reads 2^31 and above as negative, so compare it unsigned.
-      long requestedPageSize = Integer.toUnsignedLong(request.getPageSize());
-      if (requestedPageSize > MAX_PAGE_SIZE) {
-        throw new InvalidArgumentException(
-            "page_size", "must be at most " + MAX_PAGE_SIZE + ", got " + requestedPageSize);
-      }
-      if (!request.getPageToken().isEmpty()) {
-        InstanceValidator.service("page_token", request.getPageToken());
-      }
-      pageSize = request.getPageSize() == 0 ? DEFAULT_PAGE_SIZE : request.getPageSize();
+      page = ProtoMapper.toServicesPage(request);
+      Access.require(Role.READ, page.namespace(), "ListServices");
     } catch (InvalidArgumentException | StatusRuntimeException e) {
       Replies.fail(observer, GrpcErrors.toStatus("ListServices", e));
       return;
@@ -225,15 +201,16 @@ public final class DiscoveryGrpcService
     List<ServiceView> matching = new ArrayList<>();
     for (ServiceView service : view.all()) {
       ServiceKey key = service.key();
-      if (key.namespace().equals(namespace)
+      if (key.namespace().equals(page.namespace())
           && !service.isEmpty()
-          && key.service().compareTo(request.getPageToken()) > 0) {
+          && key.service().compareTo(page.after()) > 0) {
         matching.add(service);
       }
     }
     matching.sort((a, b) -> a.key().compareTo(b.key()));
     ListServicesResponse.Builder response =
         ListServicesResponse.newBuilder().setIncarnation(incarnation.current());
+    int pageSize = page.pageSize();
     for (ServiceView service : matching.subList(0, Math.min(pageSize, matching.size()))) {
       response.addServices(
           ServiceSummary.newBuilder()
@@ -251,37 +228,16 @@ public final class DiscoveryGrpcService
 
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchResponse> observer) {
-    List<ServiceKey> services = new ArrayList<>();
-    Map<ServiceKey, WatchHub.From> fromRevisions = new HashMap<>();
+    Map<ServiceKey, WatchHub.From> fromRevisions;
     try {
-      String namespace = InstanceValidator.namespace("namespace", request.getNamespace());
-      Access.require(Role.READ, namespace, "Watch");
-      if (request.getTargetsCount() < 1 || request.getTargetsCount() > MAX_WATCH_TARGETS) {
-        throw new InvalidArgumentException(
-            "targets",
-            "must name 1-" + MAX_WATCH_TARGETS + " services, got " + request.getTargetsCount());
-      }
-      for (int i = 0; i < request.getTargetsCount(); i++) {
-        WatchTarget target = request.getTargets(i);
-        ServiceKey key =
-            new ServiceKey(
-                namespace,
-                InstanceValidator.service("targets[" + i + "].service", target.getService()));
-        if (fromRevisions.containsKey(key)) {
-          throw new InvalidArgumentException(
-              "targets[" + i + "].service", "names " + key.service() + " a second time");
-        }
-        services.add(key);
-        fromRevisions.put(
-            key,
-            new WatchHub.From(
-                ProtoMapper.counter("targets[" + i + "].from_revision", target.getFromRevision()),
-                target.getIncarnation()));
-      }
+      fromRevisions = ProtoMapper.toWatchTargets(request);
+      Access.require(
+          Role.READ, InstanceValidator.namespace("namespace", request.getNamespace()), "Watch");
     } catch (InvalidArgumentException | StatusRuntimeException e) {
       Replies.fail(observer, GrpcErrors.toStatus("Watch", e));
       return;
     }
+    List<ServiceKey> services = new ArrayList<>(fromRevisions.keySet());
     Context context = Vertx.currentContext();
     if (!openStreams.add(observer, context)) {
       Replies.fail(

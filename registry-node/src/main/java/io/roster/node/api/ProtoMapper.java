@@ -2,6 +2,7 @@ package io.roster.node.api;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
+import io.roster.node.domain.DiscoveryQuery;
 import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.InstanceSpec;
@@ -10,21 +11,116 @@ import io.roster.node.domain.InstanceValidator;
 import io.roster.node.domain.InvalidArgumentException;
 import io.roster.node.domain.ServiceKey;
 import io.roster.v1.ChangeType;
+import io.roster.v1.DiscoverRequest;
 import io.roster.v1.HealthCondition;
 import io.roster.v1.HealthState;
 import io.roster.v1.Instance;
 import io.roster.v1.InstanceChange;
+import io.roster.v1.ListServicesRequest;
+import io.roster.v1.RegisterRequest;
+import io.roster.v1.WatchRequest;
+import io.roster.v1.WatchTarget;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Translates between the wire types of {@code roster.v1} and the domain, validating every field on
  * the way in. Field names in error messages are the proto field paths a caller sent.
+ *
+ * <p>Every request is mapped here, whole, before a service acts on it: a request either maps to
+ * valid domain values or is refused with an {@link InvalidArgumentException} naming its field, and
+ * nothing else (the fuzz tests of {@code RequestMappingFuzzTest} hold it to that).
+ *
+ * <p>Stateless; safe on any thread.
  */
 final class ProtoMapper {
 
   static final String LEASE_CONDITION = "lease";
 
   private ProtoMapper() {}
+
+  /** A Register request, validated: the instance, and the lease TTL asked for (0: none asked). */
+  record Registration(InstanceSpec spec, long requestedTtlMillis) {}
+
+  /** A ListServices request, validated: names after {@code after} (empty: the first page). */
+  record ServicesPage(String namespace, int pageSize, String after) {}
+
+  static Registration toRegistration(RegisterRequest request) {
+    if (!request.hasInstance()) {
+      throw new InvalidArgumentException("instance", "is required");
+    }
+    InstanceSpec spec = toSpec(request.getInstance());
+    long requestedTtlMillis =
+        request.hasLeaseTtl() ? toMillis("lease_ttl", request.getLeaseTtl()) : 0;
+    return new Registration(spec, requestedTtlMillis);
+  }
+
+  static DiscoveryQuery toQuery(DiscoverRequest request) {
+    return new DiscoveryQuery(
+        toServiceKey("namespace", request.getNamespace(), "service", request.getService()),
+        InstanceValidator.zone("preferred_zone", request.getPreferredZone()),
+        selector(request.getMetadataSelectorMap()),
+        request.getIncludeUnhealthy(),
+        InstanceValidator.version("version", request.getVersion()));
+  }
+
+  static ServicesPage toServicesPage(ListServicesRequest request) {
+    String namespace = InstanceValidator.namespace("namespace", request.getNamespace());
+    int pageSize = pageSize("page_size", request.getPageSize(), DiscoveryGrpcService.MAX_PAGE_SIZE);
+    if (!request.getPageToken().isEmpty()) {
+      // The token is the last service name of the page before.
+      InstanceValidator.service("page_token", request.getPageToken());
+    }
+    return new ServicesPage(
+        namespace,
+        pageSize == 0 ? DiscoveryGrpcService.DEFAULT_PAGE_SIZE : pageSize,
+        request.getPageToken());
+  }
+
+  /**
+   * A uint32 page size of at most {@code max}. Java reads uint32 values of 2^31 and above as
+   * negative ints, so it is compared unsigned and shown as sent.
+   */
+  static int pageSize(String field, int uint32, int max) {
+    long pageSize = Integer.toUnsignedLong(uint32);
+    if (pageSize > max) {
+      throw new InvalidArgumentException(field, "must be at most " + max + ", got " + pageSize);
+    }
+    return (int) pageSize;
+  }
+
+  /**
+   * The services a Watch follows, in the order named, each with where to start from. The number of
+   * targets is checked before any of them is read: a request naming 100,000 services is refused at
+   * once, holding nothing.
+   */
+  static Map<ServiceKey, WatchHub.From> toWatchTargets(WatchRequest request) {
+    String namespace = InstanceValidator.namespace("namespace", request.getNamespace());
+    int count = request.getTargetsCount();
+    if (count < 1 || count > DiscoveryGrpcService.MAX_WATCH_TARGETS) {
+      throw new InvalidArgumentException(
+          "targets",
+          "must name 1-" + DiscoveryGrpcService.MAX_WATCH_TARGETS + " services, got " + count);
+    }
+    Map<ServiceKey, WatchHub.From> targets = new LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      WatchTarget target = request.getTargets(i);
+      String field = "targets[" + i + "]";
+      ServiceKey key =
+          new ServiceKey(
+              namespace, InstanceValidator.service(field + ".service", target.getService()));
+      if (targets.containsKey(key)) {
+        throw new InvalidArgumentException(
+            field + ".service", "names " + key.service() + " a second time");
+      }
+      targets.put(
+          key,
+          new WatchHub.From(
+              counter(field + ".from_revision", target.getFromRevision()),
+              target.getIncarnation()));
+    }
+    return targets;
+  }
 
   static InstanceSpec toSpec(Instance instance) {
     String namespace = InstanceValidator.namespace("instance.namespace", instance.getNamespace());

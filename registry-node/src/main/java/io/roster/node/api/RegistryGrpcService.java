@@ -69,22 +69,18 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         "Register",
         observer,
         () -> {
-          if (!request.hasInstance()) {
-            throw new InvalidArgumentException("instance", "is required");
-          }
-          InstanceSpec asked = ProtoMapper.toSpec(request.getInstance());
+          ProtoMapper.Registration registration = ProtoMapper.toRegistration(request);
+          InstanceSpec asked = registration.spec();
           String namespace = asked.key().namespace();
           Access.require(Role.REGISTER, namespace, "Register");
           // With access control, the instance id is the registering principal's: another one
           // may not register it again, unless it is an admin of the namespace.
           InstanceSpec spec =
               principal == Principal.ANYONE ? asked : asked.withOwner(principal.name());
-          long ttl =
-              leasePolicy.grant(
-                  request.hasLeaseTtl()
-                      ? ProtoMapper.toMillis("lease_ttl", request.getLeaseTtl())
-                      : 0);
-          return store.register(spec, ttl, principal.may(Role.ADMIN, namespace));
+          return store.register(
+              spec,
+              leasePolicy.grant(registration.requestedTtlMillis()),
+              principal.may(Role.ADMIN, namespace));
         },
         registered -> {
           Audit.write(

@@ -27,6 +27,7 @@ import io.roster.v1.RegistryServiceGrpc;
 import io.roster.v1.SetStatusResponse;
 import io.roster.v1.WatchResponse;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -227,6 +228,20 @@ class HttpApiTest {
         null,
         "metadata_selector.KEY=VALUE");
     assertRefused(400, "GET", "/v1/discover?service=a&service=b", null, "given more than once");
+    // One field under its proto and its JSON name: the last one given used to win, silently.
+    assertRefused(
+        400,
+        "GET",
+        "/v1/discover?service=a&include_unhealthy=true&includeUnhealthy=false",
+        null,
+        "query parameters \"include_unhealthy\" and \"includeUnhealthy\" both set"
+            + " include_unhealthy: give it once");
+    assertRefused(
+        400,
+        "GET",
+        "/v1/discover?service=a&metadata_selector.team=x&metadataSelector.team=y",
+        null,
+        "both set metadata_selector.team");
     assertRefused(400, "GET", "/v1/services?page_size=-1", null, "page_size: Out of range");
     // uint32 values of 2^31 and above: Java reads them negative; refused as sent, not a 500.
     assertRefused(
@@ -289,6 +304,27 @@ class HttpApiTest {
         "/v1/register",
         "{" + instance + ", \"metadata\": {\"team\": \"a\\ud800b\"}}}",
         "instance.metadata[team]: holds a lone surrogate \\ud800");
+    // Nesting: 100,000 arrays once took 1,000 nested calls and named a path of 1,000 "[0]"s.
+    assertRefused(
+        400,
+        "POST",
+        "/v1/register",
+        "{"
+            + instance
+            + ", \"metadata\": {\"team\": "
+            + "[".repeat(100_000)
+            + "]".repeat(100_000)
+            + "}}}",
+        "the body nests arrays and objects more than 8 deep (at line 1, column ");
+    // Caller text in a message is cut short: a 10,000-character name is not answered back whole.
+    JsonHttp.Answer longName =
+        http.send(
+            "POST",
+            base + "/v1/register",
+            "{" + instance + ", \"" + "n".repeat(10_000) + "\": 1}}");
+    assertEquals(400, longName.status(), longName::toString);
+    assertTrue(longName.errorMessage().contains("n".repeat(80) + "..."), longName::toString);
+    assertTrue(longName.errorMessage().length() < 1_000, longName::toString);
     byte[] invalidUtf8 =
         ("{" + instance + ", \"metadata\": {\"team\": \"a\u00ffb\"}}}")
             .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -437,7 +473,7 @@ class HttpApiTest {
   }
 
   @Test
-  void bodiesOverOneMebibyteAreRefusedWith413() {
+  void bodiesOverOneMebibyteAreRefusedWith413() throws Exception {
     char[] spaces = new char[1024 * 1024];
     Arrays.fill(spaces, ' ');
     String atTheLimit = new String(spaces);
@@ -449,6 +485,42 @@ class HttpApiTest {
     assertEquals("the request body is larger than 1048576 bytes", tooLarge.errorMessage());
     // The connection was closed after the 413; the next request gets a fresh one.
     assertEquals(200, http.send("GET", base + "/v1/cluster", null).status());
+    // A client that sends its whole body before it reads the answer (the JDK's HttpClient does)
+    // gets the 413 too: the node reads and drops the rest of the body before it closes. Closed at
+    // once, such a client, still writing, saw a broken pipe instead.
+    assertEquals(413, statusAfterSendingAllOf(4 * 1024 * 1024));
+  }
+
+  /**
+   * POSTs a body of {@code bytes} to /v1/register over a socket of its own, in 64 KiB writes a few
+   * milliseconds apart (a client on a slower network), and only then reads the answer's status.
+   */
+  private int statusAfterSendingAllOf(int bytes) throws Exception {
+    URI uri = URI.create(base);
+    try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(30_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/register HTTP/1.1\r\nhost: "
+                  + uri.getHost()
+                  + "\r\ncontent-type: application/json\r\ncontent-length: "
+                  + bytes
+                  + "\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] chunk = new byte[64 * 1024];
+      Arrays.fill(chunk, (byte) ' ');
+      for (int sent = 0; sent < bytes; sent += chunk.length) {
+        out.write(chunk, 0, Math.min(chunk.length, bytes - sent));
+        out.flush();
+        Thread.sleep(2);
+      }
+      String statusLine =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(
+                      socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+              .readLine();
+      return Integer.parseInt(statusLine.split(" ")[1]);
+    }
   }
 
   @Test

@@ -16,6 +16,7 @@ import io.roster.testing.RawBytes;
 import io.roster.v1.RegistryServiceGrpc;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +67,27 @@ class MalformedRequestsIT {
 
     assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status.toString());
     assertTrue(status.getDescription().contains("could not be parsed"), status.toString());
+  }
+
+  /**
+   * Groups nested 100,000 deep: protobuf stops at 100 levels, and its message advised the caller to
+   * raise the server's recursion limit; the refusal names the limit instead.
+   */
+  @Test
+  void aMessageNestedPastTheParsersLimitIsRefusedNamingTheLimit() {
+    int depth = 100_000;
+    byte[] groups = new byte[2 * depth];
+    Arrays.fill(groups, 0, depth, (byte) (15 << 3 | 3)); // start group, field 15
+    Arrays.fill(groups, depth, 2 * depth, (byte) (15 << 3 | 4)); // end group
+
+    Status status = callWithRawBytes(groups);
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status.toString());
+    assertTrue(
+        status
+            .getDescription()
+            .endsWith("could not be parsed (messages or groups nested more than 100 deep)"),
+        status.toString());
   }
 
   @Test

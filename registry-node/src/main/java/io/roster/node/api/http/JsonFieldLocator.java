@@ -42,7 +42,7 @@ final class JsonFieldLocator {
       if (parses(new JsonObject().put(key, value), type)) {
         continue;
       }
-      String path = prefix + key;
+      String path = prefix + BadRequestException.excerpt(key);
       FieldDescriptor field = field(type, key);
       if (field == null
           || field.getJavaType() != FieldDescriptor.JavaType.MESSAGE

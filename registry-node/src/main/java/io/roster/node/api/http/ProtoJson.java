@@ -9,6 +9,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -30,6 +31,9 @@ final class ProtoJson {
 
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
+
+  /** Longest part of a message JsonFormat wrote: it quotes whole values ("Not an int32 value"). */
+  private static final int MAX_PARSER_MESSAGE_CHARS = 300;
 
   private ProtoJson() {}
 
@@ -57,7 +61,12 @@ final class ProtoJson {
       Descriptor type = prototype.getDescriptorForType();
       String where = JsonFieldLocator.locate(text, type).map(path -> path + ": ").orElse("");
       throw new BadRequestException(
-          what + " is not a JSON " + type.getFullName() + ": " + where + e.getMessage());
+          what
+              + " is not a JSON "
+              + type.getFullName()
+              + ": "
+              + where
+              + BadRequestException.cut(String.valueOf(e.getMessage()), MAX_PARSER_MESSAGE_CHARS));
     }
     return (T) builder.build();
   }
@@ -72,39 +81,65 @@ final class ProtoJson {
   static <T extends Message> T fromQuery(String rawQuery, T prototype) throws BadRequestException {
     Descriptor type = prototype.getDescriptorForType();
     JsonObject json = new JsonObject();
+    // Field (or "map_field.key") → the parameter that set it.
+    Map<String, String> given = new HashMap<>();
     for (Map.Entry<String, List<String>> parameter : QueryParameters.parse(rawQuery).entrySet()) {
       String name = parameter.getKey();
+      String shown = BadRequestException.excerpt(name);
       if (parameter.getValue().size() > 1) {
-        throw new BadRequestException("query parameter \"" + name + "\" is given more than once");
+        throw new BadRequestException("query parameter \"" + shown + "\" is given more than once");
       }
       String value = parameter.getValue().get(0);
       int dot = name.indexOf('.');
       FieldDescriptor field = field(type, dot < 0 ? name : name.substring(0, dot));
       if (dot > 0 && !field.isMapField()) {
         throw new BadRequestException(
-            "query parameter \"" + name + "\": " + field.getName() + " is not a map field");
+            "query parameter \"" + shown + "\": " + field.getName() + " is not a map field");
       } else if (dot > 0) {
+        String key = name.substring(dot + 1);
+        once(given, field.getName() + "." + key, name);
         JsonObject map = json.getJsonObject(field.getName(), new JsonObject());
-        json.put(field.getName(), map.put(name.substring(dot + 1), value));
+        json.put(field.getName(), map.put(key, value));
       } else if (field.isMapField()) {
         throw new BadRequestException(
             "query parameter \""
-                + name
+                + shown
                 + "\" needs a key: give one per entry, as "
-                + name
+                + shown
                 + ".KEY=VALUE");
       } else if (field.isRepeated() || field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
         throw new BadRequestException(
             "query parameter \""
-                + name
+                + shown
                 + "\" cannot set "
                 + field.getName()
                 + ": send the request as a JSON body with POST");
       } else {
+        once(given, field.getName(), name);
         json.put(field.getName(), value);
       }
     }
     return parse(json.encode(), prototype, "the query string");
+  }
+
+  /**
+   * Refuses a second parameter for one field (or map entry): {@code include_unhealthy} and {@code
+   * includeUnhealthy} name the same field, and the last one given silently won, where a JSON body
+   * naming a field twice is refused.
+   */
+  private static void once(Map<String, String> given, String target, String parameter)
+      throws BadRequestException {
+    String earlier = given.putIfAbsent(target, parameter);
+    if (earlier != null) {
+      throw new BadRequestException(
+          "query parameters \""
+              + BadRequestException.excerpt(earlier)
+              + "\" and \""
+              + BadRequestException.excerpt(parameter)
+              + "\" both set "
+              + BadRequestException.excerpt(target)
+              + ": give it once");
+    }
   }
 
   /** One answer: a JSON object on one line, ending with a newline. */
@@ -124,7 +159,7 @@ final class ProtoJson {
     }
     throw new BadRequestException(
         "unknown query parameter \""
-            + name
+            + BadRequestException.excerpt(name)
             + "\" for "
             + type.getFullName()
             + "; its fields are "

@@ -46,14 +46,17 @@ final class QueryParameters {
       int equals = part.indexOf('=');
       String rawName = equals < 0 ? part : part.substring(0, equals);
       String rawValue = equals < 0 ? "" : part.substring(equals + 1);
-      String name = decode(rawName, rawName, "name");
-      String value = decode(rawValue, name, "value");
+      String name = decode(rawName, BadRequestException.excerpt(rawName), "name");
+      String value = decode(rawValue, BadRequestException.excerpt(name), "value");
       parameters.computeIfAbsent(name, ignored -> new ArrayList<>()).add(value);
     }
     return parameters;
   }
 
-  /** {@code encoded} percent- and plus-decoded, as UTF-8; errors name {@code parameter}. */
+  /**
+   * {@code encoded} percent- and plus-decoded, as UTF-8; errors name {@code parameter} (as shown:
+   * cut short).
+   */
   private static String decode(String encoded, String parameter, String what)
       throws BadRequestException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());

@@ -23,6 +23,10 @@ import java.io.IOException;
  * <p>A number given as a string ({@code "port": "80"}) stays accepted: the protobuf JSON mapping
  * allows it, and 64-bit integers are printed as strings.
  *
+ * <p>Arrays and objects may nest {@value #MAX_DEPTH} deep at most. Jackson's own limit is 1,000: a
+ * 2 KB body of nested arrays was refused with a message naming a path of 1,000 {@code [0]}s, after
+ * as many nested calls here; names in messages are cut short for the same reason.
+ *
  * <p>One instance per body; called on the request's event loop.
  */
 final class StrictJson {
@@ -31,14 +35,31 @@ final class StrictJson {
   private static final JsonFactory FACTORY =
       JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
+  /**
+   * Deepest nesting of arrays and objects read. The deepest request nests 3 (an instance's metadata
+   * in a RegisterRequest: {@code {"instance": {"metadata": {...}}}}); anything deeper is not a
+   * request, whatever its size.
+   */
+  static final int MAX_DEPTH = 8;
+
+  /** Longest part of a message the JSON reader wrote (it may quote a whole name). */
+  private static final int MAX_READER_MESSAGE_CHARS = 300;
+
   /** The field being read, for the message when the reader refuses what follows. */
   private String at = "";
 
-  private StrictJson() {}
+  /** Arrays and objects open around the value being read. */
+  private int depth;
+
+  private final String what;
+
+  private StrictJson(String what) {
+    this.what = what;
+  }
 
   /** Refuses {@code body} unless it is one strict JSON value whose strings suit {@code type}. */
   static void check(byte[] body, Descriptor type, String what) throws BadRequestException {
-    StrictJson checker = new StrictJson();
+    StrictJson checker = new StrictJson(what);
     try (JsonParser parser = FACTORY.createParser(body)) {
       if (parser.nextToken() == null) {
         return;
@@ -59,24 +80,42 @@ final class StrictJson {
               + " is not strict JSON (UTF-8, no comments, double-quoted names and strings, each"
               + " name once, nothing after the value): "
               + (checker.at.isEmpty() ? "" : checker.at + ": ")
-              + e.getOriginalMessage()
+              + BadRequestException.cut(e.getOriginalMessage(), MAX_READER_MESSAGE_CHARS)
               + " at "
               + location(e));
     } catch (IOException e) {
-      throw new BadRequestException(what + " could not be read: " + e.getMessage());
+      throw new BadRequestException(
+          what
+              + " could not be read: "
+              + BadRequestException.cut(e.getMessage(), MAX_READER_MESSAGE_CHARS));
     }
   }
 
   private void message(JsonParser parser, Descriptor type, String prefix)
       throws IOException, BadRequestException {
+    enter(parser);
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String name = parser.currentName();
-      String path = prefix + name;
+      String path = prefix + BadRequestException.excerpt(name);
       at = path;
       text(name, path);
       FieldDescriptor field = type == null ? null : JsonFieldLocator.field(type, name);
       parser.nextToken();
       value(parser, field, path);
+    }
+    depth--;
+  }
+
+  /** Counts the array or object that starts at the current token; refuses one too deep. */
+  private void enter(JsonParser parser) throws BadRequestException {
+    if (++depth > MAX_DEPTH) {
+      throw new BadRequestException(
+          what
+              + " nests arrays and objects more than "
+              + MAX_DEPTH
+              + " deep (at "
+              + location(parser)
+              + "): no request nests more than 3");
     }
   }
 
@@ -84,24 +123,28 @@ final class StrictJson {
       throws IOException, BadRequestException {
     JsonToken token = parser.currentToken();
     if (field != null && field.isMapField() && token == JsonToken.START_OBJECT) {
+      enter(parser);
       FieldDescriptor valueField = field.getMessageType().findFieldByName("value");
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String key = parser.currentName();
-        String entry = path + "[" + key + "]";
+        String entry = path + "[" + BadRequestException.excerpt(key) + "]";
         at = entry;
         text(key, entry);
         parser.nextToken();
         single(parser, valueField, entry);
       }
+      depth--;
       return;
     }
     if (field != null && field.isRepeated() && token == JsonToken.START_ARRAY) {
+      enter(parser);
       int index = 0;
       while (parser.nextToken() != JsonToken.END_ARRAY) {
         String element = path + "[" + index++ + "]";
         at = element;
         single(parser, field, element);
       }
+      depth--;
       return;
     }
     single(parser, field, path);
@@ -118,12 +161,14 @@ final class StrictJson {
                   : null,
               path.isEmpty() ? "" : path + ".");
       case START_ARRAY -> {
+        enter(parser);
         int index = 0;
         while (parser.nextToken() != JsonToken.END_ARRAY) {
           String element = path + "[" + index++ + "]";
           at = element;
           single(parser, null, element);
         }
+        depth--;
       }
       case VALUE_STRING -> {
         at = path;
@@ -132,7 +177,10 @@ final class StrictJson {
       case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> {
         if (field != null && field.getJavaType() == JavaType.STRING) {
           throw new BadRequestException(
-              path + ": must be a JSON string, got " + parser.getText() + " (quote it)");
+              path
+                  + ": must be a JSON string, got "
+                  + BadRequestException.excerpt(parser.getText())
+                  + " (quote it)");
         }
       }
       default -> {}
