@@ -54,4 +54,37 @@ abstract class CallLoad {
   final String failureSummary() {
     return failures.summary();
   }
+
+  /**
+   * Puts in {@code result} what went wrong with a load of {@code count} calls of {@code what} (e.g.
+   * "registrations"), each problem prefixed with {@code prefix}: failures, calls never started
+   * within {@code boundMillis}, calls unanswered ({@code drained} false).
+   */
+  final void reportProblems(
+      PhaseResult result,
+      String prefix,
+      String what,
+      long count,
+      long boundMillis,
+      boolean drained) {
+    if (failed() > 0) {
+      result.problem(prefix + failed() + " " + what + " failed " + failureSummary());
+    }
+    if (started() < count) {
+      result.problem(
+          prefix
+              + "only "
+              + started()
+              + " of "
+              + count
+              + " "
+              + what
+              + " started within "
+              + boundMillis
+              + " ms");
+    }
+    if (!drained) {
+      result.problem(prefix + inFlight() + " " + what + " still unanswered after their deadline");
+    }
+  }
 }

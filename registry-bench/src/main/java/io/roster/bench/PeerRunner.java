@@ -311,22 +311,8 @@ final class PeerRunner {
       gaps.report(result, lapsesBefore); // leases: renewal gaps; sessions renew themselves
     }
     result.note(peer.registerCalls() + "; " + callsNote() + ", " + load.failed() + " failed");
-    if (load.failed() > 0) {
-      result.problem(load.failed() + " registrations failed " + load.failureSummary());
-    }
-    if (load.started() < count) {
-      result.problem(
-          "only "
-              + load.started()
-              + " of "
-              + count
-              + " registrations started within "
-              + config.countedPhaseBoundMillis()
-              + " ms");
-    }
-    if (!drained) {
-      result.problem(load.inFlight() + " registrations still unanswered after their deadline");
-    }
+    load.reportProblems(
+        result, "", "registrations", count, config.countedPhaseBoundMillis(), drained);
     return result;
   }
 

@@ -106,22 +106,8 @@ final class RegisterPhase implements Phase {
     BenchContext.putCpu(result, cpu);
     context.putGaps(result, lapsesBefore);
     result.note(callsNote(config) + ", " + load.failed() + " failed");
-    if (load.failed() > 0) {
-      result.problem(load.failed() + " registrations failed " + load.failureSummary());
-    }
-    if (load.started() < count) {
-      result.problem(
-          "only "
-              + load.started()
-              + " of "
-              + count
-              + " registrations started within "
-              + config.countedPhaseBoundMillis()
-              + " ms");
-    }
-    if (!drained) {
-      result.problem(load.inFlight() + " registrations still unanswered after their deadline");
-    }
+    load.reportProblems(
+        result, "", "registrations", count, config.countedPhaseBoundMillis(), drained);
     return result;
   }
 

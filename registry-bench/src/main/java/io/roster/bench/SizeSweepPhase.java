@@ -212,23 +212,8 @@ final class SizeSweepPhase implements Phase {
     }
     List<RegisteredLease> granted = granted(leases);
     String at = String.format(Locale.ROOT, "at %,d per service: ", size);
-    if (load.failed() > 0) {
-      result.problem(at + load.failed() + " registrations failed " + load.failureSummary());
-    }
-    if (load.started() < count) {
-      result.problem(
-          at
-              + "only "
-              + load.started()
-              + " of "
-              + count
-              + " registrations started within "
-              + config.countedPhaseBoundMillis()
-              + " ms");
-    }
-    if (!drained) {
-      result.problem(at + load.inFlight() + " registrations still unanswered after their deadline");
-    }
+    load.reportProblems(
+        result, at, "registrations", count, config.countedPhaseBoundMillis(), drained);
     return new Step(
         size,
         services,
