@@ -16,6 +16,8 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.roster.node.http.JsonHttp;
 import io.roster.node.transport.RawGrpcHttp;
+import io.roster.node.transport.RawHttp2;
+import io.roster.node.transport.StreamGauges;
 import io.roster.testing.Instances;
 import io.roster.testing.NodeProcess;
 import io.roster.testing.RawBytes;
@@ -68,10 +70,15 @@ import org.junit.jupiter.api.function.Executable;
  * Hostile input against a real three-node cluster, seen as its callers and its operator see it:
  *
  * <ul>
- *   <li>every malformed request of issue 12, and one of each class it stands for, sent to every
- *       node over gRPC, gRPC-Web or HTTP/JSON, is answered within a second with the status that
- *       fits and a message saying what was wrong, and writes nothing: each node shows the same
- *       registry after the replay as before, and the instances registered before are still healthy;
+ *   <li>every malformed request of issues 12 and 15, and one of each class it stands for, sent to
+ *       every node over gRPC, gRPC-Web or HTTP/JSON, is answered within a second with the status
+ *       that fits and a message saying what was wrong, and writes nothing: each node shows the same
+ *       registry after the replay as before, and the instances registered before are still healthy.
+ *       Issue 15's: 100,000 nested arrays, objects or protobuf groups, a JSON body over 1 MiB,
+ *       bytes that are not UTF-8 in JSON names and values and in protobuf strings, a Watch on
+ *       100,000 services (refused before the node subscribes to any);
+ *   <li>HTTP/2 frames cut short or stalled mid-frame, over raw sockets, cost the node nothing but
+ *       their connection, which it closes with a GOAWAY saying why, and it serves on;
  *   <li>refused requests are one log line each, rate limited per kind, with no stack trace;
  *   <li>caller values are escaped in the log, so none can forge a line.
  * </ul>
@@ -109,9 +116,23 @@ class HostileInputIT {
   private static final JsonHttp http =
       new JsonHttp(java.time.Duration.ofMillis(ANSWER_WITHIN_MILLIS));
 
+  /**
+   * The nodes' idle timeout and keepalive: short, so that connections stalled mid-frame are closed
+   * within the test. Busy connections (every client here) never reach either.
+   */
+  private static final int IDLE_TIMEOUT_SECONDS = 10;
+
+  private static final int KEEPALIVE_INTERVAL_SECONDS = 2;
+  private static final int KEEPALIVE_TIMEOUT_SECONDS = 2;
+
   @BeforeAll
   static void startCluster() throws Exception {
-    cluster = RosterCluster.start(3);
+    cluster =
+        RosterCluster.start(
+            3,
+            "--api.idle-timeout-s=" + IDLE_TIMEOUT_SECONDS,
+            "--api.keepalive-interval-s=" + KEEPALIVE_INTERVAL_SECONDS,
+            "--api.keepalive-timeout-s=" + KEEPALIVE_TIMEOUT_SECONDS);
     raw = new RawGrpcHttp();
     for (NodeProcess node : cluster.nodes()) {
       raw.warmUp(node.host(), node.apiPort());
@@ -254,9 +275,127 @@ class HostileInputIT {
   }
 
   /**
-   * The malformed requests of issue 12, each standing for its class, in the order the issue lists
-   * them. Those that would write, were they accepted, name the services registered before (or
-   * instances of them), so that anything accepted shows in the registry's state.
+   * A Watch on 100,000 services is refused at once, naming the limit of 256, before the node
+   * subscribes to any of them: its streams and subscriptions stay as they were.
+   */
+  @Test
+  @Order(4)
+  void aWatchOn100000ServicesIsRefusedAtOnceHoldingNothing() throws Exception {
+    NodeProcess node = cluster.node(1);
+    StreamGauges before = StreamGauges.read(node.host(), node.apiPort());
+
+    long started = System.nanoTime();
+    Answer answer = grpc(() -> discovery(node).watch(WATCH_100_000).next());
+    long tookMillis = (System.nanoTime() - started) / 1_000_000;
+
+    assertEquals("INVALID_ARGUMENT", answer.status(), answer::toString);
+    assertEquals("targets: must name 1-256 services, got 100000", answer.message());
+    assertTrue(tookMillis < ANSWER_WITHIN_MILLIS, "answered after " + tookMillis + " ms");
+    assertEquals(before, StreamGauges.read(node.host(), node.apiPort()), "streams held");
+  }
+
+  /**
+   * HTTP/2 cut short, over raw sockets to one node: a HEADERS frame cut in the middle, then the
+   * socket closed; a frame header announcing 16 MiB, over the 16 KiB frame limit; and two
+   * connections that stop mid-frame and stay open, one before any stream exists and one in the
+   * middle of a Register call's DATA frame. The oversized frame is refused at once (GOAWAY
+   * FRAME_SIZE_ERROR naming the limit); each stalled connection is closed with a GOAWAY saying why,
+   * after the idle timeout or an unanswered ping; while they hang, every node answers good calls
+   * within a second; the half-sent Register writes nothing; nothing is logged as an error.
+   */
+  @Test
+  @Order(5)
+  void truncatedAndStalledHttp2FramesAreDroppedAndTheNodeServesOn() throws Exception {
+    NodeProcess node = cluster.node(2);
+    Map<NodeProcess, RegistryState> before = new HashMap<>();
+    Map<NodeProcess, Long> logSizes = new HashMap<>();
+    for (NodeProcess each : cluster.nodes()) {
+      before.put(each, RegistryState.of(each));
+      logSizes.put(each, Files.size(each.logFile()));
+    }
+    String authority = node.apiAddress();
+    byte[] headers =
+        RawHttp2.frame(
+            RawHttp2.HEADERS,
+            RawHttp2.END_HEADERS,
+            1,
+            RawHttp2.grpcRequestHeaders(authority, REGISTER));
+    byte[] register =
+        RawHttp2.frame(
+            RawHttp2.DATA,
+            RawHttp2.END_STREAM,
+            1,
+            RawHttp2.grpcMessage(
+                Instances.register(Instances.of(ORDERS).setInstanceId("half-sent")).toByteArray()));
+
+    try (RawHttp2 cut = RawHttp2.connect(node.host(), node.apiPort())) {
+      cut.open();
+      cut.send(Arrays.copyOf(headers, headers.length / 2));
+    }
+
+    List<RawHttp2.Frame> refused;
+    try (RawHttp2 oversized = RawHttp2.connect(node.host(), node.apiPort())) {
+      oversized.open();
+      oversized.send(RawHttp2.header(16 * 1024 * 1024 - 1, RawHttp2.DATA, 0, 1));
+      refused = oversized.readUntilClosed(5 * ANSWER_WITHIN_MILLIS, false);
+    }
+    RawHttp2.Frame goAway = refused.get(refused.size() - 1);
+    assertEquals(RawHttp2.GOAWAY, goAway.type(), refused::toString);
+    assertEquals(RawHttp2.FRAME_SIZE_ERROR, goAway.goAwayErrorCode(), goAway::toString);
+    assertTrue(goAway.goAwayDebugData().contains("exceeds maximum: 16384"), goAway::toString);
+
+    long stalledAt = System.nanoTime();
+    try (RawHttp2 beforeStream = RawHttp2.connect(node.host(), node.apiPort());
+        RawHttp2 inCall = RawHttp2.connect(node.host(), node.apiPort())) {
+      beforeStream.open();
+      beforeStream.send(Arrays.copyOf(headers, 20));
+      inCall.open();
+      inCall.send(headers);
+      inCall.send(Arrays.copyOf(register, register.length - 10));
+
+      for (NodeProcess each : cluster.nodes()) {
+        assertEquals(200, http.send("GET", base(each) + "/v1/cluster", null).status());
+        assertEquals("OK", grpc(() -> discovery(each).listServices(pageSize(1))).status());
+      }
+
+      // Neither answers the node's SETTINGS or PINGs: bytes sent now would be read as the rest of
+      // the frame cut short.
+      List<RawHttp2.Frame> toInCall = inCall.readUntilClosed(30_000, false);
+      assertEquals(
+          "no answer to a ping within " + KEEPALIVE_TIMEOUT_SECONDS + " s",
+          lastGoAway(toInCall).goAwayDebugData());
+      List<RawHttp2.Frame> toBeforeStream = beforeStream.readUntilClosed(30_000, false);
+      assertEquals(
+          "nothing sent or received for " + IDLE_TIMEOUT_SECONDS + " s (api.idle-timeout-s)",
+          lastGoAway(toBeforeStream).goAwayDebugData());
+    }
+    long closedAfterMillis = (System.nanoTime() - stalledAt) / 1_000_000;
+    assertTrue(
+        closedAfterMillis >= IDLE_TIMEOUT_SECONDS * 1000L - 1000,
+        "the idle connection was closed after " + closedAfterMillis + " ms");
+
+    for (NodeProcess each : cluster.nodes()) {
+      assertEquals(
+          before.get(each), RegistryState.of(each), "the registry changed on " + each.name());
+      String logged = logSince(each, logSizes.get(each));
+      assertFalse(logged.contains("\tat "), each.name() + " logged a stack trace:\n" + logged);
+      assertFalse(logged.contains(" ERROR "), each.name() + " logged an error:\n" + logged);
+    }
+  }
+
+  private static RawHttp2.Frame lastGoAway(List<RawHttp2.Frame> frames) {
+    for (int i = frames.size() - 1; i >= 0; i--) {
+      if (frames.get(i).type() == RawHttp2.GOAWAY) {
+        return frames.get(i);
+      }
+    }
+    throw new AssertionError("closed without a GOAWAY: " + frames);
+  }
+
+  /**
+   * The malformed requests of issues 12 and 15, each standing for its class, in the order the
+   * issues list them. Those that would write, were they accepted, name the services registered
+   * before (or instances of them), so that anything accepted shows in the registry's state.
    */
   private static List<Malformed> malformedRequests() {
     String leaseOfA = "default/" + ORDERS + "/orders-a";
@@ -594,7 +733,148 @@ class HostileInputIT {
             "query parameter \"namespace\": \"%zz\" is not a percent-encoded byte",
             node ->
                 httpAnswer(
-                    http.getAsSent(node.host(), node.apiPort(), "/v1/services?namespace=%zz"))));
+                    http.getAsSent(node.host(), node.apiPort(), "/v1/services?namespace=%zz"))),
+        // Issue 15: deep nesting, size, bytes that are not UTF-8, a Watch on 100,000 services.
+        new Malformed(
+            "HTTP Register of 100,000 nested arrays",
+            invalid,
+            "the body nests arrays and objects more than 8 deep (at line 1, column ",
+            node -> http(node, "POST", "/v1/register", nested("[", "", "]", DEEP))),
+        new Malformed(
+            "HTTP Register with 100,000 nested objects in a metadata value",
+            invalid,
+            "nests arrays and objects more than 8 deep",
+            node ->
+                http(
+                    node,
+                    "POST",
+                    "/v1/register",
+                    "{"
+                        + lenient
+                        + ", \"metadata\": {\"team\": "
+                        + nested("{\"a\": ", "1", "}", DEEP)
+                        + "}}}")),
+        new Malformed(
+            "gRPC Register of 100,000 nested groups",
+            "INVALID_ARGUMENT",
+            "could not be parsed (messages or groups nested more than 100 deep)",
+            node -> rawRegister(node, nestedGroups(DEEP))),
+        new Malformed(
+            "HTTP Register of a JSON document over 1 MiB",
+            "HTTP 413 RESOURCE_EXHAUSTED",
+            "the request body is larger than 1048576 bytes",
+            node ->
+                http(
+                    node,
+                    "POST",
+                    "/v1/register",
+                    "{"
+                        + lenient
+                        + ", \"metadata\": {\"team\": \""
+                        + "x".repeat(1024 * 1024)
+                        + "\"}}}")),
+        new Malformed(
+            "HTTP Register with a field name that is not UTF-8",
+            invalid,
+            "Invalid UTF-8",
+            node ->
+                httpAnswer(
+                    http.post(
+                        base(node) + "/v1/register",
+                        ("{\"inst\u00ffance\": {}}").getBytes(StandardCharsets.ISO_8859_1)))),
+        new Malformed(
+            "HTTP Heartbeat with a lease id cut inside a UTF-8 sequence",
+            invalid,
+            "Invalid UTF-8",
+            node ->
+                httpAnswer(
+                    http.post(
+                        base(node) + "/v1/heartbeat",
+                        ("{\"leaseId\": \"" + leaseOfA + "\u00e2\u0082\"}")
+                            .getBytes(StandardCharsets.ISO_8859_1)))),
+        new Malformed(
+            "gRPC Register with a service name that is not UTF-8",
+            "INVALID_ARGUMENT",
+            "invalid UTF-8",
+            node ->
+                rawRegister(
+                    node,
+                    notUtf8(
+                        Instances.register(Instances.of(ORDERS + "@@").setInstanceId("not-utf8"))
+                            .toByteArray()))),
+        new Malformed(
+            "gRPC Heartbeat with a lease id that is not UTF-8",
+            "INVALID_ARGUMENT",
+            "invalid UTF-8",
+            node ->
+                grpc(
+                    () ->
+                        ClientCalls.blockingUnaryCall(
+                            node.channel(),
+                            RawBytes.method(RegistryServiceGrpc.getHeartbeatMethod()),
+                            CallOptions.DEFAULT.withDeadlineAfter(
+                                ANSWER_WITHIN_MILLIS, TimeUnit.MILLISECONDS),
+                            notUtf8(
+                                HeartbeatRequest.newBuilder()
+                                    .setLeaseId(leaseOfA + "@@")
+                                    .build()
+                                    .toByteArray())))),
+        new Malformed(
+            "gRPC Watch on 100,000 services",
+            "INVALID_ARGUMENT",
+            "targets: must name 1-256 services, got 100000",
+            node -> grpc(() -> discovery(node).watch(WATCH_100_000).next())),
+        new Malformed(
+            "HTTP Watch on 257 services",
+            invalid,
+            "targets: must name 1-256 services, got 257",
+            node -> http(node, "POST", "/v1/watch", watchBody(257))),
+        new Malformed(
+            "HTTP Watch on 100,000 services (a body over 1 MiB)",
+            "HTTP 413 RESOURCE_EXHAUSTED",
+            "the request body is larger than 1048576 bytes",
+            node -> http(node, "POST", "/v1/watch", watchBody(100_000))));
+  }
+
+  /** Nesting depth of the deeply nested requests. */
+  private static final int DEEP = 100_000;
+
+  /** A Watch on 100,000 services with short names: 800 kB, under the 1 MiB a message may have. */
+  private static final WatchRequest WATCH_100_000 = watchOn(100_000);
+
+  private static WatchRequest watchOn(int services) {
+    WatchRequest.Builder watch = WatchRequest.newBuilder();
+    for (int i = 0; i < services; i++) {
+      watch.addTargets(WatchTarget.newBuilder().setService(Integer.toString(i, 36)));
+    }
+    return watch.build();
+  }
+
+  private static String watchBody(int services) {
+    StringBuilder body = new StringBuilder("{\"targets\": [");
+    for (int i = 0; i < services; i++) {
+      body.append(i == 0 ? "" : ",")
+          .append("{\"service\":\"")
+          .append(Integer.toString(i, 36))
+          .append("\"}");
+    }
+    return body.append("]}").toString();
+  }
+
+  /** {@code open} {@code depth} times, {@code middle}, then {@code close} as many times. */
+  private static String nested(String open, String middle, String close, int depth) {
+    return open.repeat(depth) + middle + close.repeat(depth);
+  }
+
+  /**
+   * Protobuf bytes of {@code depth} nested groups of the unknown field 15 (a start-group tag each,
+   * then as many end-group tags): a message nests them only as deep as the parser lets it.
+   */
+  private static byte[] nestedGroups(int depth) {
+    byte[] bytes = new byte[2 * depth];
+    Arrays.fill(bytes, 0, depth, (byte) (15 << 3 | 3));
+    Arrays.fill(bytes, depth, 2 * depth, (byte) (15 << 3 | 4));
+    return bytes;
   }
 
   /** An answer: a gRPC status name, a lease state or "HTTP 400 INVALID_ARGUMENT"; its message. */
@@ -781,19 +1061,23 @@ class HostileInputIT {
 
   /** A Register request whose metadata value is bytes that are not UTF-8. */
   private static byte[] registerWithMetadataThatIsNotUtf8() {
-    byte[] marker = utf8("@@@@");
-    byte[] bytes =
+    return notUtf8(
         Instances.register(
                 Instances.of(ORDERS).setInstanceId("not-utf8").putMetadata("team", "@@@@"))
-            .toByteArray();
-    for (int at = 0; at + marker.length <= bytes.length; at++) {
-      if (Arrays.equals(bytes, at, at + marker.length, marker, 0, marker.length)) {
-        bytes[at] = (byte) 0xff;
-        bytes[at + 1] = (byte) 0xfe;
-        return bytes;
+            .toByteArray());
+  }
+
+  /** {@code message} with its first "@@" made bytes 0xff 0xfe, which are not UTF-8. */
+  private static byte[] notUtf8(byte[] message) {
+    byte[] marker = utf8("@@");
+    for (int at = 0; at + marker.length <= message.length; at++) {
+      if (Arrays.equals(message, at, at + marker.length, marker, 0, marker.length)) {
+        message[at] = (byte) 0xff;
+        message[at + 1] = (byte) 0xfe;
+        return message;
       }
     }
-    throw new AssertionError("no metadata value in the request");
+    throw new AssertionError("no @@ in the message");
   }
 
   private static byte[] utf8(String text) {

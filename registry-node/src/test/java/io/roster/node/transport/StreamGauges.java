@@ -12,15 +12,21 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** The node's stream gauges, read from {@code GET /metrics} as an operator would. */
-record StreamGauges(int streamsOpen, int watchSubscriptions) {
+public record StreamGauges(int streamsOpen, int watchSubscriptions) {
 
-  static StreamGauges read(int apiPort) {
+  /** The gauges of the node whose API is on 127.0.0.1:{@code apiPort}. */
+  public static StreamGauges read(int apiPort) {
+    return read("127.0.0.1", apiPort);
+  }
+
+  /** The gauges of the node whose API is on {@code host:apiPort}. */
+  public static StreamGauges read(String host, int apiPort) {
     String metrics;
     try {
       metrics =
           HttpClient.newHttpClient()
               .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/metrics"))
+                  HttpRequest.newBuilder(URI.create("http://" + host + ":" + apiPort + "/metrics"))
                       .timeout(Duration.ofSeconds(10))
                       .build(),
                   HttpResponse.BodyHandlers.ofString())
