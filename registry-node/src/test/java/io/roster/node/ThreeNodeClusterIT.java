@@ -216,7 +216,7 @@ class ThreeNodeClusterIT {
                                     com.google.protobuf.Duration.newBuilder().setSeconds(10))
                                 .build()),
                 r -> true);
-    registered.add(response.getLeaseId());
+    registered.add("default/" + service + "/" + response.getInstanceId());
     heartbeats.get(node).keep(response);
   }
 
