@@ -205,7 +205,8 @@ public final class EvictionSweeper implements AutoCloseable {
       return;
     }
     long now = clock.millis();
-    int reachable = membership.members().size();
+    List<ClusterMembership.NodeInfo> nodes = membership.members();
+    int reachable = nodes.size();
     if (!membership.hasQuorum(reachable)) {
       hold("no quorum: " + reachable + " of " + membership.expectedSize() + " nodes reachable");
       return;
@@ -222,7 +223,7 @@ public final class EvictionSweeper implements AutoCloseable {
     }
     extendedFor = ids;
     Set<String> others = new HashSet<>();
-    membership.members().forEach(member -> others.add(member.id()));
+    nodes.forEach(member -> others.add(member.id()));
     leaderLease.retainOnly(others);
     long validUntil = leaderLease.validUntilMillis(now);
     if (now > validUntil) {

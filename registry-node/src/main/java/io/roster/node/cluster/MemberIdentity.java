@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -41,8 +44,17 @@ public final class MemberIdentity {
 
   private static final String ALGORITHM = "HmacSHA256";
 
+  /** Verdicts are kept at most for this many members (one per join); past it they start over. */
+  private static final int MAX_VERDICTS = 1024;
+
   private final String clusterName;
   private final ClusterSecret secret;
+
+  /**
+   * {@link #trusts} per member: a member's address and attributes never change, and quorum,
+   * leadership and the leader's pings ask about every member several times a second.
+   */
+  private final Map<UUID, Boolean> verdicts = new ConcurrentHashMap<>();
 
   public MemberIdentity(String clusterName, ClusterSecret secret) {
     this.clusterName = clusterName;
@@ -69,6 +81,19 @@ public final class MemberIdentity {
 
   /** Whether {@code member} is a Roster node of this cluster. */
   public boolean trusts(Member member) {
+    Boolean known = verdicts.get(member.getUuid());
+    if (known != null) {
+      return known;
+    }
+    boolean verdict = verify(member);
+    if (verdicts.size() >= MAX_VERDICTS) {
+      verdicts.clear();
+    }
+    verdicts.put(member.getUuid(), verdict);
+    return verdict;
+  }
+
+  private boolean verify(Member member) {
     if (member.isLiteMember()) {
       return false;
     }
