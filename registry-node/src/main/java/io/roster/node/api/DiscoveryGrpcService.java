@@ -15,7 +15,6 @@ import io.roster.node.access.Access;
 import io.roster.node.access.Role;
 import io.roster.node.domain.DiscoveryQuery;
 import io.roster.node.domain.Incarnation;
-import io.roster.node.domain.InstanceValidator;
 import io.roster.node.domain.InvalidArgumentException;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceView;
@@ -231,8 +230,8 @@ public final class DiscoveryGrpcService
     Map<ServiceKey, WatchHub.From> fromRevisions;
     try {
       fromRevisions = ProtoMapper.toWatchTargets(request);
-      Access.require(
-          Role.READ, InstanceValidator.namespace("namespace", request.getNamespace()), "Watch");
+      // Every target is of the request's namespace, and there is at least one.
+      Access.require(Role.READ, fromRevisions.keySet().iterator().next().namespace(), "Watch");
     } catch (InvalidArgumentException | StatusRuntimeException e) {
       Replies.fail(observer, GrpcErrors.toStatus("Watch", e));
       return;
