@@ -28,6 +28,10 @@ public final class GrpcErrors {
   public static StatusRuntimeException toStatus(String method, Throwable failure) {
     Throwable cause = unwrap(failure);
     if (cause instanceof StatusRuntimeException status) {
+      if (status.getStatus().getCode() == Status.Code.PERMISSION_DENIED) {
+        // A caller trying what its roles do not allow: worth a line, as any refusal is.
+        RequestLog.refused(method, status.getStatus().getDescription());
+      }
       return status;
     }
     if (cause instanceof OwnedByAnotherException owned) {
