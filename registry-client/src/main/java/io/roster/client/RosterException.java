@@ -1,6 +1,8 @@
 package io.roster.client;
 
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What went wrong in a call to the registry, as a code the caller can act on and a message that
@@ -44,17 +46,36 @@ public final class RosterException extends RuntimeException {
   }
 
   private final Code code;
+  private final transient Duration retryAfter;
 
   public RosterException(Code code, String message) {
-    this(code, message, null);
+    this(code, message, (Throwable) null);
   }
 
   public RosterException(Code code, String message, Throwable cause) {
+    this(code, message, cause, null);
+  }
+
+  /** A refusal that says when to try again ({@code retryAfter} may be null: it does not). */
+  public RosterException(Code code, String message, Duration retryAfter) {
+    this(code, message, null, retryAfter);
+  }
+
+  private RosterException(Code code, String message, Throwable cause, Duration retryAfter) {
     super(code + ": " + Objects.requireNonNull(message, "message"), cause);
     this.code = Objects.requireNonNull(code, "code");
+    this.retryAfter = retryAfter;
   }
 
   public Code code() {
     return code;
+  }
+
+  /**
+   * How long the registry asked the caller to wait before trying again: set for RESOURCE_EXHAUSTED
+   * when a node refused the call for a rate limit (its {@code google.rpc.RetryInfo}).
+   */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
   }
 }

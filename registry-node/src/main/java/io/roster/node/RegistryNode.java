@@ -34,6 +34,9 @@ import io.roster.node.cluster.MemberIdentity;
 import io.roster.node.cluster.RegistryIncarnation;
 import io.roster.node.config.NodeConfig;
 import io.roster.node.lease.LeaseKeeper;
+import io.roster.node.limits.Admission;
+import io.roster.node.limits.CallKind;
+import io.roster.node.limits.InstanceQuota;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
 import io.roster.node.tls.TlsMaterial;
 import io.roster.node.tls.TlsReloader;
@@ -128,6 +131,9 @@ public final class RegistryNode implements AutoCloseable {
     // Before the first read, so the hub mirrors every view from its first state on.
     WatchHub watchHub = new WatchHub(view, incarnation);
     incarnation.onChange(adopted -> watchHub.incarnationChanged());
+    InstanceQuota quota =
+        InstanceQuota.over(
+            view, config.limits().enabled() ? config.limits().instancesPerNamespace() : 0);
     await(view.start().toCompletableFuture(), "reading the registry");
     Leadership leadership = new Leadership(hazelcast, identity, clock, meters);
     sweeper =
@@ -171,7 +177,8 @@ public final class RegistryNode implements AutoCloseable {
             new LeaseKeeper(store, view, clock),
             config.leases(),
             openStreams,
-            LeaseIds.of(config.cluster().name(), config.cluster().secret()));
+            LeaseIds.of(config.cluster().name(), config.cluster().secret()),
+            quota);
     DiscoveryGrpcService discovery =
         new DiscoveryGrpcService(
             view, incarnation, watchHub, openStreams, config.watchQueueLimit());
@@ -212,9 +219,16 @@ public final class RegistryNode implements AutoCloseable {
                 + " the stream (a known Vert.x defect, counted instead of logged)")
         .register(meters);
     grpc.addService(ReflectionService.v1());
+    Admission admission = new Admission(config.limits());
+    registerLimitMeters(admission);
     HttpEndpoints http =
         new HttpEndpoints(
-            vertx, grpc, access, meters, new HttpApi(access, registry, discovery, clusterStatus));
+            vertx,
+            grpc,
+            access,
+            admission,
+            meters,
+            new HttpApi(access, admission, registry, discovery, clusterStatus));
     server =
         await(
             ApiServer.start(
@@ -344,6 +358,21 @@ public final class RegistryNode implements AutoCloseable {
   @Override
   public void close() {
     stop();
+  }
+
+  private void registerLimitMeters(Admission admission) {
+    for (CallKind kind : List.of(CallKind.WRITE, CallKind.RENEWAL, CallKind.READ)) {
+      FunctionCounter.builder("roster.limits.refused", admission, a -> a.refusedCalls(kind))
+          .tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
+          .description("Calls refused because their caller or connection was over a rate")
+          .register(meters);
+    }
+    FunctionCounter.builder("roster.limits.streams.refused", admission, Admission::refusedStreams)
+        .description("Streams refused because their caller or connection had all its streams open")
+        .register(meters);
+    Gauge.builder("roster.limits.callers", admission, Admission::trackedCallers)
+        .description("Callers this node keeps rate budgets for")
+        .register(meters);
   }
 
   private void resyncQuietly() {

@@ -150,6 +150,9 @@ final class KeepAliveSession {
         closeStream();
         return cli.fail(
             targets.explained(Status.PERMISSION_DENIED.withDescription(response.getMessage())));
+      case LEASE_STATE_THROTTLED:
+        // Over the node's renewal rate: printed; the next heartbeat, at its time, renews.
+        return -1;
       default:
         return -1; // a state this CLI does not know yet: printed, and renewing goes on
     }

@@ -1,6 +1,10 @@
 package io.roster.client.internal;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.RetryInfo;
 import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
 import io.roster.client.RosterException;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
@@ -38,7 +42,35 @@ public final class Errors {
           doing + ": " + cause,
           cause instanceof Error ? null : cause);
     }
+    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+      return new RosterException(
+          RosterException.Code.RESOURCE_EXHAUSTED,
+          doing + ": " + describe(status),
+          retryAfter(cause));
+    }
     return toRoster(status, doing);
+  }
+
+  /**
+   * The delay a node asked for before a retry ({@code google.rpc.RetryInfo} in the status details
+   * of {@code failure}), or null when it gave none.
+   */
+  public static Duration retryAfter(Throwable failure) {
+    com.google.rpc.Status details = StatusProto.fromThrowable(unwrap(failure));
+    if (details == null) {
+      return null;
+    }
+    for (Any detail : details.getDetailsList()) {
+      if (detail.is(RetryInfo.class)) {
+        try {
+          com.google.protobuf.Duration delay = detail.unpack(RetryInfo.class).getRetryDelay();
+          return Duration.ofSeconds(delay.getSeconds(), delay.getNanos());
+        } catch (InvalidProtocolBufferException malformed) {
+          return null;
+        }
+      }
+    }
+    return null;
   }
 
   /** The description of a status, or of its cause ("Connection refused") when it has none. */

@@ -346,6 +346,19 @@ final class LeaseKeeper {
               registration,
               "the registry refused to renew the lease: "
                   + nodes.explain(Status.PERMISSION_DENIED.withDescription(answer.getMessage())));
+      case LEASE_STATE_THROTTLED -> {
+        // Over the node's renewal rate for this client: not renewed this time, the stream stays.
+        // Sent again after the node's delay, or at the usual time if that comes first.
+        long retryNanos = Math.max(MIN_INTERVAL_NANOS, Durations.toNanos(answer.getRetryAfter()));
+        registration.nextBeatNanos =
+            Math.min(registration.nextBeatNanos, System.nanoTime() + retryNanos);
+        log.log(
+            System.Logger.Level.DEBUG,
+            "renewing {0} was throttled, sent again in {1} ms: {2}",
+            registration,
+            TimeUnit.NANOSECONDS.toMillis(retryNanos),
+            answer.getMessage());
+      }
       default -> {} // a state this client does not know yet: renewing goes on
     }
   }
@@ -460,8 +473,13 @@ final class LeaseKeeper {
               }
               RosterException error = Errors.toRoster(failure, "Register again");
               if (error.code() == RosterException.Code.UNAVAILABLE
-                  || error.code() == RosterException.Code.DEADLINE_EXCEEDED) {
-                long delay = retryDelayNanos(++registration.registerFailures);
+                  || error.code() == RosterException.Code.DEADLINE_EXCEEDED
+                  // A rate or the namespace's quota: passes; the lease is already lost anyway.
+                  || error.code() == RosterException.Code.RESOURCE_EXHAUSTED) {
+                long delay =
+                    Math.max(
+                        retryDelayNanos(++registration.registerFailures),
+                        error.retryAfter().map(Duration::toNanos).orElse(0L));
                 log.log(
                     registration.registerFailures == 1
                         ? System.Logger.Level.INFO

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -241,8 +242,27 @@ final class RegistryNodes implements AutoCloseable {
    */
   <T> CompletableFuture<T> call(String doing, Rpc<T> rpc) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    attempt(doing, rpc, preferred, 0, new ArrayList<>(), result);
+    attempt(doing, rpc, preferred, 0, new Failures(), result);
     return result;
+  }
+
+  /** What the nodes tried so far said. */
+  private static final class Failures {
+    final List<String> said = new ArrayList<>();
+    boolean allOverLimits = true;
+    Duration shortestRetry; // of the refusals that gave one
+
+    void add(String what, Status status, Throwable failure) {
+      said.add(what);
+      if (status.getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+        allOverLimits = false;
+        return;
+      }
+      Duration retry = Errors.retryAfter(failure);
+      if (retry != null && (shortestRetry == null || retry.compareTo(shortestRetry) < 0)) {
+        shortestRetry = retry;
+      }
+    }
   }
 
   private <T> void attempt(
@@ -250,7 +270,7 @@ final class RegistryNodes implements AutoCloseable {
       Rpc<T> rpc,
       int index,
       int attempt,
-      List<String> failures,
+      Failures failures,
       CompletableFuture<T> result) {
     StreamObserver<T> observer =
         new StreamObserver<>() {
@@ -271,12 +291,19 @@ final class RegistryNodes implements AutoCloseable {
                       doing + " on " + nodes.get(index) + ": " + explain(status)));
               return;
             }
-            failures.add(nodes.get(index) + ": " + explain(status));
+            failures.add(nodes.get(index) + ": " + explain(status), status, t);
             if (attempt + 1 >= nodes.size()) {
+              String said = String.join("; ", failures.said);
               result.completeExceptionally(
-                  new RosterException(
-                      RosterException.Code.UNAVAILABLE,
-                      doing + ": no registry node answered (" + String.join("; ", failures) + ")"));
+                  failures.allOverLimits
+                      // Every node refused for a limit: that, and when to retry, is the answer.
+                      ? new RosterException(
+                          RosterException.Code.RESOURCE_EXHAUSTED,
+                          doing + ": every registry node refused it for a limit (" + said + ")",
+                          failures.shortestRetry)
+                      : new RosterException(
+                          RosterException.Code.UNAVAILABLE,
+                          doing + ": no registry node answered (" + said + ")"));
             } else {
               attempt(doing, rpc, (index + 1) % nodes.size(), attempt + 1, failures, result);
             }

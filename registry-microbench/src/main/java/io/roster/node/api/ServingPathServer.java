@@ -15,6 +15,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.access.Access;
 import io.roster.node.api.http.HttpApi;
 import io.roster.node.config.NodeConfig;
+import io.roster.node.limits.Admission;
+import io.roster.node.limits.InstanceQuota;
 import io.roster.v1.DiscoverRequest;
 import io.roster.v1.HeartbeatRequest;
 import io.roster.v1.HeartbeatResponse;
@@ -158,10 +160,13 @@ final class ServingPathServer {
     HttpApi json =
         new HttpApi(
             Access.off(),
-            new RegistryGrpcService(null, null, null, null, new OpenStreams(), null),
+            Admission.off(),
+            new RegistryGrpcService(
+                null, null, null, null, new OpenStreams(), null, InstanceQuota.none()),
             fixture.service(),
             new ClusterGrpcService(null, null, null, null, 0, null, null, java.util.List.of()));
-    HttpEndpoints http = new HttpEndpoints(vertx, grpc, Access.off(), meters, json);
+    HttpEndpoints http =
+        new HttpEndpoints(vertx, grpc, Access.off(), Admission.off(), meters, json);
     ApiConnections connections = new ApiConnections(vertx, new NodeConfig.Connections(300, 60, 20));
     // As the node serves its API: one HTTP server per event loop, sharing the port.
     ApiServer server =

@@ -6,7 +6,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
@@ -18,6 +17,7 @@ import io.roster.node.domain.Incarnation;
 import io.roster.node.domain.InvalidArgumentException;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceView;
+import io.roster.node.limits.Allowance;
 import io.roster.node.view.LocalView;
 import io.roster.v1.DiscoverRequest;
 import io.roster.v1.DiscoverResponse;
@@ -238,12 +238,9 @@ public final class DiscoveryGrpcService
     }
     List<ServiceKey> services = new ArrayList<>(fromRevisions.keySet());
     Context context = Vertx.currentContext();
-    if (!openStreams.add(observer, context)) {
-      Replies.fail(
-          observer,
-          Status.UNAVAILABLE
-              .withDescription("this node is shutting down: watch on another node")
-              .asRuntimeException());
+    StatusRuntimeException refused = openStreams.add(observer, context, Allowance.current());
+    if (refused != null) {
+      Replies.fail(observer, GrpcErrors.toStatus("Watch", refused));
       return;
     }
     ServerCallStreamObserver<WatchResponse> call =

@@ -28,8 +28,10 @@ public final class GrpcErrors {
   public static StatusRuntimeException toStatus(String method, Throwable failure) {
     Throwable cause = unwrap(failure);
     if (cause instanceof StatusRuntimeException status) {
-      if (status.getStatus().getCode() == Status.Code.PERMISSION_DENIED) {
-        // A caller trying what its roles do not allow: worth a line, as any refusal is.
+      Status.Code code = status.getStatus().getCode();
+      if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.RESOURCE_EXHAUSTED) {
+        // A caller trying what its roles or its limits do not allow: worth a line, as any
+        // refusal is.
         RequestLog.refused(method, status.getStatus().getDescription());
       }
       return status;

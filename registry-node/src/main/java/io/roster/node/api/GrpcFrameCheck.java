@@ -1,6 +1,8 @@
 package io.roster.node.api;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -9,6 +11,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.StreamResetException;
 import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.internal.http.HttpServerRequestWrapper;
+import java.util.Base64;
 
 /**
  * Checks the framing of a gRPC request's body before the gRPC server reads it, and answers what it
@@ -199,7 +202,8 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
     answer(
         delegate,
         Status.DEADLINE_EXCEEDED.withDescription(
-            "the call's deadline (" + deadlineMillis + " ms) passed before the node answered"));
+            "the call's deadline (" + deadlineMillis + " ms) passed before the node answered"),
+        null);
     releaseCall();
   }
 
@@ -215,7 +219,19 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
   /** Refuses a gRPC request before the gRPC server answers it: one log line, then the status. */
   static void refuse(HttpServerRequest request, Status status) {
     RequestLog.refused("gRPC request", request.path() + ": " + status.getDescription());
-    answer(request, status);
+    answer(request, status, null);
+  }
+
+  /** The binary trailer of {@code google.rpc.Status} details (a retry delay, say). */
+  private static final Metadata.Key<byte[]> STATUS_DETAILS =
+      Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
+
+  /** As {@link #refuse(HttpServerRequest, Status)}, with the refusal's status details if any. */
+  static void refuse(HttpServerRequest request, StatusRuntimeException refusal) {
+    Status status = refusal.getStatus();
+    RequestLog.refused("gRPC request", request.path() + ": " + status.getDescription());
+    Metadata trailers = refusal.getTrailers();
+    answer(request, status, trailers == null ? null : trailers.get(STATUS_DETAILS));
   }
 
   /**
@@ -224,7 +240,7 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
    * a reset otherwise (gRPC-Web over HTTP/1.1 sends trailers in the body, which Vert.x's gRPC
    * server is writing).
    */
-  private static void answer(HttpServerRequest request, Status status) {
+  private static void answer(HttpServerRequest request, Status status, byte[] details) {
     HttpServerResponse response = request.response();
     if (response.ended()) {
       return;
@@ -237,8 +253,13 @@ final class GrpcFrameCheck extends HttpServerRequestWrapper {
           .setStatusCode(200)
           .putHeader("content-type", contentType == null ? "application/grpc" : contentType)
           .putHeader("grpc-status", code)
-          .putHeader("grpc-message", message)
-          .end();
+          .putHeader("grpc-message", message);
+      if (details != null) {
+        // Binary metadata is base64 on the wire (gRPC over HTTP/2, "Custom-Metadata").
+        response.putHeader(
+            STATUS_DETAILS.name(), Base64.getEncoder().withoutPadding().encodeToString(details));
+      }
+      response.end();
     } else if (request.version() == HttpVersion.HTTP_2) {
       response.putTrailer("grpc-status", code).putTrailer("grpc-message", message).end();
     } else {

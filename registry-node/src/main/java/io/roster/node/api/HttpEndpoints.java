@@ -7,6 +7,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.access.Access;
 import io.roster.node.access.Principal;
 import io.roster.node.api.http.HttpApi;
+import io.roster.node.limits.Admission;
+import io.roster.node.limits.Allowance;
+import io.roster.node.limits.CallKind;
+import io.roster.node.limits.LimitExceededException;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -44,14 +48,21 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
   private final Vertx vertx;
   private final GrpcServer grpc;
   private final Access access;
+  private final Admission admission;
   private final PrometheusMeterRegistry meters;
   private final HttpApi json;
 
   public HttpEndpoints(
-      Vertx vertx, GrpcServer grpc, Access access, PrometheusMeterRegistry meters, HttpApi json) {
+      Vertx vertx,
+      GrpcServer grpc,
+      Access access,
+      Admission admission,
+      PrometheusMeterRegistry meters,
+      HttpApi json) {
     this.vertx = vertx;
     this.grpc = grpc;
     this.access = access;
+    this.admission = admission;
     this.meters = meters;
     this.json = json;
   }
@@ -59,7 +70,7 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     if (isGrpc(request)) {
-      serveGrpc(vertx, grpc, access, request);
+      serveGrpc(vertx, grpc, access, admission, request);
       return;
     }
     if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {
@@ -74,11 +85,13 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
 
   /**
    * Hands a gRPC request to {@code grpc} the one way every gRPC request takes: content type
-   * checked, the caller authenticated ({@link Access}), framing checked as it is read ({@link
-   * GrpcFrameCheck}), the caller's deadline kept ({@link CallDeadline}), and the call's {@link
-   * Context} carrying its {@link Principal} and {@link ClientGone}.
+   * checked, the caller authenticated ({@link Access}) and within its limits ({@link Admission}),
+   * framing checked as it is read ({@link GrpcFrameCheck}), the caller's deadline kept ({@link
+   * CallDeadline}), and the call's {@link Context} carrying its {@link Principal}, {@link
+   * Allowance} and {@link ClientGone}.
    */
-  static void serveGrpc(Vertx vertx, GrpcServer grpc, Access access, HttpServerRequest request) {
+  static void serveGrpc(
+      Vertx vertx, GrpcServer grpc, Access access, Admission admission, HttpServerRequest request) {
     Status unserved = GrpcContentTypes.refusal(request);
     if (unserved != null) {
       GrpcFrameCheck.refuse(request, unserved);
@@ -91,6 +104,13 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
       GrpcFrameCheck.refuse(request, e.getStatus());
       return;
     }
+    Allowance allowance = admission.allowance(request.connection(), principal);
+    try {
+      allowance.spend(CallKind.of(request.path()));
+    } catch (LimitExceededException e) {
+      GrpcFrameCheck.refuse(request, e.toStatus());
+      return;
+    }
     // The call starts inside grpc.handle, on this thread: its Context carries the signal.
     ClientGone gone = ClientGone.watch(request.response());
     GrpcFrameCheck checked = GrpcFrameCheck.wrap(request, gone::fire);
@@ -98,6 +118,7 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
     Context.current()
         .withValue(ClientGone.KEY, gone)
         .withValue(Access.PRINCIPAL, principal)
+        .withValue(Allowance.KEY, allowance)
         .run(() -> grpc.handle(checked));
   }
 

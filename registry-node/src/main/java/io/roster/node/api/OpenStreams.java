@@ -1,34 +1,56 @@
 package io.roster.node.api;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.roster.node.limits.Allowance;
 import io.vertx.core.Context;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node's open server streams, so a node that leaves can end each one with UNAVAILABLE and its
- * clients move to another node at once instead of waiting for a timeout.
+ * clients move to another node at once instead of waiting for a timeout; and each stream holds a
+ * stream slot of its caller and connection ({@link Allowance#openStream}) until it leaves here.
  *
  * <p>Threading: any thread may add, remove or close; each stream is ended on its own context.
  */
 public final class OpenStreams {
 
-  private final Map<StreamObserver<?>, Context> streams = new ConcurrentHashMap<>();
+  private final Map<StreamObserver<?>, Open> streams = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  /** Tracks a stream; false when the node is already leaving (the caller should end it). */
-  boolean add(StreamObserver<?> stream, Context context) {
-    streams.put(stream, context);
-    if (closed) {
-      streams.remove(stream);
-      return false;
+  private record Open(Context context, Runnable releaseSlot) {}
+
+  /**
+   * Tracks a stream, which takes a stream slot of {@code allowance} until {@link #remove}.
+   *
+   * @return null, or why the stream may not open (the caller ends it with that): the node is
+   *     leaving (UNAVAILABLE), or the caller or connection has all its streams open
+   *     (RESOURCE_EXHAUSTED)
+   */
+  StatusRuntimeException add(StreamObserver<?> stream, Context context, Allowance allowance) {
+    Runnable releaseSlot;
+    try {
+      releaseSlot = allowance.openStream();
+    } catch (StatusRuntimeException overLimit) {
+      return overLimit;
     }
-    return true;
+    streams.put(stream, new Open(context, releaseSlot));
+    if (closed) {
+      remove(stream);
+      return Status.UNAVAILABLE
+          .withDescription("this node is shutting down: reconnect to another node")
+          .asRuntimeException();
+    }
+    return null;
   }
 
   void remove(StreamObserver<?> stream) {
-    streams.remove(stream);
+    Open open = streams.remove(stream);
+    if (open != null) {
+      open.releaseSlot().run();
+    }
   }
 
   public int size() {
@@ -39,9 +61,9 @@ public final class OpenStreams {
   public void closeAll(Status status) {
     closed = true;
     streams.forEach(
-        (stream, context) ->
+        (stream, open) ->
             Replies.onContext(
-                context,
+                open.context(),
                 () -> {
                   try {
                     stream.onError(status.asRuntimeException());
@@ -49,6 +71,6 @@ public final class OpenStreams {
                     // The client went away first; nothing to tell it.
                   }
                 }));
-    streams.clear();
+    streams.keySet().forEach(this::remove);
   }
 }

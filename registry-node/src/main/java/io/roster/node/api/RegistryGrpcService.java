@@ -1,6 +1,7 @@
 package io.roster.node.api;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.roster.node.access.Access;
 import io.roster.node.access.Audit;
@@ -15,6 +16,9 @@ import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.RenewResult;
 import io.roster.node.domain.RenewalPace;
 import io.roster.node.lease.LeaseKeeper;
+import io.roster.node.limits.Allowance;
+import io.roster.node.limits.InstanceQuota;
+import io.roster.node.limits.LimitExceededException;
 import io.roster.node.store.RegistryStore;
 import io.roster.v1.DeregisterRequest;
 import io.roster.v1.DeregisterResponse;
@@ -46,6 +50,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   private final LeasePolicy leasePolicy;
   private final OpenStreams openStreams;
   private final LeaseIds leaseIds;
+  private final InstanceQuota quota;
 
   public RegistryGrpcService(
       RegistryStore store,
@@ -53,8 +58,10 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
       LeaseKeeper leases,
       LeasePolicy leasePolicy,
       OpenStreams streams,
-      LeaseIds leaseIds) {
+      LeaseIds leaseIds,
+      InstanceQuota quota) {
     this.leaseIds = leaseIds;
+    this.quota = quota;
     this.store = store;
     this.incarnation = incarnation;
     this.leases = leases;
@@ -73,6 +80,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
           InstanceSpec asked = registration.spec();
           String namespace = asked.key().namespace();
           Access.require(Role.REGISTER, namespace, "Register");
+          quota.check(asked.key());
           // With access control, the instance id is the registering principal's: another one
           // may not register it again, unless it is an admin of the namespace.
           InstanceSpec spec =
@@ -147,12 +155,12 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   @Override
   public StreamObserver<KeepAliveRequest> keepAlive(StreamObserver<KeepAliveResponse> responses) {
     Context context = Vertx.currentContext();
-    Principal principal = Access.current(); // the stream's: its messages come without a Context
-    if (!openStreams.add(responses, context)) {
-      responses.onError(
-          Status.UNAVAILABLE
-              .withDescription("this node is shutting down: reconnect to another node")
-              .asRuntimeException());
+    // The stream's: its messages come without a Context.
+    Principal principal = Access.current();
+    Allowance allowance = Allowance.current();
+    StatusRuntimeException refused = openStreams.add(responses, context, allowance);
+    if (refused != null) {
+      responses.onError(GrpcErrors.toStatus("KeepAlive", refused));
       return new DiscardingObserver<>();
     }
     StreamObserver<KeepAliveRequest> requests =
@@ -193,6 +201,20 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                               .getStatus()
                               .getDescription())
                       .build());
+              return;
+            }
+            LimitExceededException overLimit = allowance.spendRenewal();
+            if (overLimit != null) {
+              // The stream stays: only this heartbeat is refused, and the client sends it again
+              // after the delay, long before the lease runs out (it renews at a third of its TTL).
+              responses.onNext(
+                  KeepAliveResponse.newBuilder()
+                      .setLeaseId(request.getLeaseId())
+                      .setState(LeaseState.LEASE_STATE_THROTTLED)
+                      .setRetryAfter(ProtoMapper.duration(overLimit.retryAfterMillis()))
+                      .setMessage(overLimit.getMessage())
+                      .build());
+              RequestLog.refused("KeepAlive", overLimit.getMessage());
               return;
             }
             leases

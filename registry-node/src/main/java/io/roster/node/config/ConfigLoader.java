@@ -184,6 +184,7 @@ public final class ConfigLoader {
             in.intIn("watch.queue-limit", 1, 1_000_000),
             in.longIn("view.resync-interval-ms", 100, 3_600_000),
             accessFile,
+            limits(in),
             gaps,
             in.longIn("node.shutdown-grace-ms", 0, 600_000));
     // Last: every value is checked first, so a typo is reported as itself.
@@ -214,6 +215,26 @@ public final class ConfigLoader {
       gaps.add("a secret the nodes share (cluster.secret-file)");
     }
     return gaps;
+  }
+
+  private static NodeConfig.Limits limits(Reading in) {
+    // Every key is read (and checked) even when the limits are off, so a typo is reported.
+    boolean enabled = in.bool("limits.enabled");
+    NodeConfig.Rates perConnection = rates(in, "limits.connection.");
+    NodeConfig.Rates perCaller = rates(in, "limits.caller.");
+    double burst = in.doubleIn("limits.burst-s", 0.01, 3_600);
+    int quota = in.intIn("limits.instances-per-namespace", 0, 100_000_000);
+    return enabled
+        ? new NodeConfig.Limits(true, perConnection, perCaller, burst, quota)
+        : NodeConfig.Limits.off();
+  }
+
+  private static NodeConfig.Rates rates(Reading in, String prefix) {
+    return new NodeConfig.Rates(
+        in.intIn(prefix + "writes-per-s", 0, 10_000_000),
+        in.intIn(prefix + "renewals-per-s", 0, 10_000_000),
+        in.intIn(prefix + "reads-per-s", 0, 10_000_000),
+        in.intIn(prefix + "streams", 0, 10_000_000));
   }
 
   private static NodeConfig.Tls tls(Reading in) {

@@ -24,6 +24,7 @@ import java.util.List;
  * @param accessFile who may call and what each may do (key {@code security.access-file}): the
  *     access file, read again when it changes; null for no access control (everyone may do
  *     everything)
+ * @param limits what one caller and one connection may ask of this node (keys {@code limits.*})
  * @param securityGaps what this node runs without that a node on a shared network needs (TLS,
  *     checking callers, a cluster secret), each saying what to set; the {@code lan} profile starts
  *     with gaps only with {@code security.insecure=true}
@@ -40,6 +41,7 @@ public record NodeConfig(
     int watchQueueLimit,
     long viewResyncIntervalMillis,
     Path accessFile,
+    Limits limits,
     List<String> securityGaps,
     long shutdownGraceMillis) {
 
@@ -81,6 +83,50 @@ public record NodeConfig(
       int maxPerSweep,
       long unleasedCheckIntervalMillis,
       long leaderLeaseMillis) {}
+
+  /**
+   * What one caller, and one connection, may ask of this node (keys {@code limits.*}), so that a
+   * runaway or hostile client slows only itself: past a rate the call is refused with
+   * RESOURCE_EXHAUSTED (HTTP 429) and when to retry; past the stream count a new stream is refused
+   * until one closes; past the namespace quota a new instance is refused. Each node counts for
+   * itself: a caller spread over three nodes may do three times as much in all.
+   *
+   * @param enabled whether any limit applies (key {@code limits.enabled}); off in the {@code local}
+   *     profile, where the only callers are the developer's own and the benchmarks, which measure
+   *     capacity
+   * @param perConnection what one client connection may do (keys {@code limits.connection.*})
+   * @param perCaller what one caller may do over all its connections to this node (keys {@code
+   *     limits.caller.*}): a caller is the principal its token or certificate names, or its address
+   *     when access control is off
+   * @param burstSeconds how many seconds of its rate a quiet caller may spend at once (key {@code
+   *     limits.burst-s}): a service of 500 instances that restarts at once registers them in one go
+   * @param instancesPerNamespace most instances one namespace may hold (key {@code
+   *     limits.instances-per-namespace}); 0: no quota. Checked against this node's view, so the
+   *     registrations in flight on other nodes at that moment may pass it
+   */
+  public record Limits(
+      boolean enabled,
+      Rates perConnection,
+      Rates perCaller,
+      double burstSeconds,
+      int instancesPerNamespace) {
+    /** No limit at all. */
+    public static Limits off() {
+      return new Limits(false, Rates.NONE, Rates.NONE, 1, 0);
+    }
+  }
+
+  /**
+   * Rates per second and open streams, each 0 for no limit.
+   *
+   * @param writesPerSecond Register, Deregister and SetStatus calls
+   * @param renewalsPerSecond Heartbeat calls, KeepAlive streams opened and heartbeats on them
+   * @param readsPerSecond Discover, ListServices, ClusterStatus calls and Watch streams opened
+   * @param streams Watch and KeepAlive streams open at once
+   */
+  public record Rates(int writesPerSecond, int renewalsPerSecond, int readsPerSecond, int streams) {
+    public static final Rates NONE = new Rates(0, 0, 0, 0);
+  }
 
   /**
    * The client-facing gRPC (and HTTP) port.

@@ -18,7 +18,8 @@ public enum Profile {
           Map.entry("cluster.host", "127.0.0.1"),
           Map.entry("cluster.heartbeat-interval-s", "2"),
           Map.entry("cluster.max-no-heartbeat-s", "20"),
-          Map.entry("cluster.join-wait-s", "5"))),
+          Map.entry("cluster.join-wait-s", "5"),
+          Map.entry("limits.enabled", "true"))),
 
   /**
    * Three nodes on one machine (deploy/local): loopback only, and a silent member declared dead
@@ -89,7 +90,28 @@ public enum Profile {
           Map.entry("watch.queue-limit", "1024"),
           Map.entry("security.access-file", ""),
           Map.entry("security.insecure", "false"),
-          Map.entry("view.resync-interval-ms", "5000"));
+          Map.entry("view.resync-interval-ms", "5000"),
+          // Off unless the profile says otherwise (lan: on); docs/security.md#limits.
+          Map.entry("limits.enabled", "false"),
+          // Per connection: one process's client. 200 writes a second is far beyond any one
+          // instance's needs (it registers once and renews), yet one connection alone cannot
+          // take a node's write capacity (a few thousand a second).
+          Map.entry("limits.connection.writes-per-s", "200"),
+          // A client keeping 10,000 instances alive at TTL 10 s renews about 3,000 a second.
+          Map.entry("limits.connection.renewals-per-s", "5000"),
+          Map.entry("limits.connection.reads-per-s", "1000"),
+          // A client needs a KeepAlive stream and a few Watch streams (each follows up to 256
+          // services).
+          Map.entry("limits.connection.streams", "100"),
+          // Per caller, over all its connections: a token shared by a whole fleet is one caller,
+          // hence several times the connection's figures.
+          Map.entry("limits.caller.writes-per-s", "500"),
+          Map.entry("limits.caller.renewals-per-s", "20000"),
+          Map.entry("limits.caller.reads-per-s", "5000"),
+          Map.entry("limits.caller.streams", "1000"),
+          Map.entry("limits.burst-s", "2"),
+          // 100,000 instances per namespace: about 92 MB of heap on each node (920 B each).
+          Map.entry("limits.instances-per-namespace", "100000"));
 
   /** {@code api.event-loops} unless set: half the cores the JVM may use, at least one. */
   static int defaultApiEventLoops() {

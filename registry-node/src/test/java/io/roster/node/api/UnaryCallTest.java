@@ -11,6 +11,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.roster.node.access.Access;
 import io.roster.node.access.Principal;
+import io.roster.node.limits.Admission;
 import io.roster.node.transport.RawGrpcHttp;
 import io.roster.v1.ClusterServiceGrpc;
 import io.roster.v1.ClusterStatusRequest;
@@ -103,7 +104,8 @@ class UnaryCallTest {
     server =
         vertx
             .createHttpServer()
-            .requestHandler(request -> HttpEndpoints.serveGrpc(vertx, grpc, ACCESS, request))
+            .requestHandler(
+                request -> HttpEndpoints.serveGrpc(vertx, grpc, ACCESS, Admission.off(), request))
             .listen(0, "127.0.0.1")
             .toCompletionStage()
             .toCompletableFuture()

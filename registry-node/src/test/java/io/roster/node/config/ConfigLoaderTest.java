@@ -73,6 +73,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void callersAreLimitedOnTheLanProfileAndNotOnTheLocalOne() {
+    NodeConfig.Limits lan = ConfigLoader.load(new String[] {INSECURE}, Map.of()).limits();
+    NodeConfig.Limits local =
+        ConfigLoader.load(new String[] {"--profile=local"}, Map.of()).limits();
+    NodeConfig.Limits tried =
+        ConfigLoader.load(
+                new String[] {
+                  "--profile=local", "--limits.enabled=true", "--limits.caller.streams=0"
+                },
+                Map.of())
+            .limits();
+
+    assertTrue(lan.enabled());
+    assertEquals(new NodeConfig.Rates(200, 5_000, 1_000, 100), lan.perConnection());
+    assertEquals(new NodeConfig.Rates(500, 20_000, 5_000, 1_000), lan.perCaller());
+    assertEquals(100_000, lan.instancesPerNamespace());
+    assertFalse(local.enabled());
+    assertEquals(0, local.instancesPerNamespace());
+    assertTrue(tried.enabled());
+    assertEquals(0, tried.perCaller().streams(), "0: no limit of that kind");
+    assertMessage(
+        "limits.connection.writes-per-s: must be between 0 and 10000000",
+        "--limits.connection.writes-per-s=-1");
+  }
+
+  @Test
   void localProfileSeedsThreeLoopbackMembers() {
     NodeConfig config = ConfigLoader.load(new String[] {"--profile=local"}, Map.of());
 

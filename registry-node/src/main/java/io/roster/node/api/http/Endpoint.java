@@ -8,4 +8,7 @@ interface Endpoint {
 
   /** Answers {@code request}; runs on its event loop and must not block. */
   void serve(HttpServerRequest request, Buffer body);
+
+  /** The RPC this route calls ("roster.v1.RegistryService/Register"), for its limits. */
+  String rpc();
 }

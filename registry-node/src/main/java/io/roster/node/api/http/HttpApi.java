@@ -11,6 +11,10 @@ import io.roster.node.api.GrpcErrors;
 import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.node.api.RequestLog;
+import io.roster.node.limits.Admission;
+import io.roster.node.limits.Allowance;
+import io.roster.node.limits.CallKind;
+import io.roster.node.limits.LimitExceededException;
 import io.roster.v1.ClusterStatusRequest;
 import io.roster.v1.DeregisterRequest;
 import io.roster.v1.DiscoverRequest;
@@ -55,13 +59,16 @@ public final class HttpApi {
   private final Map<String, Map<HttpMethod, Endpoint>> routes = new LinkedHashMap<>();
 
   private final Access access;
+  private final Admission admission;
 
   public HttpApi(
       Access access,
+      Admission admission,
       RegistryGrpcService registry,
       DiscoveryGrpcService discovery,
       ClusterGrpcService cluster) {
     this.access = access;
+    this.admission = admission;
     String registryRpc = "roster.v1.RegistryService/";
     String discoveryRpc = "roster.v1.DiscoveryService/";
     add(
@@ -146,8 +153,19 @@ public final class HttpApi {
       HttpErrors.send(request.response(), e);
       return;
     }
-    // The body is read before the call runs: the principal goes with it into the call's Context.
-    Context context = Context.current().withValue(Access.PRINCIPAL, principal);
+    Allowance allowance = admission.allowance(request.connection(), principal);
+    try {
+      allowance.spend(CallKind.of(endpoint.rpc()));
+    } catch (LimitExceededException e) {
+      HttpErrors.refuse(request.response(), e);
+      return;
+    }
+    // The body is read before the call runs: the principal and the allowance go with it into the
+    // call's Context.
+    Context context =
+        Context.current()
+            .withValue(Access.PRINCIPAL, principal)
+            .withValue(Allowance.KEY, allowance);
     BoundedBody.read(
         request, MAX_BODY_BYTES, body -> context.run(() -> serve(endpoint, request, body)));
   }

@@ -2,6 +2,7 @@ package io.roster.node.api.http;
 
 import io.grpc.Status;
 import io.roster.node.api.RequestLog;
+import io.roster.node.limits.LimitExceededException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
@@ -53,6 +54,19 @@ final class HttpErrors {
       HttpServerResponse response, int httpStatus, Status.Code code, String message) {
     RequestLog.refused("HTTP request (" + httpStatus + ")", message);
     send(response, httpStatus, code.name(), message);
+  }
+
+  /**
+   * Refuses a request over a rate: 429 with {@code Retry-After} in whole seconds (at least 1, as
+   * HTTP has no finer unit); the message has the delay in milliseconds.
+   */
+  static void refuse(HttpServerResponse response, LimitExceededException overLimit) {
+    RequestLog.refused("HTTP request (429)", overLimit.getMessage());
+    if (!response.ended() && !response.closed() && !response.headWritten()) {
+      response.putHeader(
+          "retry-after", Long.toString(Math.max(1, (overLimit.retryAfterMillis() + 999) / 1000)));
+    }
+    send(response, 429, Status.Code.RESOURCE_EXHAUSTED.name(), overLimit.getMessage());
   }
 
   private static void send(

@@ -41,6 +41,11 @@ final class UnaryEndpoint<Q extends Message, R extends Message> implements Endpo
   }
 
   @Override
+  public String rpc() {
+    return rpc;
+  }
+
+  @Override
   public void serve(HttpServerRequest request, Buffer body) {
     Q message;
     try {

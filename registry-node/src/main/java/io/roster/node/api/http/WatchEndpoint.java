@@ -20,6 +20,13 @@ final class WatchEndpoint implements Endpoint {
     this.discovery = discovery;
   }
 
+  private static final String RPC = "roster.v1.DiscoveryService/Watch";
+
+  @Override
+  public String rpc() {
+    return RPC;
+  }
+
   @Override
   public void serve(HttpServerRequest request, Buffer body) {
     WatchRequest watch;
@@ -30,8 +37,7 @@ final class WatchEndpoint implements Endpoint {
       return;
     }
     NdjsonStream stream = new NdjsonStream(request.response());
-    Calls.invoke(
-        request, "roster.v1.DiscoveryService/Watch", stream, () -> discovery.watch(watch, stream));
+    Calls.invoke(request, RPC, stream, () -> discovery.watch(watch, stream));
     // The service validated the request synchronously: either it failed the stream (an error
     // answer went out) or the stream is open. Send the headers now, so the caller knows it is
     // watching even before the first change (a resume from the current revision sends nothing).

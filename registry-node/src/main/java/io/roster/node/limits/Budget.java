@@ -1,0 +1,108 @@
+package io.roster.node.limits;
+
+import io.roster.node.config.NodeConfig;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What one holder (a connection, or a caller over all its connections) may still spend: a bucket
+ * per kind of call with a rate, and a count of its open streams.
+ *
+ * <p>Thread-safe.
+ */
+final class Budget {
+
+  private final NodeConfig.Rates rates;
+  private final String keyPrefix;
+  private final TokenBucket writes;
+  private final TokenBucket renewals;
+  private final TokenBucket reads;
+  private final AtomicInteger streams = new AtomicInteger();
+  private volatile long usedAtNanos;
+
+  /**
+   * @param keyPrefix the configuration keys of these rates ("limits.caller."), for messages
+   */
+  Budget(NodeConfig.Rates rates, double burstSeconds, String keyPrefix, long nowNanos) {
+    this.rates = rates;
+    this.keyPrefix = keyPrefix;
+    this.writes = bucket(rates.writesPerSecond(), burstSeconds, nowNanos);
+    this.renewals = bucket(rates.renewalsPerSecond(), burstSeconds, nowNanos);
+    this.reads = bucket(rates.readsPerSecond(), burstSeconds, nowNanos);
+    this.usedAtNanos = nowNanos;
+  }
+
+  private static TokenBucket bucket(int perSecond, double burstSeconds, long nowNanos) {
+    return perSecond == 0
+        ? null
+        : new TokenBucket(perSecond, Math.max(1, perSecond * burstSeconds), nowNanos);
+  }
+
+  /** Spends one call of {@code kind}: 0 when allowed, else nanoseconds until it would be. */
+  long take(CallKind kind, long nowNanos) {
+    usedAtNanos = nowNanos;
+    TokenBucket bucket =
+        switch (kind) {
+          case WRITE -> writes;
+          case RENEWAL -> renewals;
+          case READ -> reads;
+          case FREE -> null;
+        };
+    return bucket == null ? 0 : bucket.take(nowNanos);
+  }
+
+  /** The rate of {@code kind} and its key, for a refusal's message: "500 writes a second (...)". */
+  String rate(CallKind kind) {
+    int perSecond =
+        switch (kind) {
+          case WRITE -> rates.writesPerSecond();
+          case RENEWAL -> rates.renewalsPerSecond();
+          case READ -> rates.readsPerSecond();
+          case FREE -> 0;
+        };
+    return perSecond + " " + kind.plural() + " a second (" + keyPrefix + kindKey(kind) + ")";
+  }
+
+  private static String kindKey(CallKind kind) {
+    return switch (kind) {
+      case WRITE -> "writes-per-s";
+      case RENEWAL -> "renewals-per-s";
+      case READ -> "reads-per-s";
+      case FREE -> "";
+    };
+  }
+
+  /** Takes a stream slot; false when all are taken (nothing taken). */
+  boolean openStream() {
+    int max = rates.streams();
+    if (max == 0) {
+      streams.incrementAndGet();
+      return true;
+    }
+    while (true) {
+      int open = streams.get();
+      if (open >= max) {
+        return false;
+      }
+      if (streams.compareAndSet(open, open + 1)) {
+        return true;
+      }
+    }
+  }
+
+  void closeStream() {
+    streams.decrementAndGet();
+  }
+
+  int openStreams() {
+    return streams.get();
+  }
+
+  String streamsLimit() {
+    return rates.streams() + " (" + keyPrefix + "streams)";
+  }
+
+  /** Whether nothing used this budget since {@code nanos} and it holds no stream. */
+  boolean idleSince(long nanos) {
+    return usedAtNanos - nanos < 0 && streams.get() == 0;
+  }
+}
