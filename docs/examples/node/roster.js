@@ -280,6 +280,10 @@ class KeepAlive {
           this.alive = true;
           this.onEvent('alive', { target: this.roster.node().target, grantedTtl: answer.grantedTtl });
         }
+      } else if (answer.state === 'LEASE_STATE_THROTTLED') {
+        // Over the node's renewal rate for this caller: not renewed this time, the stream stays
+        // open. The next beat (a third of the TTL later) renews; send sooner to retry earlier.
+        this.onEvent('throttled', { message: answer.message, retryAfter: answer.retryAfter });
       } else {
         // NOT_FOUND: evicted, register again. STALE_EPOCH: another process registered the same
         // instance since, so this one must stop. DENIED: the caller may not renew leases in this

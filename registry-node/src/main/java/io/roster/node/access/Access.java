@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -80,12 +81,20 @@ public final class Access {
       return Principal.ANYONE;
     }
     if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      Principal byToken = current.byToken(authorization.substring(BEARER.length()).strip());
+      AccessRules.Token byToken = current.byToken(authorization.substring(BEARER.length()).strip());
       if (byToken == null) {
         throw unauthenticated(
             "the bearer token is not one this cluster knows (revoked, mistyped or never issued)");
       }
-      return byToken;
+      if (byToken.expiredAt(Instant.now())) {
+        throw unauthenticated(
+            "the bearer token of '"
+                + byToken.principal().name()
+                + "' expired at "
+                + byToken.expiresAt()
+                + ": use a newer one");
+      }
+      return byToken.principal();
     }
     List<String> names = certificateNames(peerCertificates);
     for (String name : names) {

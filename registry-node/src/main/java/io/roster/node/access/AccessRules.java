@@ -4,6 +4,8 @@ import io.roster.node.config.ConfigException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -20,13 +22,16 @@ import java.util.regex.Pattern;
  * <p>The file, one principal a line; {@code #} starts a comment:
  *
  * <pre>
- * # token SHA256-HEX NAME GRANTS      (SHA256-HEX: printf %s "$TOKEN" | sha256sum)
+ * # token SHA256-HEX NAME GRANTS [expires=INSTANT]   (SHA256-HEX: printf %s "$TOKEN" | sha256sum)
  * # cert  CERT-NAME GRANTS
  * # GRANTS: NAMESPACE:ROLE[,NAMESPACE:ROLE...], ROLE read, register or admin, NAMESPACE * for all
  * token 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 billing billing:register,billing:read
  * cert  orders.internal orders:register,orders:read,payments:read
  * token 8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92 operator *:admin
+ * token 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae ci default:register expires=2027-01-31T00:00:00Z
  * </pre>
+ *
+ * <p>A token with {@code expires} (an ISO-8601 instant) is refused from that instant on.
  *
  * <p>Immutable; thread-safe.
  */
@@ -35,11 +40,22 @@ public final class AccessRules {
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:@/=*-]{1,253}");
 
-  private final Map<String, Principal> byTokenHash;
+  private final Map<String, Token> byTokenHash;
   private final Map<String, Principal> byCertificateName;
 
-  private AccessRules(
-      Map<String, Principal> byTokenHash, Map<String, Principal> byCertificateName) {
+  /**
+   * A token's principal, and when the token stops being valid.
+   *
+   * @param expiresAt null: never
+   */
+  public record Token(Principal principal, Instant expiresAt) {
+    /** Whether the token is no longer valid at {@code now}. */
+    public boolean expiredAt(Instant now) {
+      return expiresAt != null && !now.isBefore(expiresAt);
+    }
+  }
+
+  private AccessRules(Map<String, Token> byTokenHash, Map<String, Principal> byCertificateName) {
     this.byTokenHash = Map.copyOf(byTokenHash);
     this.byCertificateName = Map.copyOf(byCertificateName);
   }
@@ -51,7 +67,7 @@ public final class AccessRules {
    * @throws ConfigException naming the line and what is wrong with it
    */
   public static AccessRules parse(String text, String source) {
-    Map<String, Principal> tokens = new HashMap<>();
+    Map<String, Token> tokens = new HashMap<>();
     Map<String, Principal> certificates = new HashMap<>();
     String[] lines = text.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
@@ -68,7 +84,10 @@ public final class AccessRules {
       String[] fields = line.split("\\s+");
       switch (fields[0]) {
         case "token" -> {
-          expect(fields.length == 4, where, "a token line is: token SHA256-HEX NAME GRANTS");
+          expect(
+              fields.length == 4 || fields.length == 5,
+              where,
+              "a token line is: token SHA256-HEX NAME GRANTS [expires=INSTANT]");
           String hash = fields[1].toLowerCase(java.util.Locale.ROOT);
           expect(
               SHA256_HEX.matcher(hash).matches(),
@@ -76,7 +95,8 @@ public final class AccessRules {
               "the token's SHA-256 must be 64 hex digits (printf %s \"$TOKEN\" | sha256sum),"
                   + " never the token itself");
           expect(!tokens.containsKey(hash), where, "this token is listed twice");
-          tokens.put(hash, principal(fields[2], fields[3], where));
+          Instant expires = fields.length == 5 ? expiry(fields[4], where) : null;
+          tokens.put(hash, new Token(principal(fields[2], fields[3], where), expires));
         }
         case "cert" -> {
           expect(fields.length == 3, where, "a certificate line is: cert CERT-NAME GRANTS");
@@ -97,8 +117,8 @@ public final class AccessRules {
     return new AccessRules(Map.of(), Map.of());
   }
 
-  /** The principal {@code token} stands for, or null. */
-  public Principal byToken(String token) {
+  /** What the rules hold for {@code token}, or null when they do not list it. */
+  public Token byToken(String token) {
     return byTokenHash.get(sha256(token));
   }
 
@@ -141,6 +161,22 @@ public final class AccessRules {
       roles.computeIfAbsent(namespace, n -> EnumSet.noneOf(Role.class)).add(role);
     }
     return new Principal(name, roles);
+  }
+
+  private static Instant expiry(String field, String where) {
+    expect(
+        field.startsWith("expires="),
+        where,
+        "the fifth field of a token line is expires=INSTANT, got \"" + field + "\"");
+    try {
+      return Instant.parse(field.substring("expires=".length()));
+    } catch (DateTimeParseException e) {
+      throw new ConfigException(
+          where
+              + ": expires= takes an ISO-8601 instant in UTC such as 2027-01-31T00:00:00Z, got \""
+              + field.substring("expires=".length())
+              + "\"");
+    }
   }
 
   private static void expect(boolean condition, String where, String message) {

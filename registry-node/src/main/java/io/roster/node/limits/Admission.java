@@ -71,8 +71,7 @@ public final class Admission {
     Budget callerBudget =
         callers.computeIfAbsent(
             caller,
-            ignored ->
-                new Budget(limits.perCaller(), limits.burstSeconds(), "limits.caller.", now));
+            ignored -> new Budget(limits.perCaller(), limits.burstSeconds(), "caller", now));
     sweepIfDue(now);
     return new Allowance(
         this, caller, callerBudget, connectionBudget(connection, now), remote(connection));
@@ -100,8 +99,7 @@ public final class Admission {
     var attribute = base.channel().attr(CONNECTION_BUDGET);
     Budget budget = attribute.get();
     if (budget == null) {
-      Budget fresh =
-          new Budget(limits.perConnection(), limits.burstSeconds(), "limits.connection.", now);
+      Budget fresh = new Budget(limits.perConnection(), limits.burstSeconds(), "connection", now);
       budget = attribute.setIfAbsent(fresh);
       if (budget == null) {
         budget = fresh;

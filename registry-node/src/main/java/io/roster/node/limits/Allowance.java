@@ -87,16 +87,13 @@ public final class Allowance {
             "the connection from "
                 + remote
                 + " is over this node's limit of "
-                + connectionBudget.rate(kind)
-                + " per connection",
+                + connectionBudget.rate(kind),
             wait);
       }
     }
     long wait = callerBudget.take(kind, now);
     if (wait > 0) {
-      return new Over(
-          caller + " is over this node's limit of " + callerBudget.rate(kind) + " per caller",
-          wait);
+      return new Over(caller + " is over this node's limit of " + callerBudget.rate(kind), wait);
     }
     return null;
   }
@@ -117,13 +114,13 @@ public final class Allowance {
     }
     if (connectionBudget != null && !connectionBudget.openStream()) {
       throw streamRefusal(
-          "the connection from " + remote + " has", connectionBudget.streamsLimit(), "connection");
+          "the connection from " + remote + " has", connectionBudget.streamsLimit());
     }
     if (!callerBudget.openStream()) {
       if (connectionBudget != null) {
         connectionBudget.closeStream();
       }
-      throw streamRefusal(caller + " has", callerBudget.streamsLimit(), "caller");
+      throw streamRefusal(caller + " has", callerBudget.streamsLimit());
     }
     AtomicBoolean released = new AtomicBoolean();
     return () -> {
@@ -136,15 +133,13 @@ public final class Allowance {
     };
   }
 
-  private StatusRuntimeException streamRefusal(String who, String limit, String per) {
+  private StatusRuntimeException streamRefusal(String who, String limit) {
     admission.refusedStream();
     return Status.RESOURCE_EXHAUSTED
         .withDescription(
             who
                 + " as many streams open on this node as its limit of "
                 + limit
-                + " per "
-                + per
                 + ": retry once one of them has closed (one Watch follows up to 256 services; one"
                 + " KeepAlive stream renews any number of leases)")
         .asRuntimeException();

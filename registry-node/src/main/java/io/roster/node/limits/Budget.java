@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Budget {
 
   private final NodeConfig.Rates rates;
-  private final String keyPrefix;
+  private final String scope;
   private final TokenBucket writes;
   private final TokenBucket renewals;
   private final TokenBucket reads;
@@ -20,11 +20,12 @@ final class Budget {
   private volatile long usedAtNanos;
 
   /**
-   * @param keyPrefix the configuration keys of these rates ("limits.caller."), for messages
+   * @param scope whose budget this is, "connection" or "caller", as in the configuration keys
+   *     ({@code limits.caller.*}), for messages
    */
-  Budget(NodeConfig.Rates rates, double burstSeconds, String keyPrefix, long nowNanos) {
+  Budget(NodeConfig.Rates rates, double burstSeconds, String scope, long nowNanos) {
     this.rates = rates;
-    this.keyPrefix = keyPrefix;
+    this.scope = scope;
     this.writes = bucket(rates.writesPerSecond(), burstSeconds, nowNanos);
     this.renewals = bucket(rates.renewalsPerSecond(), burstSeconds, nowNanos);
     this.reads = bucket(rates.readsPerSecond(), burstSeconds, nowNanos);
@@ -50,7 +51,10 @@ final class Budget {
     return bucket == null ? 0 : bucket.take(nowNanos);
   }
 
-  /** The rate of {@code kind} and its key, for a refusal's message: "500 writes a second (...)". */
+  /**
+   * The rate of {@code kind} and its key, for a refusal's message: "500 writes a second per caller
+   * (limits.caller.writes-per-s)".
+   */
   String rate(CallKind kind) {
     int perSecond =
         switch (kind) {
@@ -59,7 +63,16 @@ final class Budget {
           case READ -> rates.readsPerSecond();
           case FREE -> 0;
         };
-    return perSecond + " " + kind.plural() + " a second (" + keyPrefix + kindKey(kind) + ")";
+    return perSecond
+        + " "
+        + kind.plural()
+        + " a second per "
+        + scope
+        + " (limits."
+        + scope
+        + "."
+        + kindKey(kind)
+        + ")";
   }
 
   private static String kindKey(CallKind kind) {
@@ -98,7 +111,7 @@ final class Budget {
   }
 
   String streamsLimit() {
-    return rates.streams() + " (" + keyPrefix + "streams)";
+    return rates.streams() + " per " + scope + " (limits." + scope + ".streams)";
   }
 
   /** Whether nothing used this budget since {@code nanos} and it holds no stream. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.roster.node.config.ConfigException;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /** The access file: tokens kept hashed, certificate names, grants per namespace. */
@@ -25,7 +26,7 @@ class AccessRulesTest {
 
   @Test
   void aTokenIsRecognisedByItsHashAndGrantsOnlyWhatItsLineSays() {
-    Principal billing = rules.byToken("billing-token");
+    Principal billing = rules.byToken("billing-token").principal();
 
     assertEquals("billing", billing.name());
     assertTrue(billing.may(Role.REGISTER, "billing"));
@@ -39,13 +40,36 @@ class AccessRulesTest {
   @Test
   void aCertificateNameGrantsItsRolesAndAdminCoversEverythingEverywhere() {
     Principal orders = rules.byCertificateName("orders.internal");
-    Principal operator = rules.byToken("operator-token");
+    Principal operator = rules.byToken("operator-token").principal();
 
     assertTrue(orders.may(Role.READ, "payments"));
     assertFalse(orders.may(Role.REGISTER, "payments"));
     assertTrue(operator.may(Role.REGISTER, "anything"));
     assertTrue(operator.may(Role.ADMIN, "default"));
     assertEquals(3, rules.size());
+  }
+
+  @Test
+  void aTokenWithAnExpiryIsValidUpToItsInstantAndOneWithoutIsValidForGood() {
+    AccessRules withExpiry =
+        AccessRules.parse(
+            "token "
+                + AccessRules.sha256("ci-token")
+                + " ci default:register expires=2027-01-31T00:00:00Z",
+            "f");
+    AccessRules.Token ci = withExpiry.byToken("ci-token");
+    Instant expiry = Instant.parse("2027-01-31T00:00:00Z");
+
+    assertEquals(expiry, ci.expiresAt());
+    assertFalse(ci.expiredAt(expiry.minusMillis(1)));
+    assertTrue(ci.expiredAt(expiry));
+    assertFalse(rules.byToken("billing-token").expiredAt(Instant.MAX));
+    assertRefused(
+        "token " + AccessRules.sha256("t") + " x ns:read expires=tomorrow",
+        "line 1: expires= takes an ISO-8601 instant");
+    assertRefused(
+        "token " + AccessRules.sha256("t") + " x ns:read until=2027-01-01T00:00:00Z",
+        "line 1: the fifth field of a token line is expires=INSTANT");
   }
 
   @Test

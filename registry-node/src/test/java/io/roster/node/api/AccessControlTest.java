@@ -61,6 +61,7 @@ class AccessControlTest {
   private static final String READER = "reader-token-0123456789abcdef";
   private static final String OPERATOR = "operator-token-0123456789abcdef";
   private static final String OTHER_BILLING = "other-billing-token-0123456789abcdef";
+  private static final String EXPIRED = "expired-token-0123456789abcdef";
 
   @TempDir static Path dir;
 
@@ -84,7 +85,7 @@ class AccessControlTest {
   }
 
   @Test
-  void aCallWithoutACredentialOrWithAnUnknownTokenIsRefusedOnEveryApi() throws Exception {
+  void aCallWithoutACredentialOrWithAnUnknownOrExpiredTokenIsRefusedOnEveryApi() throws Exception {
     assertStatus(
         Status.Code.UNAUTHENTICATED,
         "no credential",
@@ -93,6 +94,14 @@ class AccessControlTest {
         Status.Code.UNAUTHENTICATED,
         "not one this cluster knows",
         () -> discovery("made-up").discover(DiscoverRequest.newBuilder().setService("x").build()));
+
+    StatusRuntimeException expired =
+        assertStatus(
+            Status.Code.UNAUTHENTICATED,
+            "the bearer token of 'expired' expired at 2026-01-01T00:00:00Z",
+            () -> cluster(EXPIRED).clusterStatus(ClusterStatusRequest.getDefaultInstance()));
+    assertTrue(expired.getStatus().getDescription().contains("use a newer one"));
+    assertEquals(401, get("/v1/discover?service=x", EXPIRED).statusCode());
 
     HttpResponse<String> anonymous = get("/v1/discover?service=x", null);
     HttpResponse<String> unknown = get("/v1/discover?service=x", "made-up");
@@ -248,6 +257,9 @@ class AccessControlTest {
             + "token "
             + AccessRules.sha256(OTHER_BILLING)
             + " other-billing billing:register\n"
+            + "token "
+            + AccessRules.sha256(EXPIRED)
+            + " expired *:admin expires=2026-01-01T00:00:00Z\n"
             + (withOperator ? "token " + AccessRules.sha256(OPERATOR) + " operator *:admin\n" : "");
     Path next = dir.resolve("access.next");
     Files.writeString(next, text);
