@@ -38,7 +38,8 @@ public final class FreePorts {
   }
 
   private static boolean bindable(int port) {
-    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+    try {
+      new ServerSocket(port, 1, InetAddress.getLoopbackAddress()).close();
       return true;
     } catch (IOException inUse) {
       return false;
