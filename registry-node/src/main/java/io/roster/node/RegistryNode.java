@@ -22,6 +22,7 @@ import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.LeaseIds;
 import io.roster.node.api.OpenStreams;
 import io.roster.node.api.RegistryGrpcService;
+import io.roster.node.api.RequestLog;
 import io.roster.node.api.ServiceBinding;
 import io.roster.node.api.WatchHub;
 import io.roster.node.api.http.HttpApi;
@@ -219,7 +220,8 @@ public final class RegistryNode implements AutoCloseable {
                 + " the stream (a known Vert.x defect, counted instead of logged)")
         .register(meters);
     grpc.addService(ReflectionService.v1());
-    Admission admission = new Admission(config.limits());
+    Admission admission =
+        new Admission(config.limits(), why -> RequestLog.connectionClosed(false, why));
     registerLimitMeters(admission);
     HttpEndpoints http =
         new HttpEndpoints(
@@ -369,6 +371,10 @@ public final class RegistryNode implements AutoCloseable {
     }
     FunctionCounter.builder("roster.limits.streams.refused", admission, Admission::refusedStreams)
         .description("Streams refused because their caller or connection had all its streams open")
+        .register(meters);
+    FunctionCounter.builder(
+            "roster.limits.connections.closed", admission, Admission::closedConnections)
+        .description("Connections closed because their client went on after many refusals")
         .register(meters);
     Gauge.builder("roster.limits.callers", admission, Admission::trackedCallers)
         .description("Callers this node keeps rate budgets for")

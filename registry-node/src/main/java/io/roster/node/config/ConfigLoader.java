@@ -224,8 +224,9 @@ public final class ConfigLoader {
     NodeConfig.Rates perCaller = rates(in, "limits.caller.");
     double burst = in.doubleIn("limits.burst-s", 0.01, 3_600);
     int quota = in.intIn("limits.instances-per-namespace", 0, 100_000_000);
+    int refusals = in.intIn("limits.connection.refusals-per-s", 0, 10_000_000);
     return enabled
-        ? new NodeConfig.Limits(true, perConnection, perCaller, burst, quota)
+        ? new NodeConfig.Limits(true, perConnection, perCaller, burst, quota, refusals)
         : NodeConfig.Limits.off();
   }
 

@@ -99,20 +99,25 @@ public record NodeConfig(
    *     limits.caller.*}): a caller is the principal its token or certificate names, or its address
    *     when access control is off
    * @param burstSeconds how many seconds of its rate a quiet caller may spend at once (key {@code
-   *     limits.burst-s}): a service of 500 instances that restarts at once registers them in one go
+   *     limits.burst-s}): at 200 writes a second, a service of 400 instances sharing a token that
+   *     restarts at once registers them in one go
    * @param instancesPerNamespace most instances one namespace may hold (key {@code
    *     limits.instances-per-namespace}); 0: no quota. Checked against this node's view, so the
    *     registrations in flight on other nodes at that moment may pass it
+   * @param refusalsPerSecondBeforeClose a connection on which more calls than this were refused
+   *     within a second is closed (key {@code limits.connection.refusals-per-s}): its client
+   *     ignores the retry hints, and each refusal still costs the node's event loop; 0: never
    */
   public record Limits(
       boolean enabled,
       Rates perConnection,
       Rates perCaller,
       double burstSeconds,
-      int instancesPerNamespace) {
+      int instancesPerNamespace,
+      int refusalsPerSecondBeforeClose) {
     /** No limit at all. */
     public static Limits off() {
-      return new Limits(false, Rates.NONE, Rates.NONE, 1, 0);
+      return new Limits(false, Rates.NONE, Rates.NONE, 1, 0, 0);
     }
   }
 

@@ -93,19 +93,26 @@ public enum Profile {
           Map.entry("view.resync-interval-ms", "5000"),
           // Off unless the profile says otherwise (lan: on); docs/security.md#limits.
           Map.entry("limits.enabled", "false"),
-          // Per connection: one process's client. 200 writes a second is far beyond any one
+          // Per connection: one process's client. 100 writes a second is far beyond any one
           // instance's needs (it registers once and renews), yet one connection alone cannot
-          // take a node's write capacity (a few thousand a second).
-          Map.entry("limits.connection.writes-per-s", "200"),
+          // take much of a node's write capacity (a few thousand a second; each new instance is
+          // also applied to every node's view).
+          Map.entry("limits.connection.writes-per-s", "100"),
           // A client keeping 10,000 instances alive at TTL 10 s renews about 3,000 a second.
           Map.entry("limits.connection.renewals-per-s", "5000"),
           Map.entry("limits.connection.reads-per-s", "1000"),
           // A client needs a KeepAlive stream and a few Watch streams (each follows up to 256
           // services).
           Map.entry("limits.connection.streams", "100"),
+          // A client that honours the retry hints is refused a few times a second at most; one
+          // refused more than 100 times in a second ignores them, and each refusal still costs
+          // the event loop its connection shares with others: its connection is closed.
+          Map.entry("limits.connection.refusals-per-s", "100"),
           // Per caller, over all its connections: a token shared by a whole fleet is one caller,
           // hence several times the connection's figures.
-          Map.entry("limits.caller.writes-per-s", "500"),
+          // 200: a flooding caller at 454 new services a second cut another caller's Discover
+          // on the same node by 80 % on a 2-core machine (docs/benchmarks.md).
+          Map.entry("limits.caller.writes-per-s", "200"),
           Map.entry("limits.caller.renewals-per-s", "20000"),
           Map.entry("limits.caller.reads-per-s", "5000"),
           Map.entry("limits.caller.streams", "1000"),

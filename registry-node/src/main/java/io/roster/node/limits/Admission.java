@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * Decides whether a call may go on, by what its caller and its connection have spent ({@link
@@ -40,9 +41,16 @@ public final class Admission {
   private final AtomicLong sweptAtNanos = new AtomicLong(System.nanoTime());
   private final Map<CallKind, LongAdder> refusedCalls = new EnumMap<>(CallKind.class);
   private final LongAdder refusedStreams = new LongAdder();
+  private final LongAdder closedConnections = new LongAdder();
+  private final Consumer<String> connectionClosedLog;
 
-  public Admission(NodeConfig.Limits limits) {
+  /**
+   * @param connectionClosedLog logs why a connection was closed for ignoring refusals (the API's
+   *     rate-limited request log)
+   */
+  public Admission(NodeConfig.Limits limits, Consumer<String> connectionClosedLog) {
     this.limits = limits;
+    this.connectionClosedLog = connectionClosedLog;
     for (CallKind kind : CallKind.values()) {
       refusedCalls.put(kind, new LongAdder());
     }
@@ -50,7 +58,7 @@ public final class Admission {
 
   /** No limits: every call goes on. */
   public static Admission off() {
-    return new Admission(NodeConfig.Limits.off());
+    return new Admission(NodeConfig.Limits.off(), why -> {});
   }
 
   public boolean enabled() {
@@ -74,7 +82,12 @@ public final class Admission {
             ignored -> new Budget(limits.perCaller(), limits.burstSeconds(), "caller", now));
     sweepIfDue(now);
     return new Allowance(
-        this, caller, callerBudget, connectionBudget(connection, now), remote(connection));
+        this,
+        caller,
+        callerBudget,
+        connectionBudget(connection, now),
+        connection,
+        remote(connection));
   }
 
   /** How one caller is told apart: its principal, or its address when no one is authenticated. */
@@ -120,6 +133,20 @@ public final class Admission {
 
   void refused(CallKind kind) {
     refusedCalls.get(kind).increment();
+  }
+
+  int refusalsPerSecondBeforeClose() {
+    return limits.refusalsPerSecondBeforeClose();
+  }
+
+  void closedConnection(String why) {
+    closedConnections.increment();
+    connectionClosedLog.accept(why);
+  }
+
+  /** Connections closed for ignoring refusals since the node started. */
+  public long closedConnections() {
+    return closedConnections.sum();
   }
 
   void refusedStream() {

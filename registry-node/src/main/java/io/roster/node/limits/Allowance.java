@@ -3,6 +3,8 @@ package io.roster.node.limits;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -18,12 +20,16 @@ public final class Allowance {
   public static final Context.Key<Allowance> KEY = Context.key("roster.allowance");
 
   /** For calls with no limit: limits off, or made inside the node (tests, benchmarks). */
-  static final Allowance UNLIMITED = new Allowance(null, "", null, null, "");
+  static final Allowance UNLIMITED = new Allowance(null, "", null, null, null, "");
+
+  /** HTTP/2's GOAWAY code for a peer that generates excessive load (RFC 9113 section 7). */
+  static final long ENHANCE_YOUR_CALM = 0xb;
 
   private final Admission admission;
   private final String caller;
   private final Budget callerBudget;
   private final Budget connectionBudget;
+  private final HttpConnection connection;
   private final String remote;
 
   Allowance(
@@ -31,11 +37,13 @@ public final class Allowance {
       String caller,
       Budget callerBudget,
       Budget connectionBudget,
+      HttpConnection connection,
       String remote) {
     this.admission = admission;
     this.caller = caller;
     this.callerBudget = callerBudget;
     this.connectionBudget = connectionBudget;
+    this.connection = connection;
     this.remote = remote;
   }
 
@@ -53,8 +61,7 @@ public final class Allowance {
   public void spend(CallKind kind) {
     Over over = take(kind);
     if (over != null) {
-      admission.refused(kind);
-      throw new LimitExceededException(over.limit(), millis(over.waitNanos()));
+      throw refused(kind, over);
     }
   }
 
@@ -65,12 +72,44 @@ public final class Allowance {
    */
   public LimitExceededException spendRenewal() {
     Over over = take(CallKind.RENEWAL);
-    if (over == null) {
-      return null;
-    }
-    admission.refused(CallKind.RENEWAL);
-    return new LimitExceededException(over.limit(), millis(over.waitNanos()));
+    return over == null ? null : refused(CallKind.RENEWAL, over);
   }
+
+  /**
+   * Counts a refusal, and closes the connection of a client that ignores them: past {@code
+   * limits.connection.refusals-per-s} within a second, the connection gets a GOAWAY
+   * (ENHANCE_YOUR_CALM, saying why) and closes once its calls in flight are answered, this one's
+   * refusal included. Called on the connection's event loop.
+   */
+  private LimitExceededException refused(CallKind kind, Over over) {
+    admission.refused(kind);
+    LimitExceededException refusal =
+        new LimitExceededException(over.limit(), millis(over.waitNanos()));
+    int maxRefusals = admission.refusalsPerSecondBeforeClose();
+    if (connectionBudget != null
+        && connection != null
+        && maxRefusals > 0
+        && connectionBudget.refusedTooOften(System.nanoTime(), maxRefusals)
+        && connectionBudget.markClosing()) {
+      String why =
+          "more than "
+              + maxRefusals
+              + " calls refused within a second (limits.connection.refusals-per-s): the client"
+              + " does not wait as told; last: "
+              + refusal.getMessage();
+      admission.closedConnection(remote + ": " + why);
+      try {
+        connection.goAway(ENHANCE_YOUR_CALM, -1, Buffer.buffer(why));
+      } catch (IllegalStateException | UnsupportedOperationException http1) {
+        // HTTP/1.x has no GOAWAY: the close below is all it gets.
+      }
+      connection.shutdown(SHUTDOWN_SECONDS, TimeUnit.SECONDS);
+    }
+    return refusal;
+  }
+
+  /** How long a connection closed for ignoring refusals has to finish the calls it has open. */
+  static final long SHUTDOWN_SECONDS = 5;
 
   /** A rate a call found spent: which limit, and how long until it allows one more. */
   private record Over(String limit, long waitNanos) {}
@@ -93,6 +132,10 @@ public final class Allowance {
     }
     long wait = callerBudget.take(kind, now);
     if (wait > 0) {
+      if (connectionBudget != null) {
+        // Not spent after all: a caller over its limit must not drain its connections too.
+        connectionBudget.giveBack(kind);
+      }
       return new Over(caller + " is over this node's limit of " + callerBudget.rate(kind), wait);
     }
     return null;

@@ -18,6 +18,9 @@ final class Budget {
   private final TokenBucket reads;
   private final AtomicInteger streams = new AtomicInteger();
   private volatile long usedAtNanos;
+  private long refusalSecondStartNanos;
+  private int refusalsThisSecond;
+  private boolean closing;
 
   /**
    * @param scope whose budget this is, "connection" or "caller", as in the configuration keys
@@ -30,6 +33,7 @@ final class Budget {
     this.renewals = bucket(rates.renewalsPerSecond(), burstSeconds, nowNanos);
     this.reads = bucket(rates.readsPerSecond(), burstSeconds, nowNanos);
     this.usedAtNanos = nowNanos;
+    this.refusalSecondStartNanos = nowNanos;
   }
 
   private static TokenBucket bucket(int perSecond, double burstSeconds, long nowNanos) {
@@ -41,14 +45,38 @@ final class Budget {
   /** Spends one call of {@code kind}: 0 when allowed, else nanoseconds until it would be. */
   long take(CallKind kind, long nowNanos) {
     usedAtNanos = nowNanos;
-    TokenBucket bucket =
-        switch (kind) {
-          case WRITE -> writes;
-          case RENEWAL -> renewals;
-          case READ -> reads;
-          case FREE -> null;
-        };
+    TokenBucket bucket = bucket(kind);
     return bucket == null ? 0 : bucket.take(nowNanos);
+  }
+
+  /** Gives back the call of {@code kind} just taken, which another limit refused. */
+  void giveBack(CallKind kind) {
+    TokenBucket bucket = bucket(kind);
+    if (bucket != null) {
+      bucket.giveBack();
+    }
+  }
+
+  private TokenBucket bucket(CallKind kind) {
+    return switch (kind) {
+      case WRITE -> writes;
+      case RENEWAL -> renewals;
+      case READ -> reads;
+      case FREE -> null;
+    };
+  }
+
+  /**
+   * Counts a refusal of this holder's calls; true once more than {@code maxPerSecond} were refused
+   * within one second (counted in whole seconds since the first), and for every refusal after that
+   * in the same second.
+   */
+  synchronized boolean refusedTooOften(long nowNanos, int maxPerSecond) {
+    if (nowNanos - refusalSecondStartNanos >= 1_000_000_000L) {
+      refusalSecondStartNanos = nowNanos;
+      refusalsThisSecond = 0;
+    }
+    return ++refusalsThisSecond > maxPerSecond;
   }
 
   /**
@@ -100,6 +128,15 @@ final class Budget {
         return true;
       }
     }
+  }
+
+  /** Marks the holder's connection as being closed; true the first time only. */
+  synchronized boolean markClosing() {
+    if (closing) {
+      return false;
+    }
+    closing = true;
+    return true;
   }
 
   void closeStream() {

@@ -42,4 +42,9 @@ final class TokenBucket {
     }
     return Math.max(1, (long) Math.ceil((1 - tokens) / perNano));
   }
+
+  /** Returns a token taken for a call that another limit refused after all. */
+  synchronized void giveBack() {
+    tokens = Math.min(capacity, tokens + 1);
+  }
 }

@@ -77,11 +77,12 @@ class LimitsTest {
     "--limits.caller.reads-per-s=1000",
     "--limits.connection.streams=3",
     "--limits.caller.streams=5",
-    "--limits.instances-per-namespace=5"
+    "--limits.instances-per-namespace=5",
+    "--limits.connection.refusals-per-s=20"
   };
 
   private static final List<String> TOKENS =
-      List.of("writer", "spread", "other", "streams", "renewer", "http", "quota");
+      List.of("writer", "spread", "other", "streams", "renewer", "http", "quota", "pusher");
 
   @TempDir static Path dir;
 
@@ -136,10 +137,60 @@ class LimitsTest {
   }
 
   @Test
+  void aConnectionThatGoesOnAfterManyRefusalsIsClosedAndTheClientToldWhy() throws Exception {
+    ManagedChannel channel = channel();
+    RegistryServiceGrpc.RegistryServiceStub pusher =
+        RegistryServiceGrpc.newStub(channel).withInterceptors(bearer("pusher"));
+    List<CompletableFuture<Status>> answers = new ArrayList<>();
+    // 60 at once: 10 pass, the other 50 are refused, which is more than 20 within a second.
+    for (int i = 0; i < 60; i++) {
+      CompletableFuture<Status> answer = new CompletableFuture<>();
+      answers.add(answer);
+      pusher.register(
+          Instances.register(
+              Instances.of("limits-pusher").setNamespace("pusher").setInstanceId("p-1")),
+          new StreamObserver<>() {
+            @Override
+            public void onNext(RegisterResponse value) {}
+
+            @Override
+            public void onError(Throwable t) {
+              answer.complete(Status.fromThrowable(t));
+            }
+
+            @Override
+            public void onCompleted() {
+              answer.complete(Status.OK);
+            }
+          });
+    }
+    List<Status> statuses = new ArrayList<>();
+    for (CompletableFuture<Status> answer : answers) {
+      statuses.add(answer.get(20, TimeUnit.SECONDS));
+    }
+    assertTrue(
+        statuses.stream().anyMatch(s -> s.getCode() == Status.Code.RESOURCE_EXHAUSTED),
+        statuses.toString());
+    await("the node counts the connection it closed")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> metric("roster_limits_connections_closed_total") >= 1);
+  }
+
+  @Test
   void aCallerIsLimitedOverAllItsConnections() {
-    registerUntilRefused(channel(), "spread", 30);
-    // A second connection has a fresh connection budget, but the caller has 15 writes in all.
-    StatusRuntimeException refused = registerUntilRefused(channel(), "spread", 30);
+    // Round robin over three connections, 10 writes each (2 more a second), for a caller of 15
+    // (3 more a second): the caller's budget runs out first, however slow the calls are.
+    List<ManagedChannel> three = List.of(channel(), channel(), channel());
+    StatusRuntimeException refused = null;
+    for (int i = 0; i < 60 && refused == null; i++) {
+      try {
+        register(three.get(i % 3), "spread", "limits-spread");
+      } catch (StatusRuntimeException e) {
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.toString());
+        refused = e;
+      }
+    }
+    assertNotNull(refused, "60 writes at once all passed a caller's limit of 15");
     String message = refused.getStatus().getDescription();
     assertTrue(message.contains("caller 'spread'"), message);
     assertTrue(message.contains("limits.caller.writes-per-s"), message);
@@ -296,6 +347,23 @@ class LimitsTest {
         .until(() -> registerIn("quota-full", "q-5") != null);
   }
 
+  private static double metric(String name) throws Exception {
+    String text =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + node.apiPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    for (String line : text.split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return fail("no " + name + " in /metrics");
+  }
+
   private RegisterResponse registerIn(String namespace, String instanceId) {
     return RegistryServiceGrpc.newBlockingStub(channel())
         .withInterceptors(bearer("quota"))
@@ -421,7 +489,7 @@ class LimitsTest {
                         first.complete("completed");
                       }
                     }));
-    return first.orTimeout(10, TimeUnit.SECONDS);
+    return first.orTimeout(30, TimeUnit.SECONDS);
   }
 
   private static StatusRuntimeException assertRefused(Status.Code code, Runnable call) {

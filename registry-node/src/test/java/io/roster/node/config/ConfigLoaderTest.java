@@ -86,9 +86,10 @@ class ConfigLoaderTest {
             .limits();
 
     assertTrue(lan.enabled());
-    assertEquals(new NodeConfig.Rates(200, 5_000, 1_000, 100), lan.perConnection());
-    assertEquals(new NodeConfig.Rates(500, 20_000, 5_000, 1_000), lan.perCaller());
+    assertEquals(new NodeConfig.Rates(100, 5_000, 1_000, 100), lan.perConnection());
+    assertEquals(new NodeConfig.Rates(200, 20_000, 5_000, 1_000), lan.perCaller());
     assertEquals(100_000, lan.instancesPerNamespace());
+    assertEquals(100, lan.refusalsPerSecondBeforeClose());
     assertFalse(local.enabled());
     assertEquals(0, local.instancesPerNamespace());
     assertTrue(tried.enabled());

@@ -37,6 +37,22 @@ class TokenBucketTest {
   }
 
   @Test
+  void aTokenGivenBackIsTakenAgainButNeverBeyondTheCapacity() {
+    TokenBucket bucket = new TokenBucket(1, 2, 0);
+    bucket.take(0);
+    bucket.take(0);
+    bucket.giveBack();
+    assertEquals(0, bucket.take(0));
+    assertEquals(SECOND, bucket.take(0));
+    bucket.giveBack();
+    bucket.giveBack();
+    bucket.giveBack();
+    assertEquals(0, bucket.take(0));
+    assertEquals(0, bucket.take(0));
+    assertEquals(SECOND, bucket.take(0), "three given back, two held");
+  }
+
+  @Test
   void aClockGoingBackNeitherRefillsNorBreaksTheBucket() {
     TokenBucket bucket = new TokenBucket(1, 1, SECOND);
     assertEquals(0, bucket.take(SECOND));
