@@ -39,7 +39,7 @@ public final class FreePorts {
 
   private static boolean bindable(int port) {
     try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-      return true;
+      return socket.isBound();
     } catch (IOException inUse) {
       return false;
     }
