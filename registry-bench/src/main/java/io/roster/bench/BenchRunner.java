@@ -345,6 +345,19 @@ final class BenchRunner {
               protection.recordMillis() / 1_000,
               protection.settleMillis() / 1_000));
     }
+    if (config.phases().contains(FloodPhase.NAME)) {
+      FloodConfig flood = config.flood();
+      header.append(
+          String.format(
+              Locale.ROOT,
+              "- flood: on the first target, %d s without then %d s with the flood; the flooder"
+                  + " opens up to %,d Watch streams and stops at %,d registrations accepted%s%n",
+              flood.durationMillis() / 1_000,
+              flood.durationMillis() / 1_000,
+              flood.streams(),
+              flood.registrations(),
+              flood.flooderHasOwnToken() ? ", with its own token (--flood-token-file)" : ""));
+    }
     header
         .append("- bench machine: ")
         .append(Runtime.getRuntime().availableProcessors())
