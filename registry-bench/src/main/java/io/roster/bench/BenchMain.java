@@ -396,6 +396,16 @@ public final class BenchMain implements Callable<Integer> {
   private Integer floodDurationSeconds;
 
   @Option(
+      names = "--flood-reads-per-s",
+      paramLabel = "N",
+      defaultValue = "2000",
+      description =
+          "Discover calls a second the flood phase's well-behaved caller sends at most, over its 8"
+              + " threads, so that it keeps within the nodes' read limits; 0: as fast as they are"
+              + " answered (default: ${DEFAULT-VALUE}).")
+  private int floodReadsPerSecond;
+
+  @Option(
       names = "--flood-streams",
       paramLabel = "N",
       description =
@@ -596,6 +606,7 @@ public final class BenchMain implements Callable<Integer> {
     FloodConfig flood =
         new FloodConfig(
             TimeUnit.SECONDS.toMillis(orDefault(floodDurationSeconds, 20, 2)),
+            floodReadsPerSecond,
             orDefault(floodStreams, 5_000, 150),
             orDefault(floodRegistrations, 50_000, 200),
             floodTokenFile != null

@@ -99,7 +99,8 @@ final class FloodReport {
         .put("wellBehavedFrom", wellBehaved.sourceAddress())
         .put("flooderFrom", flooder.sourceAddress())
         .put("flooderOwnToken", flood.flooderHasOwnToken())
-        .put("threads", WellBehavedCaller.THREADS);
+        .put("threads", WellBehavedCaller.THREADS)
+        .put("readsPerSecAsked", flood.readsPerSecond());
     baseline.put(result, "baseline");
     during.put(result, "flood");
     result.put("p99Ratio", BenchContext.orNull(during.p99Millis() / baseline.p99Millis()));
@@ -194,7 +195,7 @@ final class FloodReport {
         String.format(
             Locale.ROOT,
             "Target %s, both callers. The %s reads one service of %d instances with %d threads of"
-                + " blocking Discover calls, a connection each. The %s registers new services as"
+                + " blocking Discover calls, a connection each, %s. The %s registers new services as"
                 + " fast as it can (%d calls in flight over %d connections, refusals not waited"
                 + " out) and opens up to %,d Watch streams of that service (%d a connection), for"
                 + " %d s. Limits: %s.%n%n",
@@ -202,6 +203,9 @@ final class FloodReport {
             wellBehaved.describe(),
             WellBehavedCaller.INSTANCES,
             WellBehavedCaller.THREADS,
+            flood.readsPerSecond() == 0
+                ? "as fast as they are answered"
+                : String.format(Locale.ROOT, "at most %,d a second", flood.readsPerSecond()),
             flooder.describe(),
             FloodRegistrations.IN_FLIGHT,
             FloodRegistrations.CONNECTIONS,

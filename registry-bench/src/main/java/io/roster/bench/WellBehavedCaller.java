@@ -19,13 +19,15 @@ import java.util.function.Supplier;
 /**
  * The caller the flood phase protects: one service of {@value #INSTANCES} instances of its own, and
  * {@value #THREADS} threads reading it with blocking Discover calls, one in flight each, on a
- * connection each to the target.
+ * connection each to the target, at most {@code --flood-reads-per-s} calls a second in all.
  *
- * <p>A connection per thread keeps it under the nodes' read limits where one connection would not
- * be: one node of the 2-core machine of docs/benchmarks.md answered 8 threads about 2,000 Discover
- * calls a second, twice {@code limits.connection.reads-per-s}, but a quarter of {@code
- * limits.caller.reads-per-s}. Well-behaved also means that a refusal for a rate is followed by a
- * wait of the delay the node asked for.
+ * <p>Well-behaved means within the nodes' limits, whatever the flood: unpaced, 8 threads on one
+ * node of the 2-core machine of docs/benchmarks.md sent about 4,600 Discover calls a second in a
+ * quiet spell, close enough to {@code limits.caller.reads-per-s} (5,000) that about one in 19 was
+ * refused for their own rate. The default pace (2,000 a second, 250 on each connection) stays well
+ * under the caller's and each connection's read limits (5,000 and 1,000). A refusal for a rate is
+ * followed by a wait of the delay the node asked for, as a well-behaved client does, and counted as
+ * a failed call.
  *
  * <p>Threading: {@link #register} and {@link #measure} on the phase's thread; the Discover calls
  * run on threads of their own.
@@ -114,7 +116,9 @@ final class WellBehavedCaller {
       BenchContext context, long durationMillis, String label, Supplier<String> alongside)
       throws InterruptedException {
     BenchConfig config = context.config();
-    BlockingLoad<DiscoverResponse> load = new BlockingLoad<>(THREADS, "flood-" + label);
+    BlockingLoad<DiscoverResponse> load =
+        new BlockingLoad<DiscoverResponse>(THREADS, "flood-" + label)
+            .pacedAt(config.flood().readsPerSecond());
     AtomicLong shortAnswers = new AtomicLong();
     DiscoverRequest request =
         DiscoverRequest.newBuilder().setNamespace(config.namespace()).setService(SERVICE).build();
