@@ -37,6 +37,7 @@ import java.util.List;
  * @param scaleBoundMillis time bound of each registration and deregistration step of the scale
  *     phase
  * @param protection sizes and durations of the protection phase
+ * @param flood sizes and duration of the flood phase, and how its flooder connects
  * @param callDeadlineMillis deadline of each unary call
  * @param countedPhaseBoundMillis time bound of the phases bounded by a count (register, cleanup),
  *     and of each registration and deregistration step of the size-sweep phase
@@ -74,6 +75,7 @@ record BenchConfig(
     int sweepCount,
     long scaleBoundMillis,
     ProtectionConfig protection,
+    FloodConfig flood,
     long callDeadlineMillis,
     long countedPhaseBoundMillis,
     List<Long> nodePids,
@@ -95,6 +97,7 @@ record BenchConfig(
     check(!targets.isEmpty(), "no target");
     check(!systems.isEmpty(), "no system");
     check(transport != null, "no transport");
+    check(flood != null, "no flood configuration");
     check(!phases.isEmpty(), "no phase");
     check(instances >= 1, "instances must be at least 1");
     check(services >= 1 && services <= instances, "services must be 1 to the number of instances");
@@ -142,6 +145,14 @@ record BenchConfig(
             + NodeHeap.JCMD_BOUND_SECONDS
                 * 3_000
                 * (2 * scaleInstances.size() + 2 * scaleStreams.size() + 3);
+    // The flood: setup and cleanup, a warm-up and two measurements each drained, two heap readings
+    // (each of
+    // READINGS pairs of jcmd calls) and two of /metrics (10 s each at most).
+    long flood =
+        countedPhaseBoundMillis * 2
+            + (this.flood.durationMillis() + callDeadlineMillis + 2_000) * 3
+            + NodeHeap.JCMD_BOUND_SECONDS * 1_000 * NodeHeap.READINGS * 2 * 2
+            + 2 * 10_000;
     return countedPhaseBoundMillis * 3
         + phaseDurationMillis * 2
         + AtRestPhase.SETTLE_MILLIS
@@ -150,7 +161,8 @@ record BenchConfig(
         + failureDetection
         + propagation
         + scale
-        + protection.boundMillis(countedPhaseBoundMillis);
+        + protection.boundMillis(countedPhaseBoundMillis)
+        + flood;
   }
 
   private static boolean ascending(List<Integer> counts, int max) {

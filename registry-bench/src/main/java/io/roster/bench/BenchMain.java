@@ -37,8 +37,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Load generator for a running Roster cluster (default: the three nodes of"
           + " deploy/local/roster-local). Phases: register, heartbeat, discover, propagation,"
-          + " slow-watchers, failure-detection, scale; and, asked for only, at-rest, size-sweep"
-          + " and protection (about 6 minutes). With --systems, also etcd and ZooKeeper,"
+          + " slow-watchers, failure-detection, scale; and, asked for only, at-rest, size-sweep,"
+          + " protection (about 6 minutes) and flood (one caller flooding the first target while"
+          + " another reads it). With --systems, also etcd and ZooKeeper,"
           + " measured the same way on clusters the bench starts and stops itself."
           + " Results: one JSON line per phase, then a markdown table, on stdout and in --out;"
           + " progress on stderr.",
@@ -131,7 +132,8 @@ public final class BenchMain implements Callable<Integer> {
               + "). register runs first anyway when another phase needs its instances. at-rest and"
               + " size-sweep are not in the default list: ask for them. Nor is protection (about 6"
               + " minutes at default sizes): ask for it, alone for its figures (--phases"
-              + " protection), since its budget counts the whole registry.")
+              + " protection), since its budget counts the whole registry. Nor is flood (about a"
+              + " minute): ask for it, alone for its figures (--phases flood).")
   private List<String> phases;
 
   @Option(
@@ -386,6 +388,50 @@ public final class BenchMain implements Callable<Integer> {
   private Integer protectionSettleSeconds;
 
   @Option(
+      names = "--flood-duration-s",
+      paramLabel = "s",
+      description =
+          "How long the flood phase's well-behaved caller reads without the flood, then again"
+              + " during it (default: 20; --smoke: 2).")
+  private Integer floodDurationSeconds;
+
+  @Option(
+      names = "--flood-reads-per-s",
+      paramLabel = "N",
+      defaultValue = "2000",
+      description =
+          "Discover calls a second the flood phase's well-behaved caller sends at most, over its 8"
+              + " threads, so that it keeps within the nodes' read limits; 0: as fast as they are"
+              + " answered (default: ${DEFAULT-VALUE}).")
+  private int floodReadsPerSecond;
+
+  @Option(
+      names = "--flood-streams",
+      paramLabel = "N",
+      description =
+          "Watch streams the flood phase's flooder opens on the first target, 100 a connection"
+              + " (default: 5000; --smoke: 150).")
+  private Integer floodStreams;
+
+  @Option(
+      names = "--flood-registrations",
+      paramLabel = "N",
+      description =
+          "The flood phase's flooder stops registering once the node has accepted this many"
+              + " (each a service of its own with a 1 h lease): a bound on what nodes without"
+              + " limits are made to hold (default: 50000; --smoke: 200).")
+  private Integer floodRegistrations;
+
+  @Option(
+      names = "--flood-token-file",
+      paramLabel = "file",
+      description =
+          "File holding the flood phase's flooder's bearer token, for nodes that check callers:"
+              + " without it the flooder sends the run's token (--token, --token-file), and the"
+              + " nodes count both callers as one.")
+  private Path floodTokenFile;
+
+  @Option(
       names = "--node-pids",
       split = ",",
       paramLabel = "pid",
@@ -442,7 +488,8 @@ public final class BenchMain implements Callable<Integer> {
               + " at 200 and 500 instances and 20 and 50 Watch streams, at-rest 2 s, size-sweep 20"
               + " instances at 2 and 10 per service; protection (when asked"
               + " for) with 60 instances over 6 services, a dead service of 10, a 2 s TTL, 4 s of"
-              + " observation, 5 s of recording and no settling.")
+              + " observation, 5 s of recording and no settling; flood (when asked for) 2 s each"
+              + " way, 150 streams, at most 200 registrations accepted.")
   private boolean smoke;
 
   @Option(
@@ -551,11 +598,21 @@ public final class BenchMain implements Callable<Integer> {
       }
       addresses.add(target);
     }
-    BenchTransport transport =
-        (tls || caFile != null || certFile != null || keyFile != null
-                ? BenchTransport.tls(caFile, certFile, keyFile)
-                : BenchTransport.plaintext())
-            .withToken(token, tokenFile);
+    BenchTransport channels =
+        tls || caFile != null || certFile != null || keyFile != null
+            ? BenchTransport.tls(caFile, certFile, keyFile)
+            : BenchTransport.plaintext();
+    BenchTransport transport = channels.withToken(token, tokenFile);
+    FloodConfig flood =
+        new FloodConfig(
+            TimeUnit.SECONDS.toMillis(orDefault(floodDurationSeconds, 20, 2)),
+            floodReadsPerSecond,
+            orDefault(floodStreams, 5_000, 150),
+            orDefault(floodRegistrations, 50_000, 200),
+            floodTokenFile != null
+                ? channels.withTokenFile(floodTokenFile, "--flood-token-file")
+                : transport,
+            floodTokenFile != null);
     return new BenchConfig(
         addresses,
         measured,
@@ -591,6 +648,7 @@ public final class BenchMain implements Callable<Integer> {
             TimeUnit.SECONDS.toMillis(orDefault(protectionObserveSeconds, 60, 4)),
             TimeUnit.SECONDS.toMillis(orDefault(protectionRecordSeconds, 90, 5)),
             TimeUnit.SECONDS.toMillis(orDefault(protectionSettleSeconds, 61, 0))),
+        flood,
         callDeadlineMillis,
         TimeUnit.SECONDS.toMillis(maxPhaseSeconds),
         nodePids == null ? List.of() : nodePids,

@@ -57,6 +57,7 @@ final class BenchRunner {
 
   int run() throws InterruptedException {
     ZonedDateTime started = ZonedDateTime.now();
+    String loadAtStart = loadAverage(); // the header is written at the end, after the load
     err.printf(
         "registry-bench: %s, phases %s%s; results in %s%n",
         config.systems().stream().map(SystemUnderTest::label).toList(),
@@ -132,7 +133,8 @@ final class BenchRunner {
       footer.add(profileLine);
       err.println(profileLine);
     }
-    results.finish(header(started, systemLines, profiles), String.join("\n\n", footer));
+    results.finish(
+        header(started, loadAtStart, systemLines, profiles), String.join("\n\n", footer));
     err.println(
         "results: " + config.outDirectory().resolve("results.jsonl") + ", results.md, latency.svg");
     if (stop.getAsBoolean()) {
@@ -278,7 +280,8 @@ final class BenchRunner {
         cleanup.drained() ? "" : "; some calls still unanswered");
   }
 
-  private String header(ZonedDateTime started, List<String> systemLines, NodeProfiles profiles) {
+  private String header(
+      ZonedDateTime started, String loadAtStart, List<String> systemLines, NodeProfiles profiles) {
     StringBuilder header = new StringBuilder();
     header
         .append("# registry-bench results, ")
@@ -345,6 +348,19 @@ final class BenchRunner {
               protection.recordMillis() / 1_000,
               protection.settleMillis() / 1_000));
     }
+    if (config.phases().contains(FloodPhase.NAME)) {
+      FloodConfig flood = config.flood();
+      header.append(
+          String.format(
+              Locale.ROOT,
+              "- flood: on the first target, %d s without then %d s with the flood; the flooder"
+                  + " opens up to %,d Watch streams and stops at %,d registrations accepted%s%n",
+              flood.durationMillis() / 1_000,
+              flood.durationMillis() / 1_000,
+              flood.streams(),
+              flood.registrations(),
+              flood.flooderHasOwnToken() ? ", with its own token (--flood-token-file)" : ""));
+    }
     header
         .append("- bench machine: ")
         .append(Runtime.getRuntime().availableProcessors())
@@ -357,7 +373,7 @@ final class BenchRunner {
         .append(' ')
         .append(System.getProperty("os.arch"))
         .append('\n');
-    header.append("- load average at the start: ").append(loadAverage()).append('\n');
+    header.append("- load average at the start: ").append(loadAtStart).append('\n');
     if (config.profile()) {
       header
           .append("- JFR profiles: ")

@@ -25,14 +25,16 @@ final class BenchTransport {
 
   private final ChannelCredentials credentials;
   private final String description;
+  private final String tokenSource;
 
-  private BenchTransport(ChannelCredentials credentials, String description) {
+  private BenchTransport(ChannelCredentials credentials, String description, String tokenSource) {
     this.credentials = credentials;
     this.description = description;
+    this.tokenSource = tokenSource;
   }
 
   static BenchTransport plaintext() {
-    return new BenchTransport(InsecureChannelCredentials.create(), "plaintext");
+    return new BenchTransport(InsecureChannelCredentials.create(), "plaintext", null);
   }
 
   /**
@@ -76,7 +78,8 @@ final class BenchTransport {
         "TLS (trusting "
             + (caFile == null ? "the JVM's CAs" : caFile)
             + (certFile == null ? ", no client certificate" : ", client certificate " + certFile)
-            + ")");
+            + ")",
+        null);
   }
 
   /**
@@ -91,26 +94,56 @@ final class BenchTransport {
       throw new IllegalArgumentException(
           "--token and --token-file are both given: give the token one way");
     }
-    if (token == null && tokenFile == null) {
-      return this;
+    if (token != null) {
+      return withTokenValue(token.strip(), "--token");
     }
-    String option = token != null ? "--token" : "--token-file";
-    String value;
+    return tokenFile == null ? this : withTokenFile(tokenFile, "--token-file");
+  }
+
+  /**
+   * These credentials with the token held in {@code tokenFile} (read now, surrounding white space
+   * ignored), given by {@code option}.
+   *
+   * @throws IllegalArgumentException naming the option that cannot be used
+   */
+  BenchTransport withTokenFile(Path tokenFile, String option) {
     try {
-      value =
-          token != null
-              ? token.strip()
-              : Files.readString(readable(tokenFile, option), StandardCharsets.UTF_8).strip();
+      return withTokenValue(
+          Files.readString(readable(tokenFile, option), StandardCharsets.UTF_8).strip(), option);
     } catch (IOException e) {
       throw new IllegalArgumentException(option + " " + tokenFile + ": cannot read it: " + e, e);
     }
+  }
+
+  private BenchTransport withTokenValue(String value, String option) {
     if (value.isEmpty() || !value.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
       throw new IllegalArgumentException(
           option + ": a token is visible ASCII without spaces, and not empty");
     }
+    String source = "a bearer token (" + option + ")";
     return new BenchTransport(
         CompositeChannelCredentials.create(credentials, new BearerToken(value)),
-        description + " with a bearer token (" + option + ")");
+        description + " with " + source,
+        source);
+  }
+
+  /** Whether the channels speak plaintext HTTP/2, so the nodes' HTTP routes are plain HTTP too. */
+  boolean speaksPlaintext() {
+    ChannelCredentials channel =
+        credentials instanceof CompositeChannelCredentials composite
+            ? composite.getChannelCredentials()
+            : credentials;
+    return channel instanceof InsecureChannelCredentials;
+  }
+
+  /** Whether a token is sent on every call. */
+  boolean hasToken() {
+    return tokenSource != null;
+  }
+
+  /** "a bearer token (--token-file)": where the token came from, never the token; or null. */
+  String tokenSource() {
+    return tokenSource;
   }
 
   ChannelCredentials credentials() {

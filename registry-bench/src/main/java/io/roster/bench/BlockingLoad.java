@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -11,6 +12,10 @@ import java.util.function.BooleanSupplier;
  * platform threads, each making one blocking stub call at a time and the next as soon as it
  * returned, until {@code maxCalls} were started in all or the deadline passed, whichever comes
  * first. Each call's latency is taken around the blocking call, on the calling thread.
+ *
+ * <p>Paced ({@link #pacedAt}), each thread starts a call at most once per its share of the rate, so
+ * a caller that keeps to a limit can be modelled; a thread that fell behind (a slow answer) starts
+ * its next call at once, but never sends a burst to catch up. The pause is not timed.
  *
  * <p>Bounded: every call carries a deadline (the caller's stub sets it), so a thread ends at most a
  * call deadline after the load's own deadline; {@link #run} waits that long plus the drain bound
@@ -35,6 +40,7 @@ final class BlockingLoad<T> extends CallLoad {
   private final int threads;
   private final String name;
   private final AtomicLong next = new AtomicLong();
+  private volatile long intervalNanosPerThread;
 
   /**
    * @param threads caller threads, one call in flight each
@@ -50,6 +56,18 @@ final class BlockingLoad<T> extends CallLoad {
 
   int threads() {
     return threads;
+  }
+
+  /**
+   * Starts at most {@code callsPerSecond} calls a second over all threads, each thread its share;
+   * 0: as fast as the calls return (the default). Call before {@link #run}.
+   */
+  BlockingLoad<T> pacedAt(double callsPerSecond) {
+    if (callsPerSecond < 0) {
+      throw new IllegalArgumentException("a rate of " + callsPerSecond + " calls a second");
+    }
+    intervalNanosPerThread = callsPerSecond == 0 ? 0 : (long) (threads * 1e9 / callsPerSecond);
+    return this;
   }
 
   /**
@@ -108,15 +126,22 @@ final class BlockingLoad<T> extends CallLoad {
       BooleanSupplier stop,
       Call<T> call,
       UnaryLoad.OnSuccess<T> onSuccess) {
+    long interval = intervalNanosPerThread;
+    // Threads start spread over one interval, not all at once.
+    long nextStartNanos = System.nanoTime() + interval * thread / threads;
     while (!stop.getAsBoolean()
         && System.nanoTime() - deadlineNanos < 0
         && !Thread.currentThread().isInterrupted()) {
+      if (interval > 0 && !waitUntil(nextStartNanos, deadlineNanos)) {
+        return;
+      }
       long index = next.getAndIncrement();
       if (index >= maxCalls) {
         return;
       }
       started.incrementAndGet();
       long callStart = System.nanoTime();
+      nextStartNanos = Math.max(nextStartNanos + interval, callStart);
       T response;
       try {
         response = call.call(thread, index);
@@ -131,6 +156,20 @@ final class BlockingLoad<T> extends CallLoad {
       } catch (RuntimeException e) {
         failures.record(e);
       }
+    }
+  }
+
+  /** Sleeps until {@code startNanos}; false when the deadline comes first or on an interrupt. */
+  private static boolean waitUntil(long startNanos, long deadlineNanos) {
+    while (true) {
+      long now = System.nanoTime();
+      if (now - deadlineNanos >= 0 || Thread.currentThread().isInterrupted()) {
+        return false;
+      }
+      if (now - startNanos >= 0) {
+        return true;
+      }
+      LockSupport.parkNanos(Math.min(startNanos - now, deadlineNanos - now));
     }
   }
 }

@@ -21,6 +21,7 @@ final class CallFailures {
   private final AtomicLong count = new AtomicLong();
   private final Map<String, LongAdder> byKind = new ConcurrentHashMap<>();
   private final AtomicReference<String> first = new AtomicReference<>();
+  private final Map<String, String> firstOfKind = new ConcurrentHashMap<>();
 
   void record(Throwable error) {
     String kind;
@@ -38,12 +39,24 @@ final class CallFailures {
       text = root.toString();
     }
     byKind.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    firstOfKind.putIfAbsent(kind, text);
     first.compareAndSet(null, text);
     count.incrementAndGet();
   }
 
   long count() {
     return count.get();
+  }
+
+  /** Failures of {@code kind}: a status code's name, e.g. {@code "RESOURCE_EXHAUSTED"}. */
+  long count(String kind) {
+    LongAdder n = byKind.get(kind);
+    return n == null ? 0 : n.sum();
+  }
+
+  /** The first failure of {@code kind}'s text, or null when there was none. */
+  String first(String kind) {
+    return firstOfKind.get(kind);
   }
 
   /** Failures by kind, e.g. {@code {DEADLINE_EXCEEDED=3}}, and the first one's text. */

@@ -50,6 +50,11 @@ abstract class CallLoad {
     return elapsedNanos == 0 ? Double.NaN : succeeded.get() / elapsedSeconds();
   }
 
+  /** The failures, by kind. */
+  final CallFailures failures() {
+    return failures;
+  }
+
   /** Failures by status code and the first one's text; empty when none failed. */
   final String failureSummary() {
     return failures.summary();

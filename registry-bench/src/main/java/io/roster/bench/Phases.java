@@ -21,6 +21,7 @@ final class Phases {
     ALL.put(FailureDetectionPhase.NAME, FailureDetectionPhase::new);
     ALL.put(ScalePhase.NAME, ScalePhase::new);
     ALL.put(ProtectionPhase.NAME, ProtectionPhase::new);
+    ALL.put(FloodPhase.NAME, FloodPhase::new);
   }
 
   private Phases() {}

@@ -67,7 +67,8 @@ class BenchSmokeIT {
   @Test
   void everyPhaseDoesWorkAndLosesNoLeaseOnThreeRealNodes() throws IOException {
     Path out = Path.of("target", "bench-smoke-it").toAbsolutePath();
-    Run run = bench("--smoke", "--phases", String.join(",", PHASES), "--out", out.toString());
+    Run run =
+        bench("--smoke", "--phases", String.join(",", PHASES) + ",flood", "--out", out.toString());
     List<String> jsonLines = run.jsonLines();
     for (String phase : PHASES) {
       String line = line(jsonLines, phase);
@@ -93,6 +94,23 @@ class BenchSmokeIT {
         Files.readString(out.resolve("results.md")).contains("### 3. zone-c silent"),
         "no protection details in results.md");
     assertTrue(Files.readString(out.resolve(ProtectionPhase.SERIES_FILE)).startsWith("scenario,"));
+    assertFloodWasMeasuredWithoutLimits(line(jsonLines, "flood"));
+  }
+
+  /** The IT's nodes run the local profile: no limit, so the flooder gets all it asks for. */
+  private static void assertFloodWasMeasuredWithoutLimits(String flood) {
+    assertTrue(flood.contains("\"ok\":true"), "flood reported a problem: " + flood);
+    assertTrue(number(flood, "baselineOps").orElse(0L) > 0, "no baseline: " + flood);
+    assertTrue(number(flood, "floodOps").orElse(0L) > 0, "no Discover during the flood: " + flood);
+    assertEquals(Optional.of(200L), number(flood, "floodRegistrationsAccepted"), flood);
+    assertEquals(Optional.of(200L), number(flood, "floodDeregistered"), flood);
+    assertEquals(Optional.of(150L), number(flood, "floodStreamsOpened"), flood);
+    assertEquals(Optional.of(0L), number(flood, "floodStreamsRefused"), flood);
+    // and the population's background KeepAlive stream on that node
+    assertTrue(number(flood, "nodeStreamsOpen").orElse(0L) >= 150, flood);
+    assertTrue(flood.contains("\"limits\":\"off\""), flood);
+    assertTrue(flood.contains("\"flooderFrom\":\"127.0.0.2\""), flood);
+    assertTrue(number(flood, "heapGrowthMb").isPresent(), "no heap: " + flood);
   }
 
   @Test

@@ -49,6 +49,24 @@ class BlockingLoadTest {
   }
 
   @Test
+  void pacedStartsNoMoreCallsThanItsRate() throws InterruptedException {
+    BlockingLoad<Long> load = new BlockingLoad<Long>(2, "test").pacedAt(100);
+    boolean drained =
+        load.run(
+            Long.MAX_VALUE,
+            System.nanoTime() + TimeUnit.SECONDS.toNanos(1),
+            TimeUnit.SECONDS.toNanos(5),
+            () -> false,
+            (thread, index) -> index,
+            (index, response) -> {});
+    assertTrue(drained);
+    // 100 a second for a second: each thread starts once per 20 ms, the two 10 ms apart; a busy
+    // machine may wake them late, which only makes fewer.
+    assertTrue(load.started() <= 102, "started " + load.started());
+    assertTrue(load.started() >= 20, "started " + load.started());
+  }
+
+  @Test
   void stopsAtItsDeadlineWhateverTheCount() throws InterruptedException {
     BlockingLoad<Long> load = new BlockingLoad<>(2, "test");
     long start = System.nanoTime();

@@ -171,6 +171,7 @@ class PeerRunnerTest {
         1,
         1_000,
         new ProtectionConfig(10, 2, 2, 0.5, 0, 1_000, 1_000, 0),
+        new FloodConfig(1_000, 100, 10, 10, BenchTransport.plaintext(), false),
         1_000,
         10_000,
         List.of(),
