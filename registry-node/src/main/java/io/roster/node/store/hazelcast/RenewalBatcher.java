@@ -39,7 +39,9 @@ import java.util.concurrent.CompletionStage;
  * full TTL whenever a member leaves, which is the only way a backup replica gets promoted. A
  * renewal that would revive a lease the leader declared expired changes the lease's health
  * sequence, which must survive; it is sent again on its own as a backed-up write ({@link
- * RenewLeases#reviving}).
+ * RenewLeases#reviving}). That is also why heartbeats may share one call on many keys per member
+ * while the changes of services may not ({@link ServiceWriteBatcher}): Hazelcast backs up a call on
+ * many keys asynchronously.
  *
  * <p>Threading: {@link #renew} is called from any thread and may send from it; the window runs on
  * one scheduler thread; calls complete on Hazelcast threads, which send what waited meanwhile and
