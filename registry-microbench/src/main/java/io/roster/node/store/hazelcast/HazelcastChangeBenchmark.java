@@ -8,6 +8,7 @@ import io.roster.node.domain.ServiceChangeBenchmark;
 import io.roster.node.domain.ServiceDelta;
 import io.roster.node.domain.ServiceKey;
 import io.roster.node.domain.ServiceState;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,10 +25,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One registration into a service of {@code instances} instances as the store makes it in
- * Hazelcast, and one node's read of it: {@code submitToKey(RegisterInstance)} (on the partition
- * owner, then the synchronous backup on the other member, with key-only change listeners on both
- * members as nodes hold them), then {@code submitToKey(ReadChanges)} from the revision before. The
- * caller owns the service's partition, so no call crosses the network; the backup does.
+ * Hazelcast, and one node's read of it: {@code submitToKey(ApplyServiceWrites)} of one registration
+ * (on the partition owner, then the synchronous backup on the other member, with key-only change
+ * listeners on both members as nodes hold them), then {@code submitToKey(ReadChanges)} from the
+ * revision before. The caller owns the service's partition, so no call crosses the network; the
+ * backup does.
  *
  * <p>What it shows: whether anything on the store's path grows with the service (a copy of the
  * value per write, a value serialized for an event, a scan per read). {@link
@@ -91,9 +93,12 @@ public class HazelcastChangeBenchmark {
     long revision =
         services
             .submitToKey(
-                service, new RegisterInstance(spec, 10_000, System.currentTimeMillis(), true))
+                service,
+                new ApplyServiceWrites(
+                    List.of(
+                        new ServiceWrite.Register(spec, 10_000, System.currentTimeMillis(), true))))
             .toCompletableFuture()
-            .join();
+            .join()[1];
     return services
         .submitToKey(service, new ReadChanges(revision - 1))
         .toCompletableFuture()

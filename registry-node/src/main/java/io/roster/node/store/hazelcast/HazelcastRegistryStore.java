@@ -48,7 +48,9 @@ import java.util.function.Consumer;
  * revision and recent removals) and one per service in {@value #LEASES_MAP} (its leases). Both maps
  * key by {@code namespace/service}, so a service and its leases share a partition, and every change
  * runs as an entry processor on the partition's owner: ordered per service without locks, and
- * copied to the backup replica before the caller is answered.
+ * copied to the backup replica before the caller is answered. Writes are committed in groups:
+ * heartbeats per member ({@link RenewalBatcher}), the changes of a service per service ({@link
+ * ServiceWriteBatcher}).
  *
  * <p>Threading: calls never block; stages complete on Hazelcast threads. Change notifications are
  * key-only entry events, so a change costs each follower one small event, and the follower then
@@ -65,6 +67,7 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   private final IMap<String, LeaseTable> leases;
   private final Clock clock;
   private final RenewalBatcher renewals;
+  private final ServiceWriteBatcher writes;
 
   /** Runs the calls over all entries (blocking in Hazelcast's API) off callers' threads. */
   private final ExecutorService sweeps =
@@ -88,22 +91,24 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
     this.clock = clock;
     this.renewals =
         new RenewalBatcher(leases, hazelcast.getPartitionService(), clock, renewalWindowMillis);
+    this.writes = new ServiceWriteBatcher(services);
   }
 
   @Override
   public CompletionStage<Registered> register(
       InstanceSpec spec, long ttlMillis, boolean mayTakeOver) {
     long now = clock.millis();
-    // One call: the owner writes the instance and grants its lease together (RegisterInstance).
-    return services
-        .submitToKey(
+    // One write: the owner writes the instance and grants its lease together (ApplyServiceWrites).
+    return writes
+        .write(
             spec.key().serviceKey().asString(),
-            new RegisterInstance(spec, ttlMillis, now, mayTakeOver))
+            new ServiceWrite.Register(spec, ttlMillis, now, mayTakeOver))
         .thenApply(
-            revision -> {
-              if (revision == RegisterInstance.OWNED_BY_ANOTHER) {
+            raw -> {
+              if (raw[0] == ServiceWrite.OWNED_BY_ANOTHER) {
                 throw new OwnedByAnotherException(spec.key());
               }
+              long revision = raw[1];
               var record =
                   new InstanceRecord(
                       spec, spec.initialStatus(), LeaseCondition.ok(now), revision, revision, now);
@@ -113,27 +118,19 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
 
   @Override
   public CompletionStage<MutationResult> deregister(InstanceKey key, long epoch) {
-    String serviceKey = key.serviceKey().asString();
-    return services
-        .submitToKey(serviceKey, new DeregisterInstance(key.instanceId(), epoch))
-        .thenCompose(
-            raw -> {
-              MutationResult result = mutation(raw);
-              if (result.outcome() != MutationResult.Outcome.APPLIED) {
-                return CompletableFuture.completedFuture(result);
-              }
-              return leases
-                  .submitToKey(serviceKey, new RevokeLease(key.instanceId(), result.currentEpoch()))
-                  .thenApply(revoked -> result);
-            });
+    // One write: the owner removes the instance and ends its lease together.
+    return writes
+        .write(key.serviceKey().asString(), new ServiceWrite.Deregister(key.instanceId(), epoch))
+        .thenApply(HazelcastRegistryStore::mutation);
   }
 
   @Override
   public CompletionStage<MutationResult> setStatus(
       InstanceKey key, InstanceStatus status, long epoch) {
-    return services
-        .submitToKey(
-            key.serviceKey().asString(), new SetInstanceStatus(key.instanceId(), status, epoch))
+    return writes
+        .write(
+            key.serviceKey().asString(),
+            new ServiceWrite.SetStatus(key.instanceId(), status, epoch))
         .thenApply(HazelcastRegistryStore::mutation);
   }
 
@@ -174,9 +171,10 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
   @Override
   public CompletionStage<MutationResult> setLeaseCondition(
       InstanceKey key, long epoch, LeaseCondition condition) {
-    return services
-        .submitToKey(
-            key.serviceKey().asString(), new SetLeaseCondition(key.instanceId(), epoch, condition))
+    return writes
+        .write(
+            key.serviceKey().asString(),
+            new ServiceWrite.SetLease(key.instanceId(), epoch, condition))
         .thenApply(HazelcastRegistryStore::mutation);
   }
 
@@ -192,8 +190,8 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
             revoked ->
                 !revoked
                     ? CompletableFuture.completedFuture(false)
-                    : services
-                        .submitToKey(serviceKey, new DeregisterInstance(instanceId, lease.epoch()))
+                    : writes
+                        .write(serviceKey, new ServiceWrite.Deregister(instanceId, lease.epoch()))
                         .thenApply(removed -> true));
   }
 

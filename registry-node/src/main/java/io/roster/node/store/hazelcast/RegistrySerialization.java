@@ -22,22 +22,21 @@ public final class RegistrySerialization {
 
   static final int FACTORY_ID = 7_401;
 
-  static final int REGISTER_INSTANCE = 1;
-  static final int DEREGISTER_INSTANCE = 2;
-  static final int SET_INSTANCE_STATUS = 3;
+  // 1, 2, 3, 6, 8 and 13 were the processors of one write each (register, deregister, set status,
+  // grant and revoke a lease, set a lease condition), before ApplyServiceWrites and WriteLeases:
+  // never use them again.
   static final int READ_CHANGES = 4;
   static final int READ_REVISION = 5;
-  static final int GRANT_LEASE = 6;
   static final int RENEW_LEASES = 7;
-  static final int REVOKE_LEASE = 8;
   static final int FIND_EXPIRED_LEASES = 9;
   static final int DECLARE_EXPIRED = 10;
   static final int REVOKE_EXPIRED_LEASE = 11;
   static final int EXTEND_LEASES = 12;
-  static final int SET_LEASE_CONDITION = 13;
   static final int DIGEST_LEASES = 14;
   static final int READ_LEASE_EPOCHS = 15;
   static final int ADOPT_LEASE = 16;
+  static final int APPLY_SERVICE_WRITES = 17;
+  static final int WRITE_LEASES = 18;
 
   private static final int SERVICE_STATE_TYPE = 7_401;
   private static final int LEASE_TABLE_TYPE = 7_402;
@@ -70,22 +69,18 @@ public final class RegistrySerialization {
     public IdentifiedDataSerializable create(int classId) {
       Supplier<IdentifiedDataSerializable> constructor =
           switch (classId) {
-            case REGISTER_INSTANCE -> RegisterInstance::new;
-            case DEREGISTER_INSTANCE -> DeregisterInstance::new;
-            case SET_INSTANCE_STATUS -> SetInstanceStatus::new;
             case READ_CHANGES -> ReadChanges::new;
             case READ_REVISION -> RevisionProjection::new;
-            case GRANT_LEASE -> GrantLease::new;
             case RENEW_LEASES -> RenewLeases::new;
-            case REVOKE_LEASE -> RevokeLease::new;
             case FIND_EXPIRED_LEASES -> FindExpiredLeases::new;
             case DECLARE_EXPIRED -> DeclareExpired::new;
             case REVOKE_EXPIRED_LEASE -> RevokeExpiredLease::new;
             case EXTEND_LEASES -> ExtendLeases::new;
-            case SET_LEASE_CONDITION -> SetLeaseCondition::new;
             case DIGEST_LEASES -> DigestLeases::new;
             case READ_LEASE_EPOCHS -> ReadLeaseEpochs::new;
             case ADOPT_LEASE -> AdoptLease::new;
+            case APPLY_SERVICE_WRITES -> ApplyServiceWrites::new;
+            case WRITE_LEASES -> WriteLeases::new;
             default -> null;
           };
       return constructor == null ? null : constructor.get();

@@ -9,10 +9,11 @@ import io.roster.node.domain.ServiceState;
  * one place a service changes, so its changes are ordered without locks.
  *
  * <p>A processor that changes the state is deterministic (time is one of its fields), so the same
- * processor replayed on the backup replica reaches the same state; it is its own backup processor.
- * Never query the services map with predicates that walk a value's insides: the stored values are
- * mutable objects that only partition threads may change ({@link RevisionProjection} reads a single
- * field and tolerates a stale read).
+ * processor replayed on the backup replica reaches the same state; it is its own backup processor,
+ * or a copy of itself without the writes that have a backup of their own ({@link
+ * ApplyServiceWrites} leaves out the leases). Never query the services map with predicates that
+ * walk a value's insides: the stored values are mutable objects that only partition threads may
+ * change ({@link RevisionProjection} reads a single field and tolerates a stale read).
  */
 abstract class ServiceProcessor<R>
     implements EntryProcessor<String, ServiceState, R>, IdentifiedDataSerializable {

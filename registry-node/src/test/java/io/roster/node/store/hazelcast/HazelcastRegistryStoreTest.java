@@ -200,7 +200,7 @@ class HazelcastRegistryStoreTest extends RegistryStoreContract {
     long epoch = get(store().register(spec("busy"), 10_000)).record().epoch();
     try (HazelcastRegistryStore slow = new HazelcastRegistryStore(members.get(0), clock, 60_000)) {
       List<java.util.concurrent.CompletableFuture<RenewResult>> answers = new ArrayList<>();
-      for (int i = 0; i < RenewalBatcher.FULL; i++) {
+      for (int i = 0; i < GroupCommit.FULL; i++) {
         answers.add(slow.renew(key("busy"), epoch, RenewalPace.WINDOWED).toCompletableFuture());
       }
       for (var answer : answers) {
