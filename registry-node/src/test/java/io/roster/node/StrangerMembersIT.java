@@ -17,13 +17,13 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.roster.testing.FreePorts;
 import io.roster.testing.NodeProcess;
 import io.roster.testing.RosterCluster;
 import io.roster.v1.ClusterStatusResponse;
 import io.roster.v1.HealthState;
 import io.roster.v1.Instance;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -131,25 +131,19 @@ class StrangerMembersIT {
   }
 
   /** A lite member with the cluster's name, joining {@code node}: all a stranger needs to know. */
-  private static Config liteMember(NodeProcess node) throws IOException {
+  private static Config liteMember(NodeProcess node) {
     Config config = new Config();
     config.setClusterName(cluster.clusterName());
     config.setLiteMember(true);
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
-    config.getNetworkConfig().setPort(freePort()).setPortAutoIncrement(false);
+    config.getNetworkConfig().setPort(FreePorts.next()).setPortAutoIncrement(false);
     config.getNetworkConfig().setPublicAddress("127.0.0.1");
     JoinConfig join = config.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).addMember(node.host() + ":" + node.clusterPort());
     return config;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -178,17 +178,24 @@ public final class RosterCluster implements AutoCloseable {
     return nodes;
   }
 
-  /** Waits until every live node serves and sees {@code members} members. */
+  /**
+   * Waits until every live node serves and sees {@code members} members. Fails at once when any of
+   * them exits meanwhile, naming it: a node that dies while another is awaited would otherwise
+   * surface only as that other node's timeout.
+   */
   public void awaitFormed(int members) {
-    for (NodeProcess node : nodes) {
-      if (node.isAlive()) {
-        awaitServing(node, members);
-      }
+    List<NodeProcess> live = nodes.stream().filter(NodeProcess::isAlive).toList();
+    for (NodeProcess node : live) {
+      awaitServing(node, members, live);
     }
   }
 
   /** Waits until {@code node} says SERVING and sees {@code members} members. */
   public void awaitServing(NodeProcess node, int members) {
+    awaitServing(node, members, List.of(node));
+  }
+
+  private void awaitServing(NodeProcess node, int members, List<NodeProcess> mustStayAlive) {
     await(
             "node "
                 + node.name()
@@ -200,7 +207,15 @@ public final class RosterCluster implements AutoCloseable {
         .atMost(FORMATION_TIMEOUT)
         .pollInterval(Duration.ofMillis(250))
         .ignoreExceptions()
-        .failFast("node " + node.name() + " exited; see " + node.logFile(), () -> !node.isAlive())
+        .failFast(
+            () -> {
+              for (NodeProcess other : mustStayAlive) {
+                if (!other.isAlive()) {
+                  throw new AssertionError(
+                      "node " + other.name() + " exited; see " + other.logFile());
+                }
+              }
+            })
         .until(
             () ->
                 HealthGrpc.newBlockingStub(node.channel())
