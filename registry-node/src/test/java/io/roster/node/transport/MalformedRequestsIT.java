@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Malformed gRPC requests, sent as raw bytes to a real node: each is answered within a second, with
- * the status that fits and a message saying what was wrong. Before, two were never answered (their
+ * Malformed gRPC requests, sent as raw bytes to a real node: each is answered at once, with the
+ * status that fits and a message saying what was wrong. Before, two were never answered (their
  * streams held), one blamed the node (INTERNAL "Half-closed without a request") and one had no
  * message.
  */

@@ -25,8 +25,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RawGrpcHttp implements AutoCloseable {
 
-  /** How long a node may take to answer a malformed request. */
-  public static final long ANSWER_WITHIN_MILLIS = 1_000;
+  /**
+   * How long a node may take to answer a malformed request, as this JVM sees it. A node answers in
+   * milliseconds; the bound is 3 s, not 1, because in two full runs of the test suite on a 2-core
+   * machine a request sent here waited past 1 s while the node had logged its refusal within
+   * milliseconds of the one before: the wait was on this side (the test JVM, after tests that build
+   * requests of 100,000 services, shares the cores with the nodes). A request never answered still
+   * fails.
+   */
+  public static final long ANSWER_WITHIN_MILLIS = 3_000;
 
   private final Vertx vertx = Vertx.vertx();
   private final HttpClient http2 =
