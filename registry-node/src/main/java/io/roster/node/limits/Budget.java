@@ -99,17 +99,9 @@ final class Budget {
         + " (limits."
         + scope
         + "."
-        + kindKey(kind)
+        + kind.plural()
+        + "-per-s"
         + ")";
-  }
-
-  private static String kindKey(CallKind kind) {
-    return switch (kind) {
-      case WRITE -> "writes-per-s";
-      case RENEWAL -> "renewals-per-s";
-      case READ -> "reads-per-s";
-      case FREE -> "";
-    };
   }
 
   /** Takes a stream slot; false when all are taken (nothing taken). */
