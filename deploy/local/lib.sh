@@ -33,7 +33,7 @@ node_jar() {
 }
 
 cli_jar() {
-  newest_file "$REPO_ROOT"/registry-client/target/registry-client-*-cli.jar
+  newest_file "$REPO_ROOT"/registry-cli/target/registry-cli-*-cli.jar
 }
 
 # Prints the first pom.xml or file under a module's src/ that is newer than $1, or nothing.
@@ -68,7 +68,7 @@ build_jars() {
   done
   rm -f "$reference"
   [[ -n "$(node_jar)" && -n "$(cli_jar)" ]] ||
-    die "the build succeeded but left no registry-node-*-all.jar or registry-client-*-cli.jar"
+    die "the build succeeded but left no registry-node-*-all.jar or registry-cli-*-cli.jar"
   printf 'built in %d s\n' "$((SECONDS - started_at))" >&2
 }
 

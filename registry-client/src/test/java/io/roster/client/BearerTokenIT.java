@@ -7,19 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.CompositeChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
-import io.roster.client.cli.RosterCli;
 import io.roster.client.internal.BearerToken;
 import io.roster.testing.RosterCluster;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -29,9 +25,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Java client and the {@code roster} CLI against a real node that checks callers ({@code
- * security.access-file}): with a token they register, keep the lease alive and discover; without
- * one, or with one lacking the role, they fail at once saying what to change.
+ * The Java client against a real node that checks callers ({@code security.access-file}): with a
+ * token it registers, keeps the lease alive and discovers; without one, or with one lacking the
+ * role, it fails at once saying what to change. (registry-cli's BearerTokenCliIT does the same for
+ * the {@code roster} CLI.)
  */
 @Timeout(180)
 class BearerTokenIT {
@@ -128,33 +125,6 @@ class BearerTokenIT {
     }
   }
 
-  @Test
-  void theCliSendsItsToken() {
-    Run registered =
-        cli(
-            "--token-file",
-            serviceTokenFile.toString(),
-            "register",
-            "--service",
-            "cli-orders",
-            "--host",
-            "10.0.0.9",
-            "--port",
-            "8080");
-    assertEquals(0, registered.code, registered.err);
-    assertTrue(registered.out.contains("\"leaseId\""), registered.out);
-
-    Run discovered = cli("--token", READER_TOKEN, "discover", "--service", "cli-orders");
-    assertEquals(0, discovered.code, discovered.err);
-    assertTrue(discovered.out.contains("10.0.0.9"), discovered.out);
-
-    Run refused = cli("discover", "--service", "cli-orders");
-    assertEquals(1, refused.code, refused.err);
-    assertTrue(
-        refused.err.contains("error: UNAUTHENTICATED") && refused.err.contains("give --token-file"),
-        refused.err);
-  }
-
   private static RosterClientOptions.Builder options() {
     return RosterClientOptions.defaults().nodes(address).shutdownHook(false);
   }
@@ -163,22 +133,6 @@ class BearerTokenIT {
     return roster.discover("token-orders").healthy().stream()
         .map(ServiceInstance::instanceId)
         .toList();
-  }
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    List<String> all = new ArrayList<>(List.of("--target", address, "--timeout-ms", "10000"));
-    all.addAll(List.of(args));
-    int code =
-        RosterCli.run(
-            all.toArray(String[]::new),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   /** How the access file names a token: the SHA-256 of its UTF-8 bytes, in lower-case hex. */

@@ -1,6 +1,5 @@
 package io.roster.client.internal;
 
-import com.google.protobuf.util.Durations;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.roster.client.InstanceStatus;
@@ -109,7 +108,7 @@ final class LeaseKeeper {
     RegisterRequest.Builder request = RegisterRequest.newBuilder();
     request.setInstance(
         Protos.toProto(instance).toBuilder().setNamespace(options.namespace()).clearHealth());
-    options.leaseTtl().ifPresent(ttl -> request.setLeaseTtl(Durations.fromNanos(ttl.toNanos())));
+    options.leaseTtl().ifPresent(ttl -> request.setLeaseTtl(Protos.toProto(ttl)));
     RegisterRequest built = request.build();
     return calls
         .register(built)
@@ -349,7 +348,7 @@ final class LeaseKeeper {
       case LEASE_STATE_THROTTLED -> {
         // Over the node's renewal rate for this client: not renewed this time, the stream stays.
         // Sent again after the node's delay, or at the usual time if that comes first.
-        long retryNanos = Math.max(MIN_INTERVAL_NANOS, Durations.toNanos(answer.getRetryAfter()));
+        long retryNanos = Math.max(MIN_INTERVAL_NANOS, Protos.toNanos(answer.getRetryAfter()));
         registration.nextBeatNanos =
             Math.min(registration.nextBeatNanos, System.nanoTime() + retryNanos);
         log.log(
@@ -560,9 +559,9 @@ final class LeaseKeeper {
   }
 
   private static Duration interval(RegisterResponse answer) {
-    long nanos = Durations.toNanos(answer.getHeartbeatInterval());
+    long nanos = Protos.toNanos(answer.getHeartbeatInterval());
     if (nanos <= 0) {
-      nanos = Durations.toNanos(answer.getGrantedTtl()) / 3;
+      nanos = Protos.toNanos(answer.getGrantedTtl()) / 3;
     }
     return Duration.ofNanos(nanos > 0 ? nanos : TimeUnit.SECONDS.toNanos(1));
   }

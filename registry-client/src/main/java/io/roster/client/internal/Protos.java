@@ -5,7 +5,12 @@ import io.roster.client.InstanceStatus;
 import io.roster.client.ServiceInstance;
 import io.roster.v1.Instance;
 
-/** Converts between the client's {@link ServiceInstance} and the wire's {@link Instance}. */
+/**
+ * Converts between the client's types ({@link ServiceInstance}, {@link java.time.Duration}) and the
+ * wire's ({@link Instance}, {@code google.protobuf.Duration}). The durations are converted here
+ * rather than with protobuf-java-util, which would put it (and its Gson) on every user's classpath
+ * for two lines of arithmetic.
+ */
 public final class Protos {
 
   private Protos() {}
@@ -77,6 +82,27 @@ public final class Protos {
       case HEALTH_STATE_UNHEALTHY -> HealthState.UNHEALTHY;
       default -> HealthState.UNKNOWN;
     };
+  }
+
+  /** The wire form of a non-negative duration. */
+  static com.google.protobuf.Duration toProto(java.time.Duration duration) {
+    return com.google.protobuf.Duration.newBuilder()
+        .setSeconds(duration.getSeconds())
+        .setNanos(duration.getNano())
+        .build();
+  }
+
+  /**
+   * Nanoseconds of a duration a node sent, saturated at the bounds of a long rather than failing: a
+   * node's hint of a thousand years means "not soon", not an error.
+   */
+  static long toNanos(com.google.protobuf.Duration duration) {
+    try {
+      return Math.addExact(
+          Math.multiplyExact(duration.getSeconds(), 1_000_000_000L), duration.getNanos());
+    } catch (ArithmeticException e) {
+      return duration.getSeconds() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
   }
 
   /** A port the builder accepts even from a malformed record (the registry never sends one). */

@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.util.Durations;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -99,7 +98,7 @@ class GrpcChannelIT {
                         .setHost("127.0.0.1")
                         .setPort(silent.port)
                         .setWeight(100))
-                .setLeaseTtl(Durations.fromSeconds(1))
+                .setLeaseTtl(com.google.protobuf.Duration.newBuilder().setSeconds(1))
                 .build());
     await("silent instance unhealthy")
         .atMost(Duration.ofSeconds(15))

@@ -1,4 +1,4 @@
-package io.roster.client.cli;
+package io.roster.cli;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;

@@ -1,4 +1,4 @@
-package io.roster.client.cli;
+package io.roster.cli;
 
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;

@@ -1,4 +1,4 @@
-package io.roster.client.cli;
+package io.roster.cli;
 
 import io.roster.v1.ClusterServiceGrpc;
 import io.roster.v1.ClusterStatusRequest;

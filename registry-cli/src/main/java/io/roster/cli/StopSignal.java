@@ -1,4 +1,4 @@
-package io.roster.client.cli;
+package io.roster.cli;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,4 +1,4 @@
-package io.roster.client.cli;
+package io.roster.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;

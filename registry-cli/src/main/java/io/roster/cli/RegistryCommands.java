@@ -1,4 +1,4 @@
-package io.roster.client.cli;
+package io.roster.cli;
 
 import com.google.protobuf.util.Durations;
 import io.roster.v1.DeregisterRequest;
