@@ -89,6 +89,7 @@ final class KeepAliveSession {
       } else if (event instanceof StreamEvents.Message<KeepAliveResponse> message
           && message.stream() == streamNumber) {
         failures = 0;
+        targets.answered();
         int exitCode = onResponse(message.value());
         if (exitCode >= 0) {
           return exitCode;
@@ -165,13 +166,14 @@ final class KeepAliveSession {
     }
     failures++;
     String from = targets.address();
+    String why = targets.explain(status);
     targets.advance();
     cli.err()
         .printf(
             "roster: keepalive stream to %s ended (%s: %s); reconnecting to %s in %d ms%n",
             from,
             status.getCode(),
-            targets.explain(status),
+            why,
             targets.address(),
             TimeUnit.NANOSECONDS.toMillis(backoffNanos()));
   }

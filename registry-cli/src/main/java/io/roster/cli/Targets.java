@@ -45,6 +45,7 @@ final class Targets implements AutoCloseable {
   private final long timeoutMillis;
   private final Transport transport;
   private final ManagedChannel[] channels;
+  private final boolean[] answered; // whether each target answered once: its transport works
   private int current; // the target that answered last; the first one until then
 
   Targets(List<String> addresses, long timeoutMillis, Transport transport) {
@@ -55,6 +56,7 @@ final class Targets implements AutoCloseable {
     this.timeoutMillis = timeoutMillis;
     this.transport = transport;
     this.channels = new ManagedChannel[addresses.size()];
+    this.answered = new boolean[addresses.size()];
   }
 
   int size() {
@@ -72,6 +74,14 @@ final class Targets implements AutoCloseable {
           Grpc.newChannelBuilder(addresses.get(current), transport.credentials()).build();
     }
     return channels[current];
+  }
+
+  /**
+   * Notes that the current target answered on a stream: a failure of its connection from now on is
+   * the node going away, not a TLS mistake to explain.
+   */
+  void answered() {
+    answered[current] = true;
   }
 
   /** Moves to the next target, after the current one failed a stream. */
@@ -92,8 +102,11 @@ final class Targets implements AutoCloseable {
     List<String> failures = new ArrayList<>();
     for (int attempt = 0; attempt < addresses.size(); attempt++) {
       try {
-        return rpc.apply(
-            newStub.apply(channel()).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
+        T answer =
+            rpc.apply(
+                newStub.apply(channel()).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
+        answered();
+        return answer;
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
           throw explained(e.getStatus()).asRuntimeException();
@@ -127,8 +140,8 @@ final class Targets implements AutoCloseable {
   }
 
   /**
-   * {@link #describe} and, when the failure looks like a TLS mistake or a refused credential, what
-   * to change on this command line.
+   * {@link #describe} and, when the failure looks like a TLS mistake (on the current target, if it
+   * never answered) or a refused credential, what to change on this command line.
    */
   String explain(Status status) {
     String text = describe(status);
@@ -150,9 +163,11 @@ final class Targets implements AutoCloseable {
                   : "; the nodes' security.access-file must grant the caller that role in that"
                       + " namespace (or give a token that has it)");
       default ->
-          TransportProblem.of(status, transport.tls(), transport.clientCertificate())
-              .map(problem -> text + "; " + hint(problem))
-              .orElse(text);
+          answered[current]
+              ? text
+              : TransportProblem.of(status, transport.tls(), transport.clientCertificate())
+                  .map(problem -> text + "; " + hint(problem))
+                  .orElse(text);
     };
   }
 
