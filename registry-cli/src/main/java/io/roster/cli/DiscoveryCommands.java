@@ -8,30 +8,17 @@ import io.roster.v1.DiscoveryServiceGrpc;
 import io.roster.v1.Instance;
 import io.roster.v1.ListServicesRequest;
 import io.roster.v1.ListServicesResponse;
-import io.roster.v1.WatchRequest;
-import io.roster.v1.WatchResponse;
-import io.roster.v1.WatchTarget;
-import java.io.PrintWriter;
-import java.util.ArrayList;
+import io.roster.v1.ServiceSummary;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** The subcommands of DiscoveryService: finding instances and following their changes. */
+/** The subcommands of DiscoveryService that answer once: instances of a service, services. */
 final class DiscoveryCommands {
   private DiscoveryCommands() {}
-
-  /** Output of discover. */
-  enum Format {
-    json,
-    table
-  }
 
   @Command(name = "discover", description = "Lists the instances of a service (DiscoverResponse).")
   static final class Discover implements Callable<Integer> {
@@ -64,12 +51,6 @@ final class DiscoveryCommands {
     @Option(names = "--version", defaultValue = "", description = "Only this software version.")
     private String version;
 
-    @Option(
-        names = "--format",
-        defaultValue = "json",
-        description = "json (default) or table (for people).")
-    private Format format;
-
     @Override
     public Integer call() {
       DiscoverRequest request =
@@ -83,11 +64,11 @@ final class DiscoveryCommands {
               .build();
       try (Targets targets = cli.connect()) {
         DiscoverResponse response = allPages(targets, request);
-        if (format == Format.table) {
-          printTable(response, cli.out());
-        } else {
-          cli.print(response);
+        Table table = table(response);
+        if (response.getZoneFallback()) {
+          table.note("(no healthy instance in zone " + preferredZone + ": all zones listed)");
         }
+        cli.print(response, table);
         return 0;
       }
     }
@@ -124,49 +105,26 @@ final class DiscoveryCommands {
       }
     }
 
-    private void printTable(DiscoverResponse response, PrintWriter out) {
-      List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"ID", "ADDRESS", "WEIGHT", "ZONE", "STATUS", "HEALTH"});
+    private static Table table(DiscoverResponse response) {
+      Table table = new Table("ID", "ADDRESS", "WEIGHT", "ZONE", "STATUS", "HEALTH");
       for (Instance instance : response.getInstancesList()) {
-        rows.add(
-            new String[] {
-              instance.getInstanceId(),
-              address(instance.getHost(), instance.getPort()),
-              // Unset means the documented default, 100.
-              String.valueOf(instance.hasWeight() ? instance.getWeight() : 100),
-              instance.getZone().isEmpty() ? "-" : instance.getZone(),
-              label(instance.getStatus().name(), "INSTANCE_STATUS_"),
-              label(instance.getHealth().name(), "HEALTH_STATE_")
-            });
+        table.row(
+            instance.getInstanceId(),
+            address(instance),
+            // Unset means the documented default, 100.
+            instance.hasWeight() ? instance.getWeight() : 100,
+            instance.getZone(),
+            Table.label(instance.getStatus().name()),
+            Table.label(instance.getHealth().name()));
       }
-      int[] widths = new int[rows.get(0).length];
-      for (String[] row : rows) {
-        for (int i = 0; i < row.length; i++) {
-          widths[i] = Math.max(widths[i], row[i].length());
-        }
-      }
-      for (String[] row : rows) {
-        StringBuilder line = new StringBuilder();
-        for (int i = 0; i < row.length; i++) {
-          line.append(
-              i == row.length - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
-        }
-        out.println(line);
-      }
-      if (response.getZoneFallback()) {
-        out.println("(no healthy instance in zone " + preferredZone + ": all zones listed)");
-      }
+      return table;
     }
+  }
 
-    private static String address(String host, int port) {
-      return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-    }
-
-    /** "INSTANCE_STATUS_OUT_OF_SERVICE" -> "out-of-service", as the CLI spells it. */
-    private static String label(String enumName, String prefix) {
-      String name = enumName.startsWith(prefix) ? enumName.substring(prefix.length()) : enumName;
-      return name.toLowerCase(Locale.ROOT).replace('_', '-');
-    }
+  /** host:port, an IPv6 host in brackets. */
+  static String address(Instance instance) {
+    String host = instance.getHost();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + instance.getPort();
   }
 
   @Command(
@@ -180,119 +138,41 @@ final class DiscoveryCommands {
 
     @Override
     public Integer call() {
-      ListServicesResponse.Builder all = ListServicesResponse.newBuilder();
+      ListServicesResponse all;
       try (Targets targets = cli.connect()) {
-        String pageToken = "";
-        do {
-          ListServicesRequest request =
-              ListServicesRequest.newBuilder()
-                  .setNamespace(namespace)
-                  .setPageToken(pageToken)
-                  .build();
-          ListServicesResponse page =
-              targets.call(DiscoveryServiceGrpc::newBlockingStub, s -> s.listServices(request));
-          all.addAllServices(page.getServicesList()).setIncarnation(page.getIncarnation());
-          if (page.getNextPageToken().equals(pageToken)) {
-            break; // a node repeating its token would otherwise loop forever
-          }
-          pageToken = page.getNextPageToken();
-        } while (!pageToken.isEmpty());
+        all = allServices(targets, namespace);
       }
-      cli.print(all);
+      Table table = new Table("SERVICE", "INSTANCES", "HEALTHY", "REVISION");
+      for (ServiceSummary summary : all.getServicesList()) {
+        table.row(
+            summary.getService(),
+            summary.getInstanceCount(),
+            summary.getHealthyCount(),
+            summary.getRevision());
+      }
+      cli.print(all, table);
       return 0;
     }
-  }
 
-  /**
-   * Follows services until stopped, printing each WatchResponse as a line of JSON. When a node
-   * breaks the stream (UNAVAILABLE: it is leaving), resumes on the next target from the last
-   * revision seen of each service. Gives up when every target in turn failed without answering.
-   *
-   * <p>Threading: runs on the command's thread; stream callbacks arrive through {@link
-   * StreamEvents}.
-   */
-  @Command(
-      name = "watch",
-      description = "Prints a snapshot and then every change of services, a JSON line each.")
-  static final class Watch implements Callable<Integer> {
-    @ParentCommand private RosterCli cli;
-
-    @Option(
-        names = "--service",
-        required = true,
-        split = ",",
-        description = "Services to follow; repeatable.")
-    private List<String> services;
-
-    @Option(names = "--namespace", defaultValue = "", description = "Namespace (default: default).")
-    private String namespace;
-
-    @Override
-    public Integer call() throws InterruptedException {
-      Map<String, Long> revisions = new LinkedHashMap<>();
-      services.forEach(service -> revisions.put(service, 0L));
-      StreamEvents<WatchResponse> events = new StreamEvents<>(cli.stopSignal());
-      List<String> failures = new ArrayList<>(); // attempts that got no answer, in a row
-      int streamNumber = 0;
-      boolean streaming = false;
-      boolean answered = false; // whether the current stream delivered a message
-      long reconnectAtNanos = System.nanoTime();
-      try (Targets targets = cli.connect()) {
-        while (true) {
-          if (!streaming && System.nanoTime() - reconnectAtNanos >= 0) {
-            streamNumber++;
-            DiscoveryServiceGrpc.newStub(targets.channel())
-                .watch(request(revisions), events.observer(streamNumber));
-            streaming = true;
-            answered = false;
-          }
-          long waitNanos = streaming ? Long.MAX_VALUE : reconnectAtNanos - System.nanoTime();
-          StreamEvents.Event<WatchResponse> event = events.next(waitNanos);
-          if (event instanceof StreamEvents.Stopped<WatchResponse>) {
-            return 0; // closing the targets cancels the stream
-          } else if (event instanceof StreamEvents.Message<WatchResponse> message
-              && message.stream() == streamNumber) {
-            answered = true;
-            failures.clear();
-            revisions.put(message.value().getService(), message.value().getRevision());
-            cli.print(message.value());
-          } else if (event instanceof StreamEvents.Ended<WatchResponse> ended
-              && ended.stream() == streamNumber) {
-            Status status = ended.status();
-            if (status.isOk()) {
-              return 0; // the node ended the watch
-            }
-            if (status.getCode() != Status.Code.UNAVAILABLE) {
-              return cli.fail(targets.explained(status));
-            }
-            long backoffMillis = 0; // a target that never answered: try the next one at once
-            if (answered) {
-              backoffMillis = Targets.backoffMillis(1); // a working stream broke: pause, resume
-            } else {
-              failures.add(targets.address() + " (" + targets.explain(status) + ")");
-              if (failures.size() >= targets.size()) {
-                return cli.fail(Targets.noTargetAnswered(failures).getStatus());
-              }
-            }
-            cli.err()
-                .printf(
-                    "roster: watch stream to %s ended (%s); trying the next target%n",
-                    targets.address(), targets.explain(status));
-            targets.advance();
-            streaming = false;
-            reconnectAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
-          }
+    /** Every page of ListServices, joined into one answer. */
+    static ListServicesResponse allServices(Targets targets, String namespace) {
+      ListServicesResponse.Builder all = ListServicesResponse.newBuilder();
+      String pageToken = "";
+      do {
+        ListServicesRequest request =
+            ListServicesRequest.newBuilder()
+                .setNamespace(namespace)
+                .setPageToken(pageToken)
+                .build();
+        ListServicesResponse page =
+            targets.call(DiscoveryServiceGrpc::newBlockingStub, s -> s.listServices(request));
+        all.addAllServices(page.getServicesList()).setIncarnation(page.getIncarnation());
+        if (page.getNextPageToken().equals(pageToken)) {
+          break; // a node repeating its token would otherwise loop forever
         }
-      }
-    }
-
-    private WatchRequest request(Map<String, Long> revisions) {
-      WatchRequest.Builder request = WatchRequest.newBuilder().setNamespace(namespace);
-      revisions.forEach(
-          (service, revision) ->
-              request.addTargets(
-                  WatchTarget.newBuilder().setService(service).setFromRevision(revision)));
-      return request.build();
+        pageToken = page.getNextPageToken();
+      } while (!pageToken.isEmpty());
+      return all.build();
     }
   }
 }

@@ -1,7 +1,10 @@
 package io.roster.cli;
 
 import com.google.protobuf.util.Durations;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.roster.v1.DeregisterRequest;
+import io.roster.v1.DiscoverRequest;
 import io.roster.v1.HeartbeatRequest;
 import io.roster.v1.Instance;
 import io.roster.v1.InstanceKey;
@@ -10,6 +13,7 @@ import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
 import io.roster.v1.SetStatusRequest;
+import io.roster.v1.SetStatusResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -178,7 +182,112 @@ final class RegistryCommands {
     }
   }
 
-  /** The instance a deregister or set-status acts on, and the epoch it must still be at. */
+  @Command(
+      name = "drain",
+      description = {
+        "Sets an instance DRAINING: still listed as healthy, but marked, so callers send it no new"
+            + " work while it finishes what it has. Prints what changed: the status before (as the"
+            + " answering node listed it) and after, and the service's revision."
+      })
+  static final class Drain implements Callable<Integer> {
+    @ParentCommand private RosterCli cli;
+
+    @Mixin private TargetInstance target;
+
+    @Override
+    public Integer call() {
+      return changeStatus(cli, target, InstanceStatus.INSTANCE_STATUS_DRAINING);
+    }
+  }
+
+  @Command(
+      name = "undrain",
+      description = {
+        "Sets an instance UP again (from draining or out-of-service): it takes new work. Prints"
+            + " what changed, as drain does."
+      })
+  static final class Undrain implements Callable<Integer> {
+    @ParentCommand private RosterCli cli;
+
+    @Mixin private TargetInstance target;
+
+    @Override
+    public Integer call() {
+      return changeStatus(cli, target, InstanceStatus.INSTANCE_STATUS_UP);
+    }
+  }
+
+  /**
+   * Sets the status of {@code target} and prints what changed: JSON {@code {"namespace", "service",
+   * "instanceId", "previousStatus" (null when the node did not list the instance), "status",
+   * "changed", "revision"}}, or a table row.
+   */
+  private static int changeStatus(RosterCli cli, TargetInstance target, InstanceStatus status) {
+    SetStatusRequest request =
+        SetStatusRequest.newBuilder()
+            .setKey(target.key())
+            .setStatus(status)
+            .setEpoch(target.epoch)
+            .setLeaseId(target.leaseId)
+            .build();
+    try (Targets targets = cli.connect()) {
+      InstanceStatus before = listedStatus(targets, target);
+      SetStatusResponse answer =
+          targets.call(RegistryServiceGrpc::newBlockingStub, s -> s.setStatus(request));
+      boolean changed = before != status;
+      String after = Table.label(status.name());
+      cli.print(
+          new JsonObject()
+              .put("namespace", target.namespace.isEmpty() ? "default" : target.namespace)
+              .put("service", target.service)
+              .put("instanceId", target.instanceId)
+              .put("previousStatus", before == null ? null : before.name())
+              .put("status", status.name())
+              .put("changed", changed)
+              .put("revision", answer.getRevision()),
+          new Table("SERVICE", "ID", "STATUS", "REVISION")
+              .row(
+                  target.service,
+                  target.instanceId,
+                  before == null
+                      ? "? -> " + after
+                      : changed
+                          ? Table.label(before.name()) + " -> " + after
+                          : after + " (unchanged)",
+                  answer.getRevision()));
+      return 0;
+    }
+  }
+
+  /**
+   * The status the answering node lists the instance with, or null when it does not list it (not
+   * registered, or not yet seen by that node) or the caller may not read the namespace.
+   */
+  private static InstanceStatus listedStatus(Targets targets, TargetInstance target) {
+    DiscoverRequest request =
+        DiscoverRequest.newBuilder()
+            .setNamespace(target.namespace)
+            .setService(target.service)
+            .setIncludeUnhealthy(true)
+            .build();
+    try {
+      return DiscoveryCommands.Discover.allPages(targets, request).getInstancesList().stream()
+          .filter(instance -> instance.getInstanceId().equals(target.instanceId))
+          .map(Instance::getStatus)
+          .findFirst()
+          .orElse(null);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.PERMISSION_DENIED) {
+        return null; // may change the status without reading the namespace: SetStatus decides
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The instance a deregister, set-status, drain or undrain acts on, and the epoch it must still be
+   * at.
+   */
   static final class TargetInstance {
     @Option(names = "--service", required = true, description = "Service name.")
     String service;

@@ -1,8 +1,6 @@
 package io.roster.cli;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
 import io.grpc.ChannelCredentials;
 import io.grpc.CompositeChannelCredentials;
 import io.grpc.Grpc;
@@ -32,10 +30,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * {@code roster}: registers instances and queries a Roster registry from a shell.
  *
- * <p>Every answer is printed to stdout as one line of protobuf canonical JSON (field names in
- * lowerCamelCase, 64-bit integers as strings, fields at their default value included). An error is
- * printed to stderr as {@code error: <GRPC_STATUS>: <description>}, and the exit code says what
- * kind it was: see {@link #exitCodeOf}.
+ * <p>Every answer is printed to stdout as {@code --output} asks: by default as one line of protobuf
+ * canonical JSON (field names in lowerCamelCase, 64-bit integers as strings, fields at their
+ * default value included), or as a {@link Table} for people. An error is printed to stderr as
+ * {@code error: <GRPC_STATUS>: <description>}, and the exit code says what kind it was: see {@link
+ * #exitCodeOf}.
  *
  * <p>Threading: a command runs on the thread that calls {@link #run}; only {@link StopSignal}
  * crosses threads.
@@ -48,10 +47,13 @@ import picocli.CommandLine.UnmatchedArgumentException;
       RegistryCommands.Heartbeat.class,
       RegistryCommands.Deregister.class,
       RegistryCommands.SetStatus.class,
+      RegistryCommands.Drain.class,
+      RegistryCommands.Undrain.class,
       DiscoveryCommands.Discover.class,
       DiscoveryCommands.Services.class,
-      DiscoveryCommands.Watch.class,
-      ClusterCommands.Status.class
+      WatchCommand.class,
+      ClusterCommands.Status.class,
+      CompletionCommand.class
     })
 public final class RosterCli {
   /** Exit code of a command-line mistake (EX_USAGE of sysexits.h). */
@@ -59,9 +61,6 @@ public final class RosterCli {
 
   /** How long SIGINT/SIGTERM waits for a long-running command to clean up (a Deregister). */
   private static final long SHUTDOWN_GRACE_MILLIS = 10_000;
-
-  private static final JsonFormat.Printer JSON =
-      JsonFormat.printer().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
 
   @Spec private CommandLine.Model.CommandSpec spec;
 
@@ -149,6 +148,18 @@ public final class RosterCli {
       description = "Deadline of each call, in milliseconds (default: ${DEFAULT-VALUE}).")
   private long timeoutMillis;
 
+  // Inherited, so that `roster discover --format table` (how it was spelled before every command
+  // had it) and `roster --output table discover` both work. No default: top's is table.
+  @Option(
+      names = {"--output", "--format"},
+      scope = ScopeType.INHERIT,
+      paramLabel = "table|json",
+      description =
+          "How answers are printed: json, one line of JSON per answer (canonical protobuf JSON;"
+              + " the default, top's excepted), or table, aligned columns for people (top's"
+              + " default). --format is the same option.")
+  private OutputFormat output;
+
   @Option(
       names = {"-h", "--help"},
       usageHelp = true,
@@ -159,11 +170,13 @@ public final class RosterCli {
   private final PrintWriter out;
   private final PrintWriter err;
   private final StopSignal stopSignal;
+  private final boolean terminal;
 
-  private RosterCli(PrintWriter out, PrintWriter err, StopSignal stopSignal) {
+  private RosterCli(PrintWriter out, PrintWriter err, StopSignal stopSignal, boolean terminal) {
     this.out = out;
     this.err = err;
     this.stopSignal = stopSignal;
+    this.terminal = terminal;
   }
 
   /** Runs the command and exits with its code; SIGINT/SIGTERM stop a long-running command. */
@@ -172,7 +185,8 @@ public final class RosterCli {
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> onShutdown(stop, exitCode), "roster-shutdown"));
-    int code = run(args, System.out, System.err, stop);
+    // Java 17: a console exists when stdin and stdout are both a terminal, not redirected.
+    int code = run(args, System.out, System.err, stop, System.console() != null);
     exitCode.complete(code);
     System.exit(code);
   }
@@ -206,9 +220,18 @@ public final class RosterCli {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err, StopSignal stop) {
+    return run(args, out, err, stop, false);
+  }
+
+  /**
+   * Runs one command line; {@code terminal} says whether stdout is a terminal, where {@code top}
+   * redraws in place.
+   */
+  static int run(
+      String[] args, PrintStream out, PrintStream err, StopSignal stop, boolean terminal) {
     PrintWriter outWriter = new PrintWriter(out, true);
     PrintWriter errWriter = new PrintWriter(err, true);
-    CommandLine commandLine = new CommandLine(new RosterCli(outWriter, errWriter, stop));
+    CommandLine commandLine = new CommandLine(new RosterCli(outWriter, errWriter, stop, terminal));
     commandLine
         .setOut(outWriter)
         .setErr(errWriter)
@@ -251,17 +274,44 @@ public final class RosterCli {
     return exitCodeOf(status.getCode());
   }
 
-  /** Prints one answer as a line of canonical JSON. */
+  /** The --output given, else {@code whenNotGiven}. */
+  OutputFormat output(OutputFormat whenNotGiven) {
+    return output == null ? whenNotGiven : output;
+  }
+
+  /**
+   * Prints one answer as --output asks: a line of canonical JSON, or (--output table) the table of
+   * its fields ({@link Table#ofFields}).
+   */
   void print(MessageOrBuilder message) {
-    try {
-      out.println(JSON.print(message));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("cannot print " + message.getClass().getName(), e);
+    print(message, Table.ofFields(message));
+  }
+
+  /** Prints one answer as a line of canonical JSON, or (--output table) as {@code table}. */
+  void print(MessageOrBuilder message, Table table) {
+    if (output(OutputFormat.json) == OutputFormat.table) {
+      table.print(out);
+    } else {
+      out.println(JsonObject.protoJson(message));
+    }
+  }
+
+  /** Prints an answer that is not one message as a line of JSON, or (--output table) a table. */
+  void print(JsonObject json, Table table) {
+    if (output(OutputFormat.json) == OutputFormat.table) {
+      table.print(out);
+    } else {
+      out.println(json);
     }
   }
 
   PrintWriter out() {
     return out;
+  }
+
+  /** Whether stdout is a terminal (not redirected to a file or a pipe). */
+  boolean terminal() {
+    return terminal;
   }
 
   /** For progress notes of long-running commands (reconnects), which are not answers. */

@@ -17,9 +17,14 @@ import io.roster.v1.InstanceStatus;
 import io.roster.v1.KeepAliveRequest;
 import io.roster.v1.KeepAliveResponse;
 import io.roster.v1.LeaseState;
+import io.roster.v1.ListServicesRequest;
+import io.roster.v1.ListServicesResponse;
 import io.roster.v1.RegisterRequest;
 import io.roster.v1.RegisterResponse;
 import io.roster.v1.RegistryServiceGrpc;
+import io.roster.v1.ServiceSummary;
+import io.roster.v1.SetStatusRequest;
+import io.roster.v1.SetStatusResponse;
 import io.roster.v1.WatchRequest;
 import io.roster.v1.WatchResponse;
 import java.io.IOException;
@@ -57,6 +62,7 @@ final class FakeRegistry implements AutoCloseable {
   final List<KeepAliveRequest> keepAlives = new CopyOnWriteArrayList<>();
   final List<DeregisterRequest> deregisters = new CopyOnWriteArrayList<>();
   final List<DiscoverRequest> discovers = new CopyOnWriteArrayList<>();
+  final List<SetStatusRequest> setStatuses = new CopyOnWriteArrayList<>();
 
   /** When set, every unary call fails with it. */
   volatile Status failUnaryWith;
@@ -170,6 +176,16 @@ final class FakeRegistry implements AutoCloseable {
       responses.onNext(DeregisterResponse.newBuilder().setRevision(9).build());
       responses.onCompleted();
     }
+
+    @Override
+    public void setStatus(SetStatusRequest request, StreamObserver<SetStatusResponse> responses) {
+      if (failed(responses)) {
+        return;
+      }
+      setStatuses.add(request);
+      responses.onNext(SetStatusResponse.newBuilder().setRevision(8).build());
+      responses.onCompleted();
+    }
   }
 
   private final class Discovery extends DiscoveryServiceGrpc.DiscoveryServiceImplBase {
@@ -180,6 +196,24 @@ final class FakeRegistry implements AutoCloseable {
       }
       discovers.add(request);
       responses.onNext(DiscoverResponse.newBuilder().addInstances(ORDERS_1).setRevision(7).build());
+      responses.onCompleted();
+    }
+
+    @Override
+    public void listServices(
+        ListServicesRequest request, StreamObserver<ListServicesResponse> responses) {
+      if (failed(responses)) {
+        return;
+      }
+      responses.onNext(
+          ListServicesResponse.newBuilder()
+              .addServices(
+                  ServiceSummary.newBuilder()
+                      .setService("orders")
+                      .setInstanceCount(2)
+                      .setHealthyCount(1)
+                      .setRevision(7))
+              .build());
       responses.onCompleted();
     }
 
