@@ -16,9 +16,14 @@ import java.util.TreeMap;
 /**
  * What a {@code watch} holds of each service it follows, and the changes each Watch message means,
  * one {@link InstanceChange} per instance: the first snapshot of a service as every instance ADDED,
- * the changes a node sends as they are, and a snapshot flagged reset (a node that could not resume
- * from the revision held) as the difference from what was held, so that no change is missed or
- * printed twice when the watch moves to another node.
+ * the changes a node sends, and a snapshot flagged reset (a node that could not resume from the
+ * revision held) as the difference from what was held, so that no change is missed or printed twice
+ * when the watch moves to another node.
+ *
+ * <p>A change's type is what it is to the watcher: a node resuming a stream sends every instance
+ * changed since the revision held as UPDATED, so an instance not held yet is printed ADDED, one
+ * held gets the type its difference says (STATUS_CHANGED, HEALTH_CHANGED, UPDATED), and the removal
+ * of one never held (it came and went while the watch moved) is not printed.
  *
  * <p>Threading: used by the command's thread only.
  */
@@ -88,12 +93,23 @@ final class WatchedServices {
       case CHANGES -> {
         for (InstanceChange change : message.getChanges().getChangesList()) {
           String id = change.getInstance().getInstanceId();
-          if (change.getType() == ChangeType.CHANGE_TYPE_REMOVED) {
+          Instance held = followed.instances.get(id);
+          ChangeType type = change.getType();
+          if (type == ChangeType.CHANGE_TYPE_REMOVED) {
+            if (held == null) {
+              continue;
+            }
             followed.instances.remove(id);
           } else {
+            if (held == null) {
+              type = ChangeType.CHANGE_TYPE_ADDED;
+            } else if (type == ChangeType.CHANGE_TYPE_UPDATED
+                || type == ChangeType.CHANGE_TYPE_ADDED) {
+              type = kindOf(held, change.getInstance());
+            }
             followed.instances.put(id, change.getInstance());
           }
-          changes.add(change);
+          changes.add(type == change.getType() ? change : change.toBuilder().setType(type).build());
         }
       }
       default -> {
@@ -130,6 +146,9 @@ final class WatchedServices {
   /** STATUS_CHANGED or HEALTH_CHANGED when only that differs, as a node would say; else UPDATED. */
   private static ChangeType kindOf(Instance before, Instance after) {
     Instance withoutRevision = after.toBuilder().clearRevision().build();
+    if (before.toBuilder().clearRevision().build().equals(withoutRevision)) {
+      return ChangeType.CHANGE_TYPE_UPDATED; // nothing to tell apart but the revision
+    }
     if (before.toBuilder()
         .clearRevision()
         .setStatus(after.getStatus())

@@ -42,6 +42,28 @@ class WatchedServicesTest {
   }
 
   @Test
+  void changesAfterAResumeAreTypedByWhatTheWatcherHeld() {
+    watched.apply(snapshot(2, false, 0, false, A, B));
+    Instance drainedB =
+        B.toBuilder().setStatus(InstanceStatus.INSTANCE_STATUS_DRAINING).setRevision(4).build();
+
+    // A node resuming from revision 2 sends every changed instance as UPDATED.
+    List<InstanceChange> printed =
+        watched.apply(
+            changes(
+                5,
+                change(ChangeType.CHANGE_TYPE_REMOVED, instance("gone", 3), 3),
+                change(ChangeType.CHANGE_TYPE_UPDATED, drainedB, 4),
+                change(ChangeType.CHANGE_TYPE_UPDATED, C, 5)));
+
+    assertEquals(
+        List.of(
+            change(ChangeType.CHANGE_TYPE_STATUS_CHANGED, drainedB, 4),
+            change(ChangeType.CHANGE_TYPE_ADDED, C, 5)),
+        printed);
+  }
+
+  @Test
   void aResetSnapshotPrintsOnlyWhatDiffersFromWhatWasHeld() {
     watched.apply(snapshot(2, false, 0, false, A, B));
     Instance drainedB =
