@@ -52,6 +52,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DiscoveryCommands.Discover.class,
       DiscoveryCommands.Services.class,
       WatchCommand.class,
+      TopCommand.class,
       ClusterCommands.Status.class,
       CompletionCommand.class
     })

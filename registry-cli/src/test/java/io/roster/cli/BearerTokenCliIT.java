@@ -100,6 +100,17 @@ class BearerTokenCliIT {
         refused.err());
   }
 
+  @Test
+  void aReaderMayNotDrainAndTopShowsWhatItMayRead() {
+    CliRun refused =
+        cli("--token", READER_TOKEN, "drain", "--service", "cli-orders", "--id", "10.0.0.9:8080");
+    assertEquals(1, refused.exitCode(), refused.err());
+    assertTrue(refused.err().contains("error: PERMISSION_DENIED"), refused.err());
+
+    CliRun top = cli("--token", READER_TOKEN, "top", "--once");
+    assertEquals(0, top.exitCode(), top.err());
+  }
+
   private static CliRun cli(String... args) {
     List<String> all = new ArrayList<>(List.of("--target", address, "--timeout-ms", "10000"));
     all.addAll(List.of(args));

@@ -460,10 +460,10 @@ class RosterCliTest {
     assertEquals(0, bash.exitCode(), bash.err());
     assertTrue(bash.out().contains("complete -F _complete_roster"), bash.out());
     for (String command :
-        List.of("register", "discover", "watch", "drain", "undrain", "set-status")) {
+        List.of("register", "discover", "watch", "top", "drain", "undrain", "set-status")) {
       assertTrue(bash.out().contains(command), command);
     }
-    assertTrue(bash.out().contains("--raw"), "watch's options");
+    assertTrue(bash.out().contains("--interval-s"), "top's options");
     assertTrue(bash.out().contains("bashcompinit"), "loads zsh's bash completion");
     assertEquals(bash.out(), zsh.out());
     assertEquals(64, CliRun.of("completion", "fish").exitCode());
