@@ -20,10 +20,11 @@ import java.util.TreeMap;
  * revision held) as the difference from what was held, so that no change is missed or printed twice
  * when the watch moves to another node.
  *
- * <p>A change's type is what it is to the watcher: a node resuming a stream sends every instance
- * changed since the revision held as UPDATED, so an instance not held yet is printed ADDED, one
- * held gets the type its difference says (STATUS_CHANGED, HEALTH_CHANGED, UPDATED), and the removal
- * of one never held (it came and went while the watch moved) is not printed.
+ * <p>A change's type is what it is to the watcher: a node resuming a stream folds what changed
+ * since the revision held (an instance changed twice is one UPDATED), so an instance not held yet
+ * is printed ADDED, one held gets the type its difference says (STATUS_CHANGED, HEALTH_CHANGED,
+ * UPDATED), and the removal of one never held (it came and went while the watch moved) is not
+ * printed.
  *
  * <p>Threading: used by the command's thread only.
  */

@@ -15,6 +15,7 @@ import io.roster.v1.WatchResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -29,16 +30,16 @@ import java.util.function.LongSupplier;
  * service per node (the {@link LocalView} listener), whichever node made the change, and each
  * change turned into its protobuf message once, whatever the number of streams.
  *
- * <p>Each service's topic mirrors the view it follows and remembers its removals of the last
- * {@value #REMOVAL_RETENTION_MINUTES} minutes (at most {@value #REMOVALS_KEPT}), so a stream
- * resuming from a revision gets exactly what it missed from memory, or a snapshot flagged {@code
- * reset} when that is gone, as etcd answers a watch from a compacted revision. A stream resuming
- * from a revision of another incarnation of the registry (every node restarted since) gets a
- * snapshot flagged reset whatever the revision: the registry counts revisions from 0 again in each
- * incarnation, so the same number may stand for other instances. Without the time bound a registry
- * with churn held a full record per removal for good: 1,000 services that each saw 100 instances
- * come and go kept about 70 MB on every node. The view Watch streams from is the one Discover
- * reads.
+ * <p>Each service's topic mirrors the view it follows and remembers its removals and additions of
+ * the last {@value #REMOVAL_RETENTION_MINUTES} minutes (at most {@value #REMOVALS_KEPT} of each),
+ * so a stream resuming from a revision gets exactly what it missed from memory, or a snapshot
+ * flagged {@code reset} when that is gone, as etcd answers a watch from a compacted revision. A
+ * stream resuming from a revision of another incarnation of the registry (every node restarted
+ * since) gets a snapshot flagged reset whatever the revision: the registry counts revisions from 0
+ * again in each incarnation, so the same number may stand for other instances. Without the time
+ * bound a registry with churn held a full record per removal for good: 1,000 services that each saw
+ * 100 instances come and go kept about 70 MB on every node. The view Watch streams from is the one
+ * Discover reads.
  *
  * <p>Threading: {@link #viewChanged} runs on store threads inside the view's update, in revision
  * order per service; subscribe and unsubscribe on event loops. Each topic's monitor orders the
@@ -191,7 +192,8 @@ public final class WatchHub {
       }
       long now = nanoTime.getAsLong();
       for (InstanceChange change : changes) {
-        if (change.kind() == InstanceChange.Kind.REMOVED) {
+        if (change.kind() == InstanceChange.Kind.REMOVED
+            || change.kind() == InstanceChange.Kind.ADDED) {
           topic.remember(change, now);
         }
       }
@@ -297,10 +299,19 @@ public final class WatchHub {
     }
   }
 
-  /** One service: its subscribers, the view they follow, its recent removals. */
+  /** One service: its subscribers, the view they follow, its recent removals and additions. */
   private static final class Topic {
     final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
     final ArrayDeque<Remembered> removals = new ArrayDeque<>();
+
+    /**
+     * Why additions are remembered too: a record only carries the revision it last changed at, so
+     * without them a resuming stream could not tell an instance registered while it was away
+     * (ADDED) from one that was there and changed (UPDATED), and a watcher that counts or announces
+     * new instances announced none after a failover.
+     */
+    final ArrayDeque<Remembered> additions = new ArrayDeque<>();
+
     volatile ServiceView current;
     long historyFrom;
 
@@ -308,25 +319,32 @@ public final class WatchHub {
       this.current = ServiceView.empty(key);
     }
 
-    void remember(InstanceChange removal, long nowNanos) {
-      removals.addLast(new Remembered(removal, nowNanos));
-      while (removals.size() > REMOVALS_KEPT) {
-        forgetFirst();
+    void remember(InstanceChange change, long nowNanos) {
+      ArrayDeque<Remembered> kept =
+          change.kind() == InstanceChange.Kind.REMOVED ? removals : additions;
+      kept.addLast(new Remembered(change, nowNanos));
+      while (kept.size() > REMOVALS_KEPT) {
+        forgetFirst(kept);
       }
     }
 
-    /** Forgets the removals made before {@code cutoffNanos}. */
+    /** Forgets the removals and additions made before {@code cutoffNanos}. */
     void forgetBefore(long cutoffNanos) {
-      while (!removals.isEmpty() && removals.peekFirst().atNanos - cutoffNanos < 0) {
-        forgetFirst();
+      for (ArrayDeque<Remembered> kept : List.of(removals, additions)) {
+        while (!kept.isEmpty() && kept.peekFirst().atNanos - cutoffNanos < 0) {
+          forgetFirst(kept);
+        }
       }
     }
 
-    private void forgetFirst() {
-      historyFrom = Math.max(historyFrom, removals.removeFirst().change.revision());
+    /** A resume from before a forgotten change can no longer be told what it missed. */
+    private void forgetFirst(ArrayDeque<Remembered> kept) {
+      historyFrom = Math.max(historyFrom, kept.removeFirst().change.revision());
     }
 
-    /** What changed after {@code revision}: instances changed since, and removals since. */
+    /**
+     * What changed after {@code revision}: instances added or changed since, and removals since.
+     */
     WatchResponse changesSince(long revision, long incarnation) {
       List<InstanceChange> changes = new ArrayList<>();
       for (Remembered removal : removals) {
@@ -334,10 +352,20 @@ public final class WatchHub {
           changes.add(removal.change);
         }
       }
+      Set<String> added = new HashSet<>();
+      for (Remembered addition : additions) {
+        if (addition.change.revision() > revision) {
+          added.add(addition.change.record().instanceId());
+        }
+      }
       for (InstanceRecord record : current.instances()) {
         if (record.revision() > revision) {
-          // Re-registrations and updates alike: the watcher replaces what it holds.
-          changes.add(new InstanceChange(InstanceChange.Kind.UPDATED, record, record.revision()));
+          // The watcher replaces what it holds; a change folded over several steps is UPDATED.
+          InstanceChange.Kind kind =
+              added.contains(record.instanceId())
+                  ? InstanceChange.Kind.ADDED
+                  : InstanceChange.Kind.UPDATED;
+          changes.add(new InstanceChange(kind, record, record.revision()));
         }
       }
       changes.sort(Comparator.comparingLong(InstanceChange::revision));
@@ -345,6 +373,6 @@ public final class WatchHub {
     }
   }
 
-  /** A removal and when this node saw it. */
+  /** A removal or addition and when this node saw it. */
   private record Remembered(InstanceChange change, long atNanos) {}
 }

@@ -182,6 +182,7 @@ class WatchTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> viewRevision() >= seen);
     register("c");
     registry.deregister(DeregisterRequest.newBuilder().setKey(key("a")).build());
+    register("b"); // registered again: it was there, so UPDATED
     long last = register("d").getRevision();
     await().atMost(Duration.ofSeconds(10)).until(() -> viewRevision() >= last);
 
@@ -196,9 +197,10 @@ class WatchTest {
                 Collectors.toMap(c -> c.getInstance().getInstanceId(), InstanceChange::getType));
     assertEquals(
         Map.of(
-            "c", ChangeType.CHANGE_TYPE_UPDATED,
+            "c", ChangeType.CHANGE_TYPE_ADDED,
             "a", ChangeType.CHANGE_TYPE_REMOVED,
-            "d", ChangeType.CHANGE_TYPE_UPDATED),
+            "b", ChangeType.CHANGE_TYPE_UPDATED,
+            "d", ChangeType.CHANGE_TYPE_ADDED),
         byId);
     resumed.cancel();
   }
