@@ -1,7 +1,10 @@
 package io.roster.node.domain;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One change of one instance as an operator reads it: what happened, to which instance, when. A
@@ -43,12 +46,20 @@ public record InstanceEvent(
    */
   public static List<InstanceEvent> between(
       ServiceView before, ServiceView after, ServiceDelta delta, long nowMillis) {
+    // A comparison of views knows only that an instance is gone; the delta knows when.
+    Map<String, Long> removedAt = new HashMap<>();
+    if (!delta.snapshot()) {
+      for (Removal removal : delta.removals()) {
+        removedAt.put(removal.instanceId(), removal.revision());
+      }
+    }
     List<InstanceEvent> events = new ArrayList<>();
     for (InstanceChange change : ViewChanges.between(before, after, delta)) {
       InstanceRecord now = change.record();
       String id = now.instanceId();
       long revision = change.revision();
       if (change.kind() == InstanceChange.Kind.REMOVED) {
+        revision = removedAt.getOrDefault(id, revision);
         events.add(
             new InstanceEvent(
                 Kind.REMOVED,
@@ -94,6 +105,7 @@ public record InstanceEvent(
                 now.lease().message()));
       }
     }
+    events.sort(Comparator.comparingLong(InstanceEvent::revision)); // stable: in-change order stays
     return events;
   }
 }
