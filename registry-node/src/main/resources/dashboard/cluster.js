@@ -71,7 +71,8 @@ function render(body, cluster) {
         `${count(cluster.counts.instances)} instances`,
         [
           `${count(cluster.counts.services)} services`,
-          `${count(cluster.counts.healthy)} healthy, ${count(cluster.counts.unhealthy)} unhealthy`,
+          // ClusterStatus counts an instance out of service with the unhealthy: neither serves.
+          `${count(cluster.counts.healthy)} serving, ${count(cluster.counts.unhealthy)} unhealthy or out of service`,
         ],
         'counts',
       ),
