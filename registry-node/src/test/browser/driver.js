@@ -10,7 +10,8 @@
 //   {"op":"waitFor","selector":"tr[data-instance=\"a\"]","timeoutMs":1000} -> {"ok":true,"elapsedMs":84}
 //   {"op":"count","selector":"#members tbody tr"}                          -> {"ok":true,"count":3}
 //   {"op":"text","selector":"#members"}   {"op":"texts","selector":"td"}   {"op":"click","selector":"..."}
-//   {"op":"screenshot","path":"/abs/file.png"}   {"op":"consoleErrors"}   {"op":"close"}
+//   {"op":"fill","selector":"#login-token","value":"..."}
+//   {"op":"screenshot","path":"/abs/file.png"}   {"op":"consoleErrors","clear":true}   {"op":"close"}
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -71,6 +72,10 @@ async function main() {
     async texts({ selector }) {
       return { texts: await page.locator(selector).allInnerTexts() };
     },
+    async fill({ selector, value }) {
+      await page.locator(selector).first().fill(value, { timeout: 5000 });
+      return {};
+    },
     async click({ selector }) {
       await page.locator(selector).first().click({ timeout: 5000 });
       return {};
@@ -79,8 +84,12 @@ async function main() {
       await page.screenshot({ path: file, fullPage });
       return {};
     },
-    async consoleErrors() {
-      return { errors };
+    async consoleErrors({ clear = false }) {
+      const logged = errors.slice();
+      if (clear) {
+        errors.length = 0;
+      }
+      return { errors: logged };
     },
   };
 

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.Duration;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.roster.node.access.AccessRules;
 import io.roster.node.http.BrowserDriver;
 import io.roster.node.http.NodeScript;
 import io.roster.node.http.Repository;
@@ -56,6 +61,9 @@ class DashboardIT {
   private static final java.time.Duration NPM_CI_BOUND = java.time.Duration.ofMinutes(5);
   private static final Path LOGS = Path.of("target", "dashboard-it").toAbsolutePath();
 
+  private static final String READER = "reader-token-0123456789abcdef";
+  private static final String OPERATOR = "operator-token-0123456789abcdef";
+
   private static RosterCluster cluster;
   private static BrowserDriver browser;
   private static final ScheduledExecutorService traffic = Executors.newScheduledThreadPool(2);
@@ -91,6 +99,7 @@ class DashboardIT {
 
   @Test
   void pagesShowTheClusterAndFollowAServiceLiveWithoutABrowserError() throws Exception {
+    browser.call(command("consoleErrors").put("clear", true), STEP);
     startTraffic();
 
     // The cluster page: three members, one of them the leader ClusterStatus names.
@@ -165,6 +174,80 @@ class DashboardIT {
 
     JsonArray errors = browser.call(command("consoleErrors"), STEP).getJsonArray("errors");
     assertEquals(new JsonArray(), errors, "the browser logged errors");
+  }
+
+  /**
+   * On a node with an access file the page asks for a token, keeps it for the tab, and offers what
+   * the principal's roles allow: a reader of the namespace sees its instances without actions;
+   * after signing out and in again as an admin, the actions are there.
+   */
+  @Test
+  void aNodeThatChecksCallersGetsATokenFromThePageAndItsRolesDecideWhatItOffers() throws Exception {
+    Path accessFile = LOGS.resolve("access");
+    Files.writeString(
+        accessFile,
+        "token "
+            + AccessRules.sha256(READER)
+            + " reader billing:read\n"
+            + "token "
+            + AccessRules.sha256(OPERATOR)
+            + " operator *:admin\n");
+    RegistryNode secured =
+        SingleNode.start("dashboard-secured", "--security.access-file=" + accessFile);
+    ManagedChannel channel =
+        ManagedChannelBuilder.forAddress("127.0.0.1", secured.apiPort()).usePlaintext().build();
+    try {
+      Metadata operator = new Metadata();
+      operator.put(
+          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + OPERATOR);
+      RegistryServiceGrpc.newBlockingStub(channel)
+          .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(operator))
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .register(
+              RegisterRequest.newBuilder()
+                  .setInstance(
+                      Instance.newBuilder()
+                          .setNamespace("billing")
+                          .setService("invoices")
+                          .setInstanceId("invoices-1")
+                          .setHost("10.0.2.1")
+                          .setPort(8443))
+                  .setLeaseTtl(Duration.newBuilder().setSeconds(600))
+                  .build());
+      String page = "http://127.0.0.1:" + secured.apiPort() + "/ui/#/service/billing/invoices";
+
+      browser.call(command("goto").put("url", page), STEP);
+      signIn(READER);
+      waitFor("#instances tr[data-instance=\"invoices-1\"]", null, STEP);
+      waitFor("#who", "reader", STEP);
+      waitFor("main", "Actions need the role admin in namespace", STEP);
+      assertEquals(0, count("#instances button[data-action]"));
+
+      browser.call(command("click").put("selector", "#who button"), STEP);
+      signIn(OPERATOR);
+      waitFor("#who", "operator", STEP);
+      waitFor(
+          "#instances tr[data-instance=\"invoices-1\"] button[data-action=\"DRAINING\"]",
+          null,
+          STEP);
+
+      // The browser logs each 401 answer it is given (before a token, after signing out); nothing
+      // else.
+      JsonArray errors =
+          browser.call(command("consoleErrors").put("clear", true), STEP).getJsonArray("errors");
+      for (Object error : errors) {
+        assertTrue(String.valueOf(error).contains("status of 401"), errors::encode);
+      }
+    } finally {
+      channel.shutdownNow();
+      secured.stop();
+    }
+  }
+
+  private static void signIn(String token) {
+    waitFor("#login[open]", null, STEP);
+    browser.call(command("fill").put("selector", "#login-token").put("value", token), STEP);
+    browser.call(command("click").put("selector", "#login-form button[type=\"submit\"]"), STEP);
   }
 
   /**
