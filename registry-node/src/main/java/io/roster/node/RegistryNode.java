@@ -21,6 +21,7 @@ import io.roster.node.api.DroppedTrailersFilter;
 import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.LeaseIds;
 import io.roster.node.api.OpenStreams;
+import io.roster.node.api.OperationCounts;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.node.api.RequestLog;
 import io.roster.node.api.ServiceBinding;
@@ -32,8 +33,10 @@ import io.roster.node.cluster.EvictionSweeper;
 import io.roster.node.cluster.HazelcastConfigFactory;
 import io.roster.node.cluster.Leadership;
 import io.roster.node.cluster.MemberIdentity;
+import io.roster.node.cluster.NodeStatsBoard;
 import io.roster.node.cluster.RegistryIncarnation;
 import io.roster.node.config.NodeConfig;
+import io.roster.node.dashboard.Dashboard;
 import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.limits.Admission;
 import io.roster.node.limits.CallKind;
@@ -42,6 +45,7 @@ import io.roster.node.store.hazelcast.HazelcastRegistryStore;
 import io.roster.node.tls.TlsMaterial;
 import io.roster.node.tls.TlsReloader;
 import io.roster.node.view.LocalView;
+import io.roster.node.view.RecentChanges;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.Http2Settings;
@@ -77,6 +81,8 @@ public final class RegistryNode implements AutoCloseable {
   private LocalView view;
   private Vertx vertx;
   private ApiServer server;
+  private ApiServer dashboardServer;
+  private NodeStatsBoard nodeStats;
   private TlsMaterial tls;
   private TlsReloader tlsReloader;
   private volatile boolean stopped;
@@ -131,6 +137,7 @@ public final class RegistryNode implements AutoCloseable {
     view = new LocalView(store);
     // Before the first read, so the hub mirrors every view from its first state on.
     WatchHub watchHub = new WatchHub(view, incarnation);
+    RecentChanges recentChanges = new RecentChanges(view, clock);
     incarnation.onChange(adopted -> watchHub.incarnationChanged());
     InstanceQuota quota =
         InstanceQuota.over(
@@ -165,11 +172,14 @@ public final class RegistryNode implements AutoCloseable {
           leadership.refresh();
           incarnation.refresh();
           watchHub.forgetOldRemovals();
+          recentChanges.forgetGone(view);
         });
 
     GrpcIoServer grpc =
         GrpcIoServer.server(
             vertx, new GrpcServerOptions().setMaxMessageSize(HttpEndpoints.MAX_MESSAGE_BYTES));
+    OperationCounts operations = new OperationCounts();
+    operations.register(meters);
     // Held by name: the HTTP/JSON API calls the very same service objects.
     RegistryGrpcService registry =
         new RegistryGrpcService(
@@ -179,10 +189,11 @@ public final class RegistryNode implements AutoCloseable {
             config.leases(),
             openStreams,
             LeaseIds.of(config.cluster().name(), config.cluster().secret()),
-            quota);
+            quota,
+            operations);
     DiscoveryGrpcService discovery =
         new DiscoveryGrpcService(
-            view, incarnation, watchHub, openStreams, config.watchQueueLimit());
+            view, incarnation, watchHub, openStreams, config.watchQueueLimit(), operations);
     ClusterGrpcService clusterStatus =
         new ClusterGrpcService(
             config.cluster().name(),
@@ -223,6 +234,36 @@ public final class RegistryNode implements AutoCloseable {
     Admission admission =
         new Admission(config.limits(), why -> RequestLog.connectionClosed(false, why));
     registerLimitMeters(admission);
+    // Every node publishes its figures, dashboard or not: the others' dashboards show them.
+    nodeStats =
+        new NodeStatsBoard(
+            hazelcast,
+            clock,
+            () -> {
+              long[] totals = new long[OperationCounts.Operation.values().length];
+              for (OperationCounts.Operation operation : OperationCounts.Operation.values()) {
+                totals[operation.ordinal()] = operations.total(operation);
+              }
+              return totals;
+            },
+            openStreams::size);
+    nodeStats.start();
+    HttpApi httpApi = new HttpApi(access, admission, registry, discovery, clusterStatus);
+    Dashboard dashboard =
+        !config.dashboard().enabled()
+            ? null
+            : new Dashboard(
+                httpApi,
+                access,
+                clusterStatus,
+                membership,
+                leadership,
+                nodeStats,
+                view,
+                store,
+                recentChanges,
+                incarnation,
+                clock);
     HttpEndpoints http =
         new HttpEndpoints(
             vertx,
@@ -230,7 +271,8 @@ public final class RegistryNode implements AutoCloseable {
             access,
             admission,
             meters,
-            new HttpApi(access, admission, registry, discovery, clusterStatus));
+            httpApi,
+            config.dashboard().ownPort() ? null : dashboard);
     server =
         await(
             ApiServer.start(
@@ -244,9 +286,45 @@ public final class RegistryNode implements AutoCloseable {
                 .toCompletionStage()
                 .toCompletableFuture(),
             "opening the API port " + config.api().host() + ":" + config.api().port());
+    if (config.dashboard().ownPort()) {
+      // Its pages call the HTTP/JSON API at their own origin (Watch, SetStatus): it is served
+      // here too, with the same checks; gRPC and /metrics stay on the API port.
+      dashboardServer =
+          await(
+              ApiServer.start(
+                      vertx,
+                      1,
+                      config.api().host(),
+                      config.dashboard().port(),
+                      this::httpOptions,
+                      connections,
+                      request -> {
+                        if (HttpEndpoints.isDashboardPath(request.path())) {
+                          dashboard.handle(request);
+                        } else {
+                          httpApi.handle(request);
+                        }
+                      })
+                  .toCompletionStage()
+                  .toCompletableFuture(),
+              "opening the dashboard port "
+                  + config.api().host()
+                  + ":"
+                  + config.dashboard().port());
+    }
     if (tls != null) {
       tlsReloader =
-          new TlsReloader(config.api().tls(), vertx, tls, server::updateSslOptions, meters);
+          new TlsReloader(
+              config.api().tls(),
+              vertx,
+              tls,
+              options ->
+                  dashboardServer == null
+                      ? server.updateSslOptions(options)
+                      : server
+                          .updateSslOptions(options)
+                          .compose(applied -> dashboardServer.updateSslOptions(options)),
+              meters);
       tlsReloader.start();
       log.info(
           "API TLS: {}; files checked for changes every {} ms",
@@ -254,6 +332,13 @@ public final class RegistryNode implements AutoCloseable {
           config.api().tls().reloadIntervalMillis());
     }
     health.setStatus("", ServingStatus.SERVING);
+    if (dashboard != null) {
+      log.info(
+          "dashboard at {}://{}:{}/ui/",
+          tls == null ? "http" : "https",
+          config.api().advertisedHost(),
+          config.dashboard().ownPort() ? dashboardServer.port() : server.port());
+    }
     log.info(
         "node {} serving on {} ({}; cluster \"{}\", member {}:{}, {} members) after {} ms",
         config.nodeName(),
@@ -306,6 +391,11 @@ public final class RegistryNode implements AutoCloseable {
     return server.port();
   }
 
+  /** The port the dashboard is served on: its own, or the API's. */
+  public int dashboardPort() {
+    return dashboardServer != null ? dashboardServer.port() : server.port();
+  }
+
   public HazelcastInstance hazelcast() {
     return hazelcast;
   }
@@ -336,8 +426,16 @@ public final class RegistryNode implements AutoCloseable {
     openStreams.closeAll(
         Status.UNAVAILABLE.withDescription(
             "node " + config.nodeName() + " is shutting down: reconnect to another node"));
+    if (dashboardServer != null) {
+      awaitQuietly(
+          dashboardServer.close().toCompletionStage().toCompletableFuture(),
+          "closing the dashboard port");
+    }
     if (server != null) {
       awaitQuietly(server.close().toCompletionStage().toCompletableFuture(), "closing the API");
+    }
+    if (nodeStats != null) {
+      nodeStats.close();
     }
     if (sweeper != null) {
       sweeper.close();

@@ -58,7 +58,12 @@ final class DiscoverFixture implements AutoCloseable {
     this.view = view;
     this.discovery =
         new DiscoveryGrpcService(
-            view, INCARNATION, new WatchHub(view, INCARNATION), new OpenStreams(), 1024);
+            view,
+            INCARNATION,
+            new WatchHub(view, INCARNATION),
+            new OpenStreams(),
+            1024,
+            new OperationCounts());
   }
 
   /** Registers {@code instances} instances and waits until the view holds them all. */

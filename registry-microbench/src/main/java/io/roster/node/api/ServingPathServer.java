@@ -162,11 +162,18 @@ final class ServingPathServer {
             Access.off(),
             Admission.off(),
             new RegistryGrpcService(
-                null, null, null, null, new OpenStreams(), null, InstanceQuota.none()),
+                null,
+                null,
+                null,
+                null,
+                new OpenStreams(),
+                null,
+                InstanceQuota.none(),
+                new OperationCounts()),
             fixture.service(),
             new ClusterGrpcService(null, null, null, null, 0, null, null, java.util.List.of()));
     HttpEndpoints http =
-        new HttpEndpoints(vertx, grpc, Access.off(), Admission.off(), meters, json);
+        new HttpEndpoints(vertx, grpc, Access.off(), Admission.off(), meters, json, null);
     ApiConnections connections = new ApiConnections(vertx, new NodeConfig.Connections(300, 60, 20));
     // As the node serves its API: one HTTP server per event loop, sharing the port.
     ApiServer server =

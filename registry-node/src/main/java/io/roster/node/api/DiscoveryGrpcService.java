@@ -63,13 +63,16 @@ public final class DiscoveryGrpcService
   private final int watchQueueLimit;
   private final DiscoverAnswers answers;
   private final DiscoverPages pages;
+  private final OperationCounts operations;
 
   public DiscoveryGrpcService(
       LocalView view,
       Incarnation incarnation,
       WatchHub hub,
       OpenStreams openStreams,
-      int watchQueueLimit) {
+      int watchQueueLimit,
+      OperationCounts operations) {
+    this.operations = operations;
     this.view = view;
     this.incarnation = incarnation;
     this.hub = hub;
@@ -113,6 +116,7 @@ public final class DiscoveryGrpcService
 
   /** Discover as the wire serves it: the answer's bytes, sent as they are. */
   void discoverEncoded(DiscoverRequest request, StreamObserver<EncodedMessage> observer) {
+    operations.count(OperationCounts.Operation.DISCOVER);
     DiscoveryQuery query = query(request, observer);
     if (query == null) {
       return;
@@ -130,6 +134,7 @@ public final class DiscoveryGrpcService
   /** Discover for callers in this JVM (the HTTP/JSON API): the wire's answer, decoded. */
   @Override
   public void discover(DiscoverRequest request, StreamObserver<DiscoverResponse> observer) {
+    operations.count(OperationCounts.Operation.DISCOVER);
     DiscoveryQuery query = query(request, observer);
     if (query == null) {
       return;

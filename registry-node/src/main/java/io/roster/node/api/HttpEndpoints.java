@@ -22,8 +22,9 @@ import javax.net.ssl.SSLSession;
 
 /**
  * Everything the API port answers: gRPC (and gRPC-Web) calls go to the gRPC server; {@code GET
- * /metrics} answers Prometheus text; everything else is the HTTP/JSON API ({@link HttpApi}, routes
- * under {@code /v1/}, 404 elsewhere). One port to open, one to scrape.
+ * /metrics} answers Prometheus text; {@code /ui/} is the dashboard, unless it is off or has a port
+ * of its own; everything else is the HTTP/JSON API ({@link HttpApi}, routes under {@code /v1/}, 404
+ * elsewhere). One port to open, one to scrape.
  *
  * <p>gRPC is told apart by its content type ({@code application/grpc}, {@code
  * application/grpc+proto}, {@code application/grpc-web...}), which every gRPC and gRPC-Web client
@@ -45,20 +46,30 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
    */
   public static final int MAX_MESSAGE_BYTES = GrpcFrameCheck.MAX_MESSAGE_BYTES;
 
+  /** Where the dashboard is served: {@value}, {@value}/ and below. */
+  public static final String DASHBOARD_PATH = "/ui";
+
   private final Vertx vertx;
   private final GrpcServer grpc;
   private final Access access;
   private final Admission admission;
   private final PrometheusMeterRegistry meters;
   private final HttpApi json;
+  private final Handler<HttpServerRequest> dashboard;
 
+  /**
+   * @param dashboard serves the dashboard's paths ({@link #isDashboardPath}); null when it is off
+   *     or has a port of its own
+   */
   public HttpEndpoints(
       Vertx vertx,
       GrpcServer grpc,
       Access access,
       Admission admission,
       PrometheusMeterRegistry meters,
-      HttpApi json) {
+      HttpApi json,
+      Handler<HttpServerRequest> dashboard) {
+    this.dashboard = dashboard;
     this.vertx = vertx;
     this.grpc = grpc;
     this.access = access;
@@ -80,7 +91,16 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
           .end(meters.scrape());
       return;
     }
+    if (dashboard != null && isDashboardPath(request.path())) {
+      dashboard.handle(request);
+      return;
+    }
     json.handle(request);
+  }
+
+  /** Whether {@code path} is the dashboard's. */
+  public static boolean isDashboardPath(String path) {
+    return path.equals(DASHBOARD_PATH) || path.startsWith(DASHBOARD_PATH + "/");
   }
 
   /**

@@ -51,6 +51,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   private final OpenStreams openStreams;
   private final LeaseIds leaseIds;
   private final InstanceQuota quota;
+  private final OperationCounts operations;
 
   public RegistryGrpcService(
       RegistryStore store,
@@ -59,7 +60,9 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
       LeasePolicy leasePolicy,
       OpenStreams streams,
       LeaseIds leaseIds,
-      InstanceQuota quota) {
+      InstanceQuota quota,
+      OperationCounts operations) {
+    this.operations = operations;
     this.leaseIds = leaseIds;
     this.quota = quota;
     this.store = store;
@@ -71,6 +74,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   @Override
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> observer) {
+    operations.count(OperationCounts.Operation.REGISTER);
     Principal principal = Access.current();
     Replies.unary(
         "Register",
@@ -107,6 +111,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
+    operations.count(OperationCounts.Operation.HEARTBEAT);
     Replies.unary(
         "Heartbeat",
         observer,
@@ -170,6 +175,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
           @Override
           public void onNext(KeepAliveRequest request) {
+            operations.count(OperationCounts.Operation.HEARTBEAT);
             LeaseIds.Lease lease;
             try {
               lease = lease(request.getLeaseId(), request.getEpoch());
@@ -258,6 +264,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   @Override
   public void deregister(DeregisterRequest request, StreamObserver<DeregisterResponse> observer) {
+    operations.count(OperationCounts.Operation.DEREGISTER);
     Principal principal = Access.current();
     Replies.unary(
         "Deregister",
@@ -276,6 +283,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   @Override
   public void setStatus(SetStatusRequest request, StreamObserver<SetStatusResponse> observer) {
+    operations.count(OperationCounts.Operation.SET_STATUS);
     Principal principal = Access.current();
     Replies.unary(
         "SetStatus",

@@ -32,7 +32,7 @@ final class ClaimLeadership
       return held.epoch();
     }
     long epoch = held == null ? 1 : held.epoch() + 1;
-    entry.setValue(new LeaderRecord(epoch, member, 0, nowMillis).toArray());
+    entry.setValue(new LeaderRecord(epoch, member, 0, nowMillis, nowMillis).toArray());
     return epoch;
   }
 

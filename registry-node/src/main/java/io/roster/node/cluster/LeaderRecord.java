@@ -10,8 +10,11 @@ import java.util.UUID;
  * @param leader the member that claimed it last
  * @param heldBack evictions the leader's budget held back at its last sweep
  * @param updatedAtMillis when the leader last wrote the record (cluster clock)
+ * @param sinceMillis when this leader claimed its epoch (cluster clock); 0 in a record written by a
+ *     node from before this field (its array is one shorter)
  */
-public record LeaderRecord(long epoch, UUID leader, long heldBack, long updatedAtMillis) {
+public record LeaderRecord(
+    long epoch, UUID leader, long heldBack, long updatedAtMillis, long sinceMillis) {
 
   static final String KEY = "leader";
 
@@ -21,11 +24,16 @@ public record LeaderRecord(long epoch, UUID leader, long heldBack, long updatedA
       leader.getMostSignificantBits(),
       leader.getLeastSignificantBits(),
       heldBack,
-      updatedAtMillis
+      updatedAtMillis,
+      sinceMillis
     };
   }
 
   static LeaderRecord fromArray(long[] raw) {
-    return raw == null ? null : new LeaderRecord(raw[0], new UUID(raw[1], raw[2]), raw[3], raw[4]);
+    if (raw == null) {
+      return null;
+    }
+    return new LeaderRecord(
+        raw[0], new UUID(raw[1], raw[2]), raw[3], raw[4], raw.length > 5 ? raw[5] : 0);
   }
 }

@@ -32,7 +32,8 @@ final class PublishProtection
     if (held == null || held.epoch() != epoch) {
       return false;
     }
-    entry.setValue(new LeaderRecord(epoch, held.leader(), heldBack, nowMillis).toArray());
+    entry.setValue(
+        new LeaderRecord(epoch, held.leader(), heldBack, nowMillis, held.sinceMillis()).toArray());
     return true;
   }
 

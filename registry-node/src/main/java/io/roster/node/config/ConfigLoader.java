@@ -85,6 +85,7 @@ public final class ConfigLoader {
       advertised = apiHost.equals("0.0.0.0") || apiHost.equals("::") ? clusterHost : apiHost;
     }
     NodeConfig.Tls tls = tls(in);
+    NodeConfig.Dashboard dashboard = dashboard(in, apiPort);
     int idleTimeout = in.intIn("api.idle-timeout-s", 1, 86_400);
     int keepAliveInterval = in.intIn("api.keepalive-interval-s", 1, 3_600);
     int keepAliveTimeout = in.intIn("api.keepalive-timeout-s", 1, 600);
@@ -177,6 +178,7 @@ public final class ConfigLoader {
                 tls,
                 connections,
                 in.intIn("api.event-loops", 1, MAX_API_EVENT_LOOPS)),
+            dashboard,
             cluster,
             leases,
             in.longIn("lease.renewal-window-ms", 1, 1_000),
@@ -197,6 +199,19 @@ public final class ConfigLoader {
               + " without them on a network you trust");
     }
     return config;
+  }
+
+  private static NodeConfig.Dashboard dashboard(Reading in, int apiPort) {
+    boolean enabled = in.bool("dashboard.enabled");
+    int port = in.intIn("dashboard.port", 0, 65_535);
+    if (port == apiPort) {
+      throw new ConfigException(
+          "dashboard.port ("
+              + port
+              + ") is api.port: set dashboard.port=0 to serve the dashboard on the API port, or"
+              + " give it another port");
+    }
+    return new NodeConfig.Dashboard(enabled, port);
   }
 
   /** What a node configured so runs without, each as what to set for it. */

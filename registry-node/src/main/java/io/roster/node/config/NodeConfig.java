@@ -11,6 +11,7 @@ import java.util.List;
  *
  * @param nodeName name of this node in logs and status (key {@code node.name})
  * @param api where clients call this node
+ * @param dashboard the operator's web dashboard (keys {@code dashboard.*})
  * @param cluster how this node finds and watches the others
  * @param leases lease time-to-live bounds
  * @param renewalWindowMillis how long a heartbeat from a KeepAlive stream may wait to share one
@@ -34,6 +35,7 @@ import java.util.List;
 public record NodeConfig(
     String nodeName,
     Api api,
+    Dashboard dashboard,
     Cluster cluster,
     LeasePolicy leases,
     long renewalWindowMillis,
@@ -47,6 +49,23 @@ public record NodeConfig(
 
   public NodeConfig {
     securityGaps = List.copyOf(securityGaps);
+  }
+
+  /**
+   * The operator's web dashboard (keys {@code dashboard.*}): pages and their read-only JSON under
+   * {@code /ui/}, served from the jar.
+   *
+   * @param enabled whether the node serves it (key {@code dashboard.enabled}); off, {@code /ui/}
+   *     answers 404 like any unknown path
+   * @param port 0: served on the API port, beside the API, with its TLS (key {@code
+   *     dashboard.port}); otherwise a port of its own on {@code api.host}, with the API port's TLS
+   *     too, serving the dashboard and the HTTP/JSON routes its pages call (no gRPC, no metrics)
+   */
+  public record Dashboard(boolean enabled, int port) {
+    /** Whether it has a port of its own. */
+    public boolean ownPort() {
+      return enabled && port != 0;
+    }
   }
 
   /**

@@ -68,6 +68,11 @@ public enum Profile {
           Map.entry("api.tls.client-auth", ""),
           // 5 s: a rotated certificate is served within seconds, for a read of three small files.
           Map.entry("api.tls.reload-interval-ms", "5000"),
+          // On by default: it holds nothing a caller could not read through the API, with the same
+          // credentials and limits, and operators want it where the node is.
+          Map.entry("dashboard.enabled", "true"),
+          // 0: on the API port under /ui/, so there is no second port to open and secure.
+          Map.entry("dashboard.port", "0"),
           Map.entry("cluster.name", "roster"),
           Map.entry("cluster.port", "5701"),
           Map.entry("cluster.members", ""),

@@ -5,6 +5,7 @@ import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
 import io.roster.node.domain.LeaderFence;
+import io.roster.node.domain.Lease;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.LeaseTable;
 import io.roster.node.domain.MutationResult;
@@ -232,6 +233,15 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
             leases
                 .computeIfAbsent(key.serviceKey(), k -> new LeaseTable())
                 .adopt(key.instanceId(), epoch, ttlMillis, clock.millis(), seq));
+  }
+
+  @Override
+  public CompletionStage<Map<String, Lease>> leases(ServiceKey service) {
+    return withoutEvent(
+        () -> {
+          LeaseTable table = leases.get(service);
+          return table == null ? Map.of() : Map.copyOf(table.leases());
+        });
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
 import io.roster.node.domain.LeaderFence;
+import io.roster.node.domain.Lease;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.MutationResult;
 import io.roster.node.domain.OwnedByAnotherException;
@@ -98,6 +99,12 @@ public interface RegistryStore {
    * io.roster.node.domain.LeaseTable#adopt}); answers whether it did.
    */
   CompletionStage<Boolean> adoptUnleased(InstanceKey key, long epoch, long ttlMillis, long seq);
+
+  /**
+   * The leases of a service's instances, by instance id (empty for a service without any): for
+   * operators, who see each lease's expiry. A read of one entry, answered by its owner.
+   */
+  CompletionStage<Map<String, Lease>> leases(ServiceKey service);
 
   /** What changed in a service after a revision (a snapshot for 0 or when history is gone). */
   CompletionStage<ServiceDelta> changesSince(ServiceKey key, long revision);

@@ -11,6 +11,7 @@ import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
 import io.roster.node.domain.LeaderFence;
+import io.roster.node.domain.Lease;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.LeaseDigest;
 import io.roster.node.domain.MutationResult;
@@ -298,6 +299,22 @@ public abstract class RegistryStoreContract {
         "instances and leases agree");
     assertEquals(
         Map.of(serviceKey, Map.of("a", a, "b", b)), get(store().leasedEpochs(Set.of(serviceKey))));
+  }
+
+  @Test
+  void leasesTellEachInstancesTtlAndExpiry() {
+    long epoch = get(store().register(spec("a"), 5_000)).record().epoch();
+    clock.advanceMillis(2_000);
+    assertEquals(RenewResult.Outcome.RENEWED, get(renew(key("a"), epoch)).outcome());
+
+    Map<String, Lease> leases = get(store().leases(serviceKey));
+    assertEquals(Set.of("a"), leases.keySet());
+    Lease lease = leases.get("a");
+    assertEquals(epoch, lease.epoch());
+    assertEquals(5_000, lease.ttlMillis());
+    assertEquals(clock.millis() + 5_000, lease.expiresAtMillis());
+    assertFalse(lease.expired());
+    assertEquals(Map.of(), get(store().leases(new ServiceKey("default", "none-" + service))));
   }
 
   @Test

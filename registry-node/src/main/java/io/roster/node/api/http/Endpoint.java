@@ -3,8 +3,11 @@ package io.roster.node.api.http;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 
-/** What one route does with a request whose body has been read (and kept under the limit). */
-interface Endpoint {
+/**
+ * What one route does with a request whose body has been read (and kept under the limit), once
+ * {@link HttpApi#serve} has authenticated its caller and charged its limits.
+ */
+public interface Endpoint {
 
   /** Answers {@code request}; runs on its event loop and must not block. */
   void serve(HttpServerRequest request, Buffer body);

@@ -135,16 +135,19 @@ public final class HttpApi {
     }
     Endpoint endpoint = byMethod.get(request.method());
     if (endpoint == null) {
-      String allowed =
-          byMethod.keySet().stream().map(HttpMethod::name).collect(Collectors.joining(", "));
-      request.response().putHeader("allow", allowed);
-      HttpErrors.refuse(
-          request.response(),
-          405,
-          Status.Code.UNIMPLEMENTED,
-          request.path() + " answers " + allowed + ", not " + request.method());
+      HttpErrors.refuseMethod(request, byMethod.keySet());
       return;
     }
+    serve(request, endpoint);
+  }
+
+  /**
+   * Serves {@code request} with {@code endpoint} the one way every HTTP route is served (the API's
+   * and the dashboard's): the caller authenticated ({@link Access}) and within its limits ({@link
+   * Admission}, as a call of the endpoint's RPC), the body read under the limit, then the endpoint
+   * run in a Context carrying the caller's principal and allowance.
+   */
+  public void serve(HttpServerRequest request, Endpoint endpoint) {
     Principal principal;
     try {
       principal = HttpEndpoints.authenticate(access, request);

@@ -3,8 +3,12 @@ package io.roster.node.api.http;
 import io.grpc.Status;
 import io.roster.node.api.RequestLog;
 import io.roster.node.limits.LimitExceededException;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import java.util.Collection;
+import java.util.stream.Collectors;
 
 /**
  * Error answers: {@code {"code": "NOT_FOUND", "message": "..."}} with the gRPC status name and the
@@ -16,9 +20,20 @@ import io.vertx.core.json.JsonObject;
  *
  * <p>Stateless; safe on any event loop. Refusals are logged through {@link RequestLog}.
  */
-final class HttpErrors {
+public final class HttpErrors {
 
   private HttpErrors() {}
+
+  /** 405, naming the methods {@code request}'s path answers. */
+  public static void refuseMethod(HttpServerRequest request, Collection<HttpMethod> allowed) {
+    String methods = allowed.stream().map(HttpMethod::name).collect(Collectors.joining(", "));
+    request.response().putHeader("allow", methods);
+    refuse(
+        request.response(),
+        405,
+        Status.Code.UNIMPLEMENTED,
+        request.path() + " answers " + methods + ", not " + request.method());
+  }
 
   /** The HTTP status of a gRPC status code. */
   static int httpStatus(Status.Code code) {
@@ -43,14 +58,14 @@ final class HttpErrors {
    * Answers with the status a service failed a call with. The service already logged it ({@code
    * GrpcErrors}, through {@link RequestLog}).
    */
-  static void send(HttpServerResponse response, Throwable failure) {
+  public static void send(HttpServerResponse response, Throwable failure) {
     Status status = Status.fromThrowable(failure);
     String message = status.getDescription() == null ? "" : status.getDescription();
     send(response, httpStatus(status.getCode()), status.getCode().name(), message);
   }
 
   /** Refuses a request the HTTP layer itself found wrong, and logs it (rate-limited). */
-  static void refuse(
+  public static void refuse(
       HttpServerResponse response, int httpStatus, Status.Code code, String message) {
     RequestLog.refused("HTTP request (" + httpStatus + ")", message);
     send(response, httpStatus, code.name(), message);

@@ -15,6 +15,7 @@ import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
 import io.roster.node.domain.LeaderFence;
+import io.roster.node.domain.Lease;
 import io.roster.node.domain.LeaseCondition;
 import io.roster.node.domain.LeaseTable;
 import io.roster.node.domain.MutationResult;
@@ -242,6 +243,14 @@ public final class HazelcastRegistryStore implements RegistryStore, AutoCloseabl
     return leases.submitToKey(
         key.serviceKey().asString(),
         new AdoptLease(key.instanceId(), epoch, ttlMillis, clock.millis(), seq));
+  }
+
+  @Override
+  public CompletionStage<Map<String, Lease>> leases(ServiceKey service) {
+    // The whole table travels: one service's leases, read by an operator now and then.
+    return leases
+        .getAsync(service.asString())
+        .thenApply(table -> table == null ? Map.of() : Map.copyOf(table.leases()));
   }
 
   @Override
