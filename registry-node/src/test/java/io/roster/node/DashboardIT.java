@@ -49,7 +49,8 @@ import org.junit.jupiter.api.Timeout;
  * registered through gRPC on another node appears on the service page within 1 s without a reload,
  * one drained from the page (with its confirmation) shows as draining, one whose heartbeats never
  * come turns unhealthy, and the browser logs no error. It saves a screenshot of each page into
- * docs/images, which docs/operations.md shows.
+ * target/dashboard-it; with {@code -Droster.screenshots.update=true} into docs/images, which
+ * docs/operations.md shows (so an ordinary test run leaves the work tree as it found it).
  *
  * <p>Needs node and npm (for {@code npm ci} of playwright-core, as AnyLanguageIT) and Chromium at
  * /usr/bin/chromium; skips, saying so, only when one is missing.
@@ -374,7 +375,10 @@ class DashboardIT {
   }
 
   private static void screenshot(String page) throws java.io.IOException {
-    Path images = Repository.docs("images");
+    Path images =
+        Boolean.getBoolean("roster.screenshots.update")
+            ? Repository.docs("images")
+            : LOGS.resolve("screenshots");
     Files.createDirectories(images);
     browser.call(
         command("screenshot").put("path", images.resolve("dashboard-" + page + ".png").toString()),
