@@ -38,6 +38,7 @@ import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.limits.Admission;
 import io.roster.node.limits.CallKind;
 import io.roster.node.limits.InstanceQuota;
+import io.roster.node.logging.LogLevels;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
 import io.roster.node.tls.TlsMaterial;
 import io.roster.node.tls.TlsReloader;
@@ -230,7 +231,8 @@ public final class RegistryNode implements AutoCloseable {
             access,
             admission,
             meters,
-            new HttpApi(access, admission, registry, discovery, clusterStatus));
+            new HttpApi(
+                access, admission, registry, discovery, clusterStatus, LogLevels.ofProcess()));
     server =
         await(
             ApiServer.start(

@@ -6,9 +6,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The audit trail: each registry write made through this node (Register, Deregister, SetStatus),
- * once, with the principal that made it, on the logger {@code roster.audit}, so it can be routed to
- * a file of its own. Never a secret: the lease id is not logged, nor any token. Heartbeats change
- * nothing a reader sees and are not logged (a fleet renews thousands a second).
+ * and each change of a log level, once, with the principal that made it, on the logger {@code
+ * roster.audit}, so it can be routed to a file of its own. Never a secret: the lease id is not
+ * logged, nor any token. Heartbeats change nothing a reader sees and are not logged (a fleet renews
+ * thousands a second).
  *
  * <p>Only while access control is on: without it every caller is "anyone", and the line would say
  * nothing the request log does not.
@@ -29,5 +30,17 @@ public final class Audit {
       return;
     }
     log.info("{} {} by {} (revision {})", method, instance, principal.name(), revision);
+  }
+
+  /**
+   * {@code principal} set the level of {@code logger} to {@code level} ("DEBUG", or "inherited")
+   * from {@code before}. Logged whoever made it, "anyone" too: no other line records it.
+   */
+  public static void logLevel(Principal principal, String logger, String level, String before) {
+    log.atInfo()
+        .addKeyValue("principal", principal.name())
+        .addKeyValue("logger", logger)
+        .addKeyValue("level", level)
+        .log("log level of {} set to {} (was {}) by {}", logger, level, before, principal.name());
   }
 }

@@ -106,6 +106,24 @@ public final class LogLevels {
    *     parent), or for a new logger when the process already holds {@value #MAX_LOGGERS}
    */
   public Setting set(String logger, LogLevel level) {
+    check(logger, level);
+    Logger existing = existing(logger);
+    if (existing == null) {
+      if (level == null) {
+        return setting(logger, null); // nothing to reset; not created for nothing
+      }
+      existing = context.getLogger(logger);
+    }
+    existing.setLevel(level == null ? null : level.logback());
+    return setting(logger, existing);
+  }
+
+  /**
+   * Refuses what {@link #set} would refuse, changing nothing.
+   *
+   * @throws IllegalArgumentException saying what is wrong
+   */
+  public void check(String logger, LogLevel level) {
     String problem = problemWithName(logger);
     if (problem != null) {
       throw new IllegalArgumentException("logger " + problem);
@@ -114,23 +132,16 @@ public final class LogLevels {
       throw new IllegalArgumentException(
           "the root logger has no parent to inherit from: give it a level");
     }
-    Logger existing = existing(logger);
-    if (existing == null) {
-      if (level == null) {
-        return setting(logger, null); // nothing to reset; not created for nothing
-      }
-      if (context.getLoggerList().size() >= MAX_LOGGERS) {
-        throw new IllegalArgumentException(
-            "this process already holds "
-                + MAX_LOGGERS
-                + " loggers and "
-                + logger
-                + " is not one of them: set the level of a package that holds the logger wanted");
-      }
-      existing = context.getLogger(logger);
+    if (level != null
+        && existing(logger) == null
+        && context.getLoggerList().size() >= MAX_LOGGERS) {
+      throw new IllegalArgumentException(
+          "this process already holds "
+              + MAX_LOGGERS
+              + " loggers and "
+              + logger
+              + " is not one of them: set the level of a package that holds the logger wanted");
     }
-    existing.setLevel(level == null ? null : level.logback());
-    return setting(logger, existing);
   }
 
   /** Sets every level of {@code levels} (the configuration's {@code log.levels}). */
