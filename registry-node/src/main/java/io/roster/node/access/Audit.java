@@ -29,7 +29,13 @@ public final class Audit {
     if (principal == Principal.ANYONE) {
       return;
     }
-    log.info("{} {} by {} (revision {})", method, instance, principal.name(), revision);
+    log.atInfo()
+        .addKeyValue("principal", principal.name())
+        .addKeyValue("namespace", instance.namespace())
+        .addKeyValue("service", instance.service())
+        .addKeyValue("instance", instance.instanceId())
+        .addKeyValue("revision", revision)
+        .log("{} {} by {} (revision {})", method, instance, principal.name(), revision);
   }
 
   /**

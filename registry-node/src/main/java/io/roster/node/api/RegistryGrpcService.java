@@ -74,6 +74,11 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Principal principal = Access.current();
     Replies.unary(
         "Register",
+        RequestLog.About.instance(
+            principal,
+            request.getInstance().getNamespace(),
+            request.getInstance().getService(),
+            request.getInstance().getInstanceId()),
         observer,
         () -> {
           ProtoMapper.Registration registration = ProtoMapper.toRegistration(request);
@@ -109,6 +114,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
     Replies.unary(
         "Heartbeat",
+        RequestLog.About.leaseId(Access.current(), request.getLeaseId()),
         observer,
         () -> {
           LeaseIds.Lease lease = lease(request.getLeaseId(), request.getEpoch());
@@ -160,7 +166,8 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Allowance allowance = Allowance.current();
     StatusRuntimeException refused = openStreams.add(responses, context, allowance);
     if (refused != null) {
-      responses.onError(GrpcErrors.toStatus("KeepAlive", refused));
+      responses.onError(
+          GrpcErrors.toStatus("KeepAlive", refused, RequestLog.About.principal(principal)));
       return new DiscardingObserver<>();
     }
     StreamObserver<KeepAliveRequest> requests =
@@ -214,7 +221,14 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                       .setRetryAfter(ProtoMapper.duration(overLimit.retryAfterMillis()))
                       .setMessage(overLimit.getMessage())
                       .build());
-              RequestLog.refused("KeepAlive", overLimit.getMessage());
+              RequestLog.refused(
+                  "KeepAlive",
+                  overLimit.getMessage(),
+                  RequestLog.About.instance(
+                      principal,
+                      lease.key().namespace(),
+                      lease.key().service(),
+                      lease.key().instanceId()));
               return;
             }
             leases
@@ -230,7 +244,15 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                               if (failure != null) {
                                 done = true;
                                 openStreams.remove(responses);
-                                responses.onError(GrpcErrors.toStatus("KeepAlive", failure));
+                                responses.onError(
+                                    GrpcErrors.toStatus(
+                                        "KeepAlive",
+                                        failure,
+                                        RequestLog.About.instance(
+                                            principal,
+                                            lease.key().namespace(),
+                                            lease.key().service(),
+                                            lease.key().instanceId())));
                               } else {
                                 responses.onNext(keepAliveAnswer(request, result));
                               }
@@ -261,6 +283,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Principal principal = Access.current();
     Replies.unary(
         "Deregister",
+        about(principal, request.getKey(), request.getLeaseId()),
         observer,
         () -> {
           Target target =
@@ -279,6 +302,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Principal principal = Access.current();
     Replies.unary(
         "SetStatus",
+        about(principal, request.getKey(), request.getLeaseId()),
         observer,
         () -> {
           Target target =
@@ -291,6 +315,15 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         result -> {
           return SetStatusResponse.newBuilder().setRevision(result.revision()).build();
         });
+  }
+
+  /** What a Deregister or SetStatus is about, for its log line: its key, else its lease id's. */
+  private static RequestLog.About about(
+      Principal principal, io.roster.v1.InstanceKey key, String leaseId) {
+    return key.equals(io.roster.v1.InstanceKey.getDefaultInstance())
+        ? RequestLog.About.leaseId(principal, leaseId)
+        : RequestLog.About.instance(
+            principal, key.getNamespace(), key.getService(), key.getInstanceId());
   }
 
   /**
