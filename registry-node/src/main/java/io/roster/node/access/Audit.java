@@ -45,8 +45,9 @@ public final class Audit {
   public static void logLevel(Principal principal, String logger, String level, String before) {
     log.atInfo()
         .addKeyValue("principal", principal.name())
-        .addKeyValue("logger", logger)
-        .addKeyValue("level", level)
+        // Not "logger" and "level": a JSON line has those fields already (the audit logger's).
+        .addKeyValue("targetLogger", logger)
+        .addKeyValue("targetLevel", level)
         .log("log level of {} set to {} (was {}) by {}", logger, level, before, principal.name());
   }
 }

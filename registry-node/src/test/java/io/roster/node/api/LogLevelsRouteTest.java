@@ -137,7 +137,7 @@ class LogLevelsRouteTest {
         "log level of " + CONNECTIONS + " set to WARN (was inherited (INFO)) by operator",
         audit.getFormattedMessage());
     assertEquals(
-        Map.of("principal", "operator", "logger", CONNECTIONS, "level", "WARN"),
+        Map.of("principal", "operator", "targetLogger", CONNECTIONS, "targetLevel", "WARN"),
         audit.getKeyValuePairs().stream()
             .collect(Collectors.toMap(pair -> pair.key, pair -> String.valueOf(pair.value))));
   }
