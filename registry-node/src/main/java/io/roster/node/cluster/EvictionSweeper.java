@@ -277,7 +277,7 @@ public final class EvictionSweeper implements AutoCloseable {
               .join();
       if (adopted) {
         unleasedFound.increment();
-        about(log.atWarn(), instance.key(), leaderEpoch)
+        about(log.atWarn(), instance.key())
             .log(
                 "{} (epoch {}) was listed without a lease at two checks in a row: it now has one"
                     + " that has run out, and is evicted like any instance whose heartbeats"
@@ -332,7 +332,7 @@ public final class EvictionSweeper implements AutoCloseable {
                       return CompletableFuture.completedFuture(null);
                     }
                     declared.increment();
-                    about(log.atInfo(), lease.key(), fence.leaderEpoch())
+                    about(log.atInfo(), lease.key())
                         .log(
                             "declared {} (epoch {}) expired: no heartbeat renewed its lease"
                                 + " since {}; removed after {} ms unless one comes",
@@ -370,7 +370,7 @@ public final class EvictionSweeper implements AutoCloseable {
                     if (gone) {
                       removed.increment();
                       removedNow.incrementAndGet();
-                      about(log.atInfo(), lease.key(), fence.leaderEpoch())
+                      about(log.atInfo(), lease.key())
                           .log(
                               "removed {} (epoch {}): expired and no heartbeat within the grace",
                               lease.key(),
@@ -419,16 +419,14 @@ public final class EvictionSweeper implements AutoCloseable {
   }
 
   /**
-   * {@code event} with the instance it is about and the leader's epoch as key-values
-   * (docs/operations.md, "Logs"); the instance's own epoch is in the message.
+   * {@code event} with the instance it is about as key-values (docs/operations.md, "Logs"). Not the
+   * leader's epoch: beside the instance's own epoch in the message it would read as that.
    */
-  private static LoggingEventBuilder about(
-      LoggingEventBuilder event, InstanceKey key, long leaderEpoch) {
+  private static LoggingEventBuilder about(LoggingEventBuilder event, InstanceKey key) {
     return event
         .addKeyValue("namespace", key.namespace())
         .addKeyValue("service", key.service())
-        .addKeyValue("instance", key.instanceId())
-        .addKeyValue("epoch", leaderEpoch);
+        .addKeyValue("instance", key.instanceId());
   }
 
   private static Set<UUID> ids(Set<Member> members) {
