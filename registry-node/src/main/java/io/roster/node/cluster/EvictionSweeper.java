@@ -334,8 +334,8 @@ public final class EvictionSweeper implements AutoCloseable {
                     declared.increment();
                     about(log.atInfo(), lease.key())
                         .log(
-                            "declared {} (epoch {}) expired: no heartbeat renewed its lease"
-                                + " since {}; removed after {} ms unless one comes",
+                            "declared {} (epoch {}) expired: its lease ran out at {} without"
+                                + " a heartbeat; removed after {} ms unless one comes",
                             lease.key(),
                             lease.epoch(),
                             Instant.ofEpochMilli(lease.expiresAtMillis()),
