@@ -41,6 +41,7 @@ import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.limits.Admission;
 import io.roster.node.limits.CallKind;
 import io.roster.node.limits.InstanceQuota;
+import io.roster.node.logging.LogLevels;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
 import io.roster.node.tls.TlsMaterial;
 import io.roster.node.tls.TlsReloader;
@@ -248,7 +249,8 @@ public final class RegistryNode implements AutoCloseable {
             },
             openStreams::size);
     nodeStats.start();
-    HttpApi httpApi = new HttpApi(access, admission, registry, discovery, clusterStatus);
+    HttpApi httpApi =
+        new HttpApi(access, admission, registry, discovery, clusterStatus, LogLevels.ofProcess());
     Dashboard dashboard =
         !config.dashboard().enabled()
             ? null

@@ -3,6 +3,7 @@ package io.roster.node;
 import io.roster.node.config.ConfigException;
 import io.roster.node.config.ConfigLoader;
 import io.roster.node.config.NodeConfig;
+import io.roster.node.logging.LogSetup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ public final class RegistryNodeMain {
       System.exit(64);
       return;
     }
+    // Before the first line is logged: every line in the configured format, none lost or doubled.
+    LogSetup.configure(config.logs().format(), config.nodeName(), config.logs().levels());
     RegistryNode node;
     try {
       node = RegistryNode.start(config);

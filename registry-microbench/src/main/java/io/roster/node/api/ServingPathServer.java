@@ -17,6 +17,7 @@ import io.roster.node.api.http.HttpApi;
 import io.roster.node.config.NodeConfig;
 import io.roster.node.limits.Admission;
 import io.roster.node.limits.InstanceQuota;
+import io.roster.node.logging.LogLevels;
 import io.roster.v1.DiscoverRequest;
 import io.roster.v1.HeartbeatRequest;
 import io.roster.v1.HeartbeatResponse;
@@ -171,7 +172,8 @@ final class ServingPathServer {
                 InstanceQuota.none(),
                 new OperationCounts()),
             fixture.service(),
-            new ClusterGrpcService(null, null, null, null, 0, null, null, java.util.List.of()));
+            new ClusterGrpcService(null, null, null, null, 0, null, null, java.util.List.of()),
+            LogLevels.ofProcess());
     HttpEndpoints http =
         new HttpEndpoints(vertx, grpc, Access.off(), Admission.off(), meters, json, null);
     ApiConnections connections = new ApiConnections(vertx, new NodeConfig.Connections(300, 60, 20));

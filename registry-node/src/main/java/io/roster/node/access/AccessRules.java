@@ -105,8 +105,12 @@ public final class AccessRules {
           certificates.put(fields[1], principal(fields[1], fields[2], where));
         }
         default ->
+            // Not quoted: a line of one word is most likely a token pasted as it is, and this
+            // message is logged when the file changes.
             throw new ConfigException(
-                where + ": lines start with \"token\" or \"cert\", got \"" + fields[0] + "\"");
+                where
+                    + ": lines start with \"token\" or \"cert\" (this one's first word is not"
+                    + " repeated here, in case it is a secret)");
       }
     }
     return new AccessRules(tokens, certificates);

@@ -26,30 +26,40 @@ public final class GrpcErrors {
 
   /** The status {@code failure} of {@code method} answers with; logged here, and only here. */
   public static StatusRuntimeException toStatus(String method, Throwable failure) {
+    return toStatus(method, failure, RequestLog.About.NOTHING);
+  }
+
+  /**
+   * As {@link #toStatus(String, Throwable)}, the line saying what the call was about as key-values.
+   */
+  public static StatusRuntimeException toStatus(
+      String method, Throwable failure, RequestLog.About about) {
     Throwable cause = unwrap(failure);
     if (cause instanceof StatusRuntimeException status) {
       Status.Code code = status.getStatus().getCode();
       if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.RESOURCE_EXHAUSTED) {
         // A caller trying what its roles or its limits do not allow: worth a line, as any
         // refusal is.
-        RequestLog.refused(method, status.getStatus().getDescription());
+        RequestLog.refused(method, status.getStatus().getDescription(), about);
       }
       return status;
     }
     if (cause instanceof OwnedByAnotherException owned) {
-      RequestLog.refused(method, owned.getMessage());
+      RequestLog.refused(method, owned.getMessage(), about);
       return Status.PERMISSION_DENIED.withDescription(owned.getMessage()).asRuntimeException();
     }
     if (cause instanceof LeaseIds.UnknownLeaseException unknown) {
-      RequestLog.refused(method, unknown.getMessage());
+      // Not the message the caller gets: that one quotes the lease id whole, and a log keeps no
+      // tag (it may be a real lease id of another cluster, or of this one under an older secret).
+      RequestLog.refused(method, unknown.withoutTag(), about);
       return Status.NOT_FOUND.withDescription(unknown.getMessage()).asRuntimeException();
     }
     if (cause instanceof InvalidArgumentException invalid) {
-      RequestLog.refused(method, invalid.getMessage());
+      RequestLog.refused(method, invalid.getMessage(), about);
       return Status.INVALID_ARGUMENT.withDescription(invalid.getMessage()).asRuntimeException();
     }
     if (cause instanceof SplitBrainProtectionException) {
-      RequestLog.unavailable(method, "cut off from the majority");
+      RequestLog.unavailable(method, "cut off from the majority", about);
       return Status.UNAVAILABLE
           .withDescription(
               "this node is cut off from the majority of the cluster and takes no writes:"
@@ -60,7 +70,7 @@ public final class GrpcErrors {
         || cause instanceof MemberLeftException
         || cause instanceof OperationTimeoutException
         || cause instanceof RetryableException) {
-      RequestLog.unavailable(method, cause.toString());
+      RequestLog.unavailable(method, cause.toString(), about);
       return Status.UNAVAILABLE
           .withDescription(
               "this node cannot reach the cluster's storage right now ("
@@ -68,7 +78,7 @@ public final class GrpcErrors {
                   + "): retry, preferably on another node")
           .asRuntimeException();
     }
-    RequestLog.unexpected(method, cause);
+    RequestLog.unexpected(method, cause, about);
     return internal(method);
   }
 

@@ -140,12 +140,22 @@ public final class LeaseIds {
 
   /** A lease id whose tag is not the registry's: answered as an unknown lease. */
   static final class UnknownLeaseException extends RuntimeException {
+    private final String named;
+
     UnknownLeaseException(String leaseId) {
       super(
           "unknown lease " + InstanceValidator.quote(leaseId) + ": register again",
           null,
           false,
           false);
+      this.named = leaseId.substring(0, leaseId.lastIndexOf('.'));
+    }
+
+    /** The message with the lease id's tag left out, for the log. */
+    String withoutTag() {
+      return "unknown lease "
+          + InstanceValidator.quote(named + ".<tag not logged>")
+          + ": register again";
     }
   }
 }

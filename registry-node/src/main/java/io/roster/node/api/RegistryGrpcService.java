@@ -78,6 +78,11 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Principal principal = Access.current();
     Replies.unary(
         "Register",
+        RequestLog.About.instance(
+            principal,
+            request.getInstance().getNamespace(),
+            request.getInstance().getService(),
+            request.getInstance().getInstanceId()),
         observer,
         () -> {
           ProtoMapper.Registration registration = ProtoMapper.toRegistration(request);
@@ -114,6 +119,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     operations.count(OperationCounts.Operation.HEARTBEAT);
     Replies.unary(
         "Heartbeat",
+        RequestLog.About.leaseId(Access.current(), request.getLeaseId()),
         observer,
         () -> {
           LeaseIds.Lease lease = lease(request.getLeaseId(), request.getEpoch());
@@ -165,7 +171,8 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Allowance allowance = Allowance.current();
     StatusRuntimeException refused = openStreams.add(responses, context, allowance);
     if (refused != null) {
-      responses.onError(GrpcErrors.toStatus("KeepAlive", refused));
+      responses.onError(
+          GrpcErrors.toStatus("KeepAlive", refused, RequestLog.About.principal(principal)));
       return new DiscardingObserver<>();
     }
     StreamObserver<KeepAliveRequest> requests =
@@ -220,7 +227,14 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                       .setRetryAfter(ProtoMapper.duration(overLimit.retryAfterMillis()))
                       .setMessage(overLimit.getMessage())
                       .build());
-              RequestLog.refused("KeepAlive", overLimit.getMessage());
+              RequestLog.refused(
+                  "KeepAlive",
+                  overLimit.getMessage(),
+                  RequestLog.About.instance(
+                      principal,
+                      lease.key().namespace(),
+                      lease.key().service(),
+                      lease.key().instanceId()));
               return;
             }
             leases
@@ -236,7 +250,15 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
                               if (failure != null) {
                                 done = true;
                                 openStreams.remove(responses);
-                                responses.onError(GrpcErrors.toStatus("KeepAlive", failure));
+                                responses.onError(
+                                    GrpcErrors.toStatus(
+                                        "KeepAlive",
+                                        failure,
+                                        RequestLog.About.instance(
+                                            principal,
+                                            lease.key().namespace(),
+                                            lease.key().service(),
+                                            lease.key().instanceId())));
                               } else {
                                 responses.onNext(keepAliveAnswer(request, result));
                               }
@@ -268,6 +290,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Principal principal = Access.current();
     Replies.unary(
         "Deregister",
+        about(principal, request.getKey(), request.getLeaseId()),
         observer,
         () -> {
           Target target =
@@ -287,6 +310,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Principal principal = Access.current();
     Replies.unary(
         "SetStatus",
+        about(principal, request.getKey(), request.getLeaseId()),
         observer,
         () -> {
           Target target =
@@ -299,6 +323,15 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         result -> {
           return SetStatusResponse.newBuilder().setRevision(result.revision()).build();
         });
+  }
+
+  /** What a Deregister or SetStatus is about, for its log line: its key, else its lease id's. */
+  private static RequestLog.About about(
+      Principal principal, io.roster.v1.InstanceKey key, String leaseId) {
+    return key.equals(io.roster.v1.InstanceKey.getDefaultInstance())
+        ? RequestLog.About.leaseId(principal, leaseId)
+        : RequestLog.About.instance(
+            principal, key.getNamespace(), key.getService(), key.getInstanceId());
   }
 
   /**

@@ -19,10 +19,11 @@ final class Replies {
 
   /**
    * Runs {@code call} (which may throw on bad input) and answers with its mapped result, or with
-   * the status its failure maps to.
+   * the status its failure maps to, logged with what the call was {@code about}.
    */
   static <T, R> void unary(
       String method,
+      RequestLog.About about,
       StreamObserver<R> observer,
       Supplier<CompletionStage<T>> call,
       Function<T, R> toResponse) {
@@ -32,7 +33,7 @@ final class Replies {
     try {
       stage = call.get();
     } catch (RuntimeException e) {
-      fail(observer, GrpcErrors.toStatus(method, e));
+      fail(observer, GrpcErrors.toStatus(method, e, about));
       return;
     }
     stage.whenComplete(
@@ -46,14 +47,14 @@ final class Replies {
                     return;
                   }
                   if (failure != null) {
-                    fail(observer, GrpcErrors.toStatus(method, failure));
+                    fail(observer, GrpcErrors.toStatus(method, failure, about));
                     return;
                   }
                   R response;
                   try {
                     response = toResponse.apply(result);
                   } catch (RuntimeException e) {
-                    fail(observer, GrpcErrors.toStatus(method, e));
+                    fail(observer, GrpcErrors.toStatus(method, e, about));
                     return;
                   }
                   answer(observer, response);

@@ -1,9 +1,12 @@
 package io.roster.node.api;
 
+import io.roster.node.access.Principal;
+import io.roster.node.domain.InstanceValidator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The one way the API logs what callers sent, so that no caller can flood or forge the node's log.
@@ -17,6 +20,9 @@ import org.slf4j.LoggerFactory;
  *   <li>A refused request is one line at INFO without a stack trace: it is the caller's mistake.
  *       Only the node's own failures ({@link #unexpected}) carry a stack trace, at ERROR, under the
  *       same limit (a bug a request triggers can be triggered 2,000 times too).
+ *   <li>What a call was about ({@link About}: its principal, the instance or service its request
+ *       names) goes with the line as key-values, escaped and cut like the message, so a JSON line
+ *       can be found by {@code service} or {@code principal}.
  * </ul>
  *
  * <p>Threading: any thread; the windows are updated under a lock of their own, held for a few
@@ -39,17 +45,26 @@ public final class RequestLog {
 
   /** A request refused for bad input: {@code "<kind> refused: <message>"} at INFO. */
   public static void refused(String kind, String message) {
+    refused(kind, message, About.NOTHING);
+  }
+
+  /** As {@link #refused(String, String)}, with what the call was about as key-values. */
+  public static void refused(String kind, String message, About about) {
     long skipped = admit(kind + " refused");
     if (skipped >= 0) {
-      log.info("{} refused: {}{}", kind, escape(message), skippedNote(skipped));
+      about
+          .addTo(log.atInfo())
+          .log("{} refused: {}{}", kind, escape(message), skippedNote(skipped));
     }
   }
 
   /** A call the node could not serve now (cut off, storage unreachable), at WARN. */
-  public static void unavailable(String kind, String why) {
+  public static void unavailable(String kind, String why, About about) {
     long skipped = admit(kind + " unavailable");
     if (skipped >= 0) {
-      log.warn("{} answered UNAVAILABLE: {}{}", kind, escape(why), skippedNote(skipped));
+      about
+          .addTo(log.atWarn())
+          .log("{} answered UNAVAILABLE: {}{}", kind, escape(why), skippedNote(skipped));
     }
   }
 
@@ -71,10 +86,76 @@ public final class RequestLog {
   }
 
   /** A failure of the node's own (a bug): at ERROR with its stack trace. */
-  public static void unexpected(String kind, Throwable failure) {
+  public static void unexpected(String kind, Throwable failure, About about) {
     long skipped = admit(kind + " unexpected");
     if (skipped >= 0) {
-      log.error("{} failed unexpectedly{}", kind, skippedNote(skipped), failure);
+      about
+          .addTo(log.atError())
+          .setCause(failure)
+          .log("{} failed unexpectedly{}", kind, skippedNote(skipped));
+    }
+  }
+
+  /**
+   * What a logged call was about, each part escaped and cut ({@link #escape}) and left out when
+   * null or empty: the principal that called ({@code principal}; left out while access control is
+   * off, when everyone is "anyone") and the instance or service its request names ({@code
+   * namespace}, {@code service}, {@code instance}: the instance id), as the caller sent them.
+   */
+  public record About(String principal, String namespace, String service, String instance) {
+
+    public static final About NOTHING = new About(null, null, null, null);
+
+    /** A call by {@code principal} about nothing in particular. */
+    public static About principal(Principal principal) {
+      return new About(nameOf(principal), null, null, null);
+    }
+
+    /** A call about an instance (or, with an empty id, a service); "" is the default namespace. */
+    public static About instance(
+        Principal principal, String namespace, String service, String instanceId) {
+      return new About(
+          nameOf(principal),
+          namespace.isEmpty() ? InstanceValidator.DEFAULT_NAMESPACE : namespace,
+          service,
+          instanceId);
+    }
+
+    /**
+     * A call about the instance a lease id names ({@code namespace/service/instance_id/epoch.tag}),
+     * read from its shape alone, never its tag; only the principal when it is not so shaped.
+     */
+    public static About leaseId(Principal principal, String leaseId) {
+      int dot = leaseId.lastIndexOf('.');
+      int epoch = leaseId.lastIndexOf('/', dot);
+      int first = leaseId.indexOf('/');
+      int second = first < 0 ? -1 : leaseId.indexOf('/', first + 1);
+      if (dot < 0 || first <= 0 || second <= first + 1 || epoch <= second + 1) {
+        return principal(principal);
+      }
+      return new About(
+          nameOf(principal),
+          leaseId.substring(0, first),
+          leaseId.substring(first + 1, second),
+          leaseId.substring(second + 1, epoch));
+    }
+
+    LoggingEventBuilder addTo(LoggingEventBuilder event) {
+      add(event, "principal", principal);
+      add(event, "namespace", namespace);
+      add(event, "service", service);
+      add(event, "instance", instance);
+      return event;
+    }
+
+    private static void add(LoggingEventBuilder event, String key, String value) {
+      if (value != null && !value.isEmpty()) {
+        event.addKeyValue(key, escape(value));
+      }
+    }
+
+    private static String nameOf(Principal principal) {
+      return principal == null || principal == Principal.ANYONE ? null : principal.name();
     }
   }
 

@@ -11,6 +11,7 @@ import io.roster.node.config.NodeConfig;
 import io.roster.node.domain.EvictionBudget;
 import io.roster.node.domain.EvictionPolicy;
 import io.roster.node.domain.ExpiredLease;
+import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceRecord;
 import io.roster.node.domain.LeaderFence;
 import io.roster.node.domain.LeaderLease;
@@ -22,6 +23,7 @@ import io.roster.node.store.RegistryStore;
 import io.roster.node.store.hazelcast.MembersDigest;
 import io.roster.node.view.LocalView;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The leader's eviction loop. On every node it ticks every {@code sweep-interval-ms}; only on the
@@ -197,7 +200,9 @@ public final class EvictionSweeper implements AutoCloseable {
     sweptLastTick = false;
     if (!leadership.isLocalLeader()) {
       if (leaderEpoch != 0) {
-        log.warn("this node is no longer the leader (was at epoch {})", leaderEpoch);
+        log.atWarn()
+            .addKeyValue("epoch", leaderEpoch)
+            .log("this node is no longer the leader (was at epoch {})", leaderEpoch);
       }
       leaderEpoch = 0;
       leaderLease = null;
@@ -272,11 +277,13 @@ public final class EvictionSweeper implements AutoCloseable {
               .join();
       if (adopted) {
         unleasedFound.increment();
-        log.warn(
-            "{} (epoch {}) was listed without a lease at two checks in a row: it now has one that"
-                + " has run out, and is evicted like any instance whose heartbeats stopped",
-            instance.key(),
-            instance.epoch());
+        about(log.atWarn(), instance.key())
+            .log(
+                "{} (epoch {}) was listed without a lease at two checks in a row: it now has one"
+                    + " that has run out, and is evicted like any instance whose heartbeats"
+                    + " stopped",
+                instance.key(),
+                instance.epoch());
       }
     }
   }
@@ -288,10 +295,12 @@ public final class EvictionSweeper implements AutoCloseable {
     leaderLease = new LeaderLease(membership.expectedSize(), settings.leaderLeaseMillis());
     lastSweepMillis = 0;
     extendedFor = ids(members);
-    log.info(
-        "took over as leader at epoch {} in {} ms: every live lease has at least a full TTL",
-        epoch,
-        clock.millis() - now);
+    log.atInfo()
+        .addKeyValue("epoch", epoch)
+        .log(
+            "took over as leader at epoch {} in {} ms: every live lease has at least a full TTL",
+            epoch,
+            clock.millis() - now);
     status = new Status(0, false, "leader since epoch " + epoch);
   }
 
@@ -323,6 +332,14 @@ public final class EvictionSweeper implements AutoCloseable {
                       return CompletableFuture.completedFuture(null);
                     }
                     declared.increment();
+                    about(log.atInfo(), lease.key())
+                        .log(
+                            "declared {} (epoch {}) expired: its lease ran out at {} without"
+                                + " a heartbeat; removed after {} ms unless one comes",
+                            lease.key(),
+                            lease.epoch(),
+                            Instant.ofEpochMilli(lease.expiresAtMillis()),
+                            policy.graceMillis());
                     return store.setLeaseCondition(
                         lease.key(), lease.epoch(), LeaseCondition.expired(now, seq));
                   })
@@ -353,6 +370,11 @@ public final class EvictionSweeper implements AutoCloseable {
                     if (gone) {
                       removed.increment();
                       removedNow.incrementAndGet();
+                      about(log.atInfo(), lease.key())
+                          .log(
+                              "removed {} (epoch {}): expired and no heartbeat within the grace",
+                              lease.key(),
+                              lease.epoch());
                     }
                   })
               .toCompletableFuture());
@@ -394,6 +416,17 @@ public final class EvictionSweeper implements AutoCloseable {
       lastPublishedMillis = now;
       leadership.publish(leaderEpoch, heldBack);
     }
+  }
+
+  /**
+   * {@code event} with the instance it is about as key-values (docs/operations.md, "Logs"). Not the
+   * leader's epoch: beside the instance's own epoch in the message it would read as that.
+   */
+  private static LoggingEventBuilder about(LoggingEventBuilder event, InstanceKey key) {
+    return event
+        .addKeyValue("namespace", key.namespace())
+        .addKeyValue("service", key.service())
+        .addKeyValue("instance", key.instanceId());
   }
 
   private static Set<UUID> ids(Set<Member> members) {

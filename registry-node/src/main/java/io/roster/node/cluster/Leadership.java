@@ -48,7 +48,7 @@ public final class Leadership {
             .description("Changes of leader this node has seen")
             .register(meters);
     this.leader = oldest();
-    log.info("leader is {}", describe(leader));
+    log.atInfo().addKeyValue("leader", nodeName(leader)).log("leader is {}", describe(leader));
     // The record changes a few times per leader change at most: every node follows it at once.
     records.addEntryListener(new RecordListener(), true);
     refresh();
@@ -61,7 +61,11 @@ public final class Leadership {
     if (!now.equals(before)) {
       leader = now;
       changes.increment();
-      log.warn("leader changed from {} to {}", describe(before), describe(now));
+      // The new leader's epoch is not known yet: it claims one when its sweeper next runs, and
+      // logs "took over as leader at epoch N".
+      log.atWarn()
+          .addKeyValue("leader", nodeName(now))
+          .log("leader changed from {} to {}", describe(before), describe(now));
     }
     refresh();
   }
@@ -139,6 +143,16 @@ public final class Leadership {
       }
     }
     return hazelcast.getCluster().getLocalMember().getUuid();
+  }
+
+  /** The member's node name (its {@code node.name}), or its id when it is not a member now. */
+  private String nodeName(UUID member) {
+    for (Member candidate : hazelcast.getCluster().getMembers()) {
+      if (candidate.getUuid().equals(member)) {
+        return String.valueOf(candidate.getAttribute(HazelcastConfigFactory.NODE_NAME_ATTRIBUTE));
+      }
+    }
+    return String.valueOf(member);
   }
 
   private String describe(UUID member) {

@@ -1,6 +1,9 @@
 package io.roster.node.config;
 
 import io.roster.node.domain.LeasePolicy;
+import io.roster.node.logging.LogFormat;
+import io.roster.node.logging.LogLevel;
+import io.roster.node.logging.LogLevels;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -188,7 +191,8 @@ public final class ConfigLoader {
             accessFile,
             limits(in),
             gaps,
-            in.longIn("node.shutdown-grace-ms", 0, 600_000));
+            in.longIn("node.shutdown-grace-ms", 0, 600_000),
+            logs(in));
     // Last: every value is checked first, so a typo is reported as itself.
     boolean insecure = in.bool("security.insecure");
     if (profile == Profile.LAN && !gaps.isEmpty() && !insecure) {
@@ -230,6 +234,48 @@ public final class ConfigLoader {
       gaps.add("a secret the nodes share (cluster.secret-file)");
     }
     return gaps;
+  }
+
+  private static NodeConfig.Logs logs(Reading in) {
+    String formatName = in.string("log.format");
+    LogFormat format = LogFormat.parse(formatName);
+    if (format == null) {
+      throw new ConfigException("log.format: must be json or text, got \"" + formatName + "\"");
+    }
+    Map<String, LogLevel> levels = new LinkedHashMap<>();
+    for (String entry : in.string("log.levels").split(",")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      int eq = entry.indexOf('=');
+      if (eq < 0) {
+        throw new ConfigException(
+            "log.levels: entries take the form LOGGER=LEVEL (for example"
+                + " io.roster.node.cluster=debug,com.hazelcast=warn), got \""
+                + entry.strip()
+                + "\"");
+      }
+      String logger = entry.substring(0, eq).strip();
+      String levelName = entry.substring(eq + 1).strip();
+      String problem = LogLevels.problemWithName(logger);
+      if (problem != null) {
+        throw new ConfigException("log.levels: the logger name \"" + logger + "\" " + problem);
+      }
+      LogLevel level = LogLevel.parse(levelName);
+      if (level == null) {
+        throw new ConfigException(
+            "log.levels: unknown level \""
+                + levelName
+                + "\" for "
+                + logger
+                + "; levels are "
+                + LogLevel.NAMES);
+      }
+      if (levels.put(logger, level) != null) {
+        throw new ConfigException("log.levels: " + logger + " is given twice");
+      }
+    }
+    return new NodeConfig.Logs(format, levels);
   }
 
   private static NodeConfig.Limits limits(Reading in) {

@@ -1,8 +1,11 @@
 package io.roster.node.config;
 
 import io.roster.node.domain.LeasePolicy;
+import io.roster.node.logging.LogFormat;
+import io.roster.node.logging.LogLevel;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything a registry node is configured with: typed, immutable, validated once by {@link
@@ -31,6 +34,7 @@ import java.util.List;
  *     with gaps only with {@code security.insecure=true}
  * @param shutdownGraceMillis longest wait for a graceful stop before giving up (key {@code
  *     node.shutdown-grace-ms})
+ * @param logs how the node logs (keys {@code log.*})
  */
 public record NodeConfig(
     String nodeName,
@@ -45,7 +49,8 @@ public record NodeConfig(
     Path accessFile,
     Limits limits,
     List<String> securityGaps,
-    long shutdownGraceMillis) {
+    long shutdownGraceMillis,
+    Logs logs) {
 
   public NodeConfig {
     securityGaps = List.copyOf(securityGaps);
@@ -65,6 +70,19 @@ public record NodeConfig(
     /** Whether it has a port of its own. */
     public boolean ownPort() {
       return enabled && port != 0;
+    }
+  }
+
+  /**
+   * How the node logs (keys {@code log.*}); docs/operations.md, "Logs".
+   *
+   * @param format one JSON object a line, or text for a terminal (key {@code log.format})
+   * @param levels levels by logger (package or class) on top of the defaults (key {@code
+   *     log.levels}); empty: the defaults
+   */
+  public record Logs(LogFormat format, Map<String, LogLevel> levels) {
+    public Logs {
+      levels = Map.copyOf(levels);
     }
   }
 

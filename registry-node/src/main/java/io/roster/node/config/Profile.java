@@ -36,13 +36,19 @@ public enum Profile {
           Map.entry("cluster.members", "127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703"),
           Map.entry("cluster.heartbeat-interval-s", "1"),
           Map.entry("cluster.max-no-heartbeat-s", "10"),
-          Map.entry("cluster.join-wait-s", "2")));
+          Map.entry("cluster.join-wait-s", "2"),
+          // Read by a person: roster-local logs N, and the tests' node logs.
+          Map.entry("log.format", "text")));
 
   /** Defaults every profile shares. */
   static final Map<String, String> COMMON =
       Map.ofEntries(
           Map.entry("node.name", ""),
           Map.entry("node.shutdown-grace-ms", "15000"),
+          // JSON where a collector reads the output (journald, a container runtime, a shipper):
+          // each line one event, filterable by its fields. The local profile writes text.
+          Map.entry("log.format", "json"),
+          Map.entry("log.levels", ""),
           Map.entry("api.port", "7101"),
           Map.entry("api.advertised-host", ""),
           // 5 minutes of silence: long past any healthy client's pause (a stream keeps its

@@ -8,11 +8,11 @@ package io.roster.node.limits;
  * renewal.
  */
 public enum CallKind {
-  /** Register, Deregister, SetStatus. */
+  /** Register, Deregister, SetStatus; a change of a log level. */
   WRITE("writes"),
   /** Heartbeat, opening a KeepAlive stream, and each heartbeat on one. */
   RENEWAL("renewals"),
-  /** Discover, ListServices, ClusterStatus, opening a Watch. */
+  /** Discover, ListServices, ClusterStatus, opening a Watch; reading the log levels. */
   READ("reads"),
   /** Health checks and methods the node does not serve (answered UNIMPLEMENTED anyway). */
   FREE("free calls");
@@ -35,13 +35,15 @@ public enum CallKind {
     return switch (name) {
       case "roster.v1.RegistryService/Register",
           "roster.v1.RegistryService/Deregister",
-          "roster.v1.RegistryService/SetStatus" ->
+          "roster.v1.RegistryService/SetStatus",
+          "roster.admin/SetLogLevel" ->
           WRITE;
       case "roster.v1.RegistryService/Heartbeat", "roster.v1.RegistryService/KeepAlive" -> RENEWAL;
       case "roster.v1.DiscoveryService/Discover",
           "roster.v1.DiscoveryService/ListServices",
           "roster.v1.DiscoveryService/Watch",
-          "roster.v1.ClusterService/ClusterStatus" ->
+          "roster.v1.ClusterService/ClusterStatus",
+          "roster.admin/GetLogLevels" ->
           READ;
       default -> FREE;
     };

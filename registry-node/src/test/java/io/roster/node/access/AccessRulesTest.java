@@ -88,6 +88,11 @@ class AccessRulesTest {
         "\n\ntoken " + AccessRules.sha256("t") + " x ns:owner", "line 3: roles are read, register");
     assertRefused("cert a.internal ns", "line 1: grants are NAMESPACE:ROLE");
     assertRefused("user bob *:admin", "line 1: lines start with \"token\" or \"cert\"");
+    ConfigException pasted =
+        assertThrows(
+            ConfigException.class,
+            () -> AccessRules.parse("# the admin's token\nsecret-token-0123456789abcdef\n", "f"));
+    assertFalse(pasted.getMessage().contains("secret-token"), pasted.getMessage());
     assertRefused(
         "cert a ns:read\ncert a ns:read", "line 2: this certificate name is listed twice");
   }

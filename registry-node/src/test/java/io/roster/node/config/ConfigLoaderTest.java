@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.roster.node.logging.LogFormat;
+import io.roster.node.logging.LogLevel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -321,6 +323,61 @@ class ConfigLoaderTest {
     assertEquals(3, local.securityGaps().size(), local.securityGaps().toString());
     assertEquals(
         local.securityGaps(), ConfigLoader.load(new String[] {INSECURE}, Map.of()).securityGaps());
+  }
+
+  @Test
+  void logsAreJsonOnALanAndTextOnOneMachineWithLevelsByLogger() {
+    NodeConfig.Logs lan = ConfigLoader.load(new String[] {INSECURE}, Map.of()).logs();
+    NodeConfig.Logs local = ConfigLoader.load(new String[] {"--profile=local"}, Map.of()).logs();
+    NodeConfig.Logs chosen =
+        ConfigLoader.load(
+                new String[] {
+                  "--profile=local",
+                  "--log.format=JSON",
+                  "--log.levels= io.roster.node.cluster = debug ,com.hazelcast=WARN,ROOT=off,"
+                },
+                Map.of())
+            .logs();
+    NodeConfig.Logs fromEnvironment =
+        ConfigLoader.load(
+                new String[] {INSECURE},
+                Map.of("ROSTER_LOG_FORMAT", "text", "ROSTER_LOG_LEVELS", "io.vertx=error"))
+            .logs();
+
+    assertEquals(new NodeConfig.Logs(LogFormat.JSON, Map.of()), lan);
+    assertEquals(new NodeConfig.Logs(LogFormat.TEXT, Map.of()), local);
+    assertEquals(LogFormat.JSON, chosen.format());
+    assertEquals(
+        Map.of(
+            "io.roster.node.cluster",
+            LogLevel.DEBUG,
+            "com.hazelcast",
+            LogLevel.WARN,
+            "ROOT",
+            LogLevel.OFF),
+        chosen.levels());
+    assertEquals(
+        new NodeConfig.Logs(LogFormat.TEXT, Map.of("io.vertx", LogLevel.ERROR)), fromEnvironment);
+  }
+
+  @Test
+  void aBadLogFormatOrLevelIsAnErrorNamingTheKeyAndWhatIsAccepted() {
+    assertMessage("log.format: must be json or text, got \"yaml\"", "--log.format=yaml");
+    assertMessage(
+        "log.levels: unknown level \"verbose\" for io.roster; levels are trace, debug, info,"
+            + " warn, error, off",
+        "--log.levels=io.roster=verbose");
+    assertMessage(
+        "log.levels: entries take the form LOGGER=LEVEL", "--log.levels=io.roster.node:debug");
+    assertMessage(
+        "log.levels: the logger name \"io roster\" may hold only letters, digits and _ . $ -",
+        "--log.levels=io roster=debug");
+    assertMessage("log.levels: the logger name \"\" is empty", "--log.levels==debug");
+    assertMessage(
+        "log.levels: the logger name \"" + "a".repeat(201) + "\" is longer than 200 characters",
+        "--log.levels=" + "a".repeat(201) + "=info");
+    assertMessage(
+        "log.levels: io.roster is given twice", "--log.levels=io.roster=info,io.roster=debug");
   }
 
   private static void assertMessage(String expected, String... args) {

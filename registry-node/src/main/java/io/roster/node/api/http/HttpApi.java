@@ -15,6 +15,7 @@ import io.roster.node.limits.Admission;
 import io.roster.node.limits.Allowance;
 import io.roster.node.limits.CallKind;
 import io.roster.node.limits.LimitExceededException;
+import io.roster.node.logging.LogLevels;
 import io.roster.v1.ClusterStatusRequest;
 import io.roster.v1.DeregisterRequest;
 import io.roster.v1.DiscoverRequest;
@@ -66,7 +67,8 @@ public final class HttpApi {
       Admission admission,
       RegistryGrpcService registry,
       DiscoveryGrpcService discovery,
-      ClusterGrpcService cluster) {
+      ClusterGrpcService cluster,
+      LogLevels logLevels) {
     this.access = access;
     this.admission = admission;
     String registryRpc = "roster.v1.RegistryService/";
@@ -118,6 +120,8 @@ public final class HttpApi {
             "roster.v1.ClusterService/ClusterStatus",
             ClusterStatusRequest.getDefaultInstance(),
             cluster::clusterStatus));
+    add(HttpMethod.GET, LogLevelsEndpoint.PATH, LogLevelsEndpoint.read(logLevels));
+    add(HttpMethod.PUT, LogLevelsEndpoint.PATH, LogLevelsEndpoint.change(logLevels));
   }
 
   /**
