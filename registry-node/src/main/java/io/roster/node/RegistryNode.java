@@ -37,6 +37,7 @@ import io.roster.node.cluster.NodeStatsBoard;
 import io.roster.node.cluster.RegistryIncarnation;
 import io.roster.node.config.NodeConfig;
 import io.roster.node.dashboard.Dashboard;
+import io.roster.node.dns.DnsServer;
 import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.limits.Admission;
 import io.roster.node.limits.CallKind;
@@ -82,6 +83,7 @@ public final class RegistryNode implements AutoCloseable {
   private Vertx vertx;
   private ApiServer server;
   private ApiServer dashboardServer;
+  private DnsServer dnsServer;
   private NodeStatsBoard nodeStats;
   private TlsMaterial tls;
   private TlsReloader tlsReloader;
@@ -312,6 +314,19 @@ public final class RegistryNode implements AutoCloseable {
                   + ":"
                   + config.dashboard().port());
     }
+    if (config.dns().enabled()) {
+      dnsServer =
+          await(
+              DnsServer.start(vertx, config.dns(), view, meters)
+                  .toCompletionStage()
+                  .toCompletableFuture(),
+              "opening the DNS port " + config.dns().host() + ":" + config.dns().port());
+      log.info(
+          "DNS for {} on {}:{} (UDP and TCP)",
+          config.dns().domain(),
+          config.dns().host(),
+          dnsServer.port());
+    }
     if (tls != null) {
       tlsReloader =
           new TlsReloader(
@@ -396,6 +411,11 @@ public final class RegistryNode implements AutoCloseable {
     return dashboardServer != null ? dashboardServer.port() : server.port();
   }
 
+  /** The port DNS is answered on; 0 when DNS is off. */
+  public int dnsPort() {
+    return dnsServer != null ? dnsServer.port() : 0;
+  }
+
   public HazelcastInstance hazelcast() {
     return hazelcast;
   }
@@ -426,6 +446,9 @@ public final class RegistryNode implements AutoCloseable {
     openStreams.closeAll(
         Status.UNAVAILABLE.withDescription(
             "node " + config.nodeName() + " is shutting down: reconnect to another node"));
+    if (dnsServer != null) {
+      awaitQuietly(dnsServer.close().toCompletionStage().toCompletableFuture(), "closing DNS");
+    }
     if (dashboardServer != null) {
       awaitQuietly(
           dashboardServer.close().toCompletionStage().toCompletableFuture(),
