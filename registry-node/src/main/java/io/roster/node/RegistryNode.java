@@ -24,6 +24,7 @@ import io.roster.node.api.OpenStreams;
 import io.roster.node.api.OperationCounts;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.node.api.RequestLog;
+import io.roster.node.api.ServerReflection;
 import io.roster.node.api.ServiceBinding;
 import io.roster.node.api.WatchHub;
 import io.roster.node.api.http.HttpApi;
@@ -51,7 +52,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpcio.server.GrpcIoServer;
 import java.util.List;
@@ -232,7 +232,7 @@ public final class RegistryNode implements AutoCloseable {
             "Answers' trailers Vert.x dropped with a NullPointerException when their client reset"
                 + " the stream (a known Vert.x defect, counted instead of logged)")
         .register(meters);
-    grpc.addService(ReflectionService.v1());
+    ServerReflection.addTo(grpc);
     Admission admission =
         new Admission(config.limits(), why -> RequestLog.connectionClosed(false, why));
     registerLimitMeters(admission);
