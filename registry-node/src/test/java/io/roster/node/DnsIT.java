@@ -180,6 +180,45 @@ class DnsIT {
   }
 
   @Test
+  void oneTcpConnectionCarriesSeveralQueriesAnsweredInOrder() throws Exception {
+    List<String> names =
+        List.of("orders.service.roster.", "nothing.service.roster.", "big.service.roster.");
+    try (java.net.Socket socket =
+        new java.net.Socket(InetAddress.getLoopbackAddress(), cluster.node(1).dnsPort())) {
+      socket.setSoTimeout(5_000);
+      java.io.DataOutputStream out = new java.io.DataOutputStream(socket.getOutputStream());
+      // Sent together, before reading any answer (RFC 7766 pipelining).
+      for (String name : names) {
+        byte[] bytes =
+            Message.newQuery(Record.newRecord(Name.fromConstantString(name), Type.A, DClass.IN))
+                .toWire();
+        out.writeShort(bytes.length);
+        out.write(bytes);
+      }
+      out.flush();
+      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+      List<String> answered = new ArrayList<>();
+      for (int i = 0; i < names.size(); i++) {
+        byte[] answer = new byte[in.readUnsignedShort()];
+        in.readFully(answer);
+        Message message = new Message(answer);
+        answered.add(
+            message.getQuestion().getName()
+                + " "
+                + Rcode.string(message.getRcode())
+                + " "
+                + message.getSection(Section.ANSWER).size());
+      }
+      assertEquals(
+          List.of(
+              "orders.service.roster. NOERROR 2",
+              "nothing.service.roster. NXDOMAIN 0",
+              "big.service.roster. NOERROR " + BIG_SERVICE_SIZE),
+          answered);
+    }
+  }
+
+  @Test
   void garbageOverUdpIsAnsweredWithFormerrAndTheNodeGoesOnAnswering() throws Exception {
     NodeProcess node = cluster.node(1);
     try (DatagramSocket socket = new DatagramSocket()) {
