@@ -326,6 +326,13 @@ public final class RegistryNode implements AutoCloseable {
           config.dns().domain(),
           config.dns().host(),
           dnsServer.port());
+      if (config.accessFile() != null) {
+        log.warn(
+            "DNS has no access checks: whoever reaches {}:{} reads every namespace's names and"
+                + " addresses, past the access file (docs/dns.md)",
+            config.dns().host(),
+            dnsServer.port());
+      }
     }
     if (tls != null) {
       tlsReloader =
