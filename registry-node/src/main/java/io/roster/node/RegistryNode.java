@@ -24,6 +24,7 @@ import io.roster.node.api.OpenStreams;
 import io.roster.node.api.OperationCounts;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.node.api.RequestLog;
+import io.roster.node.api.ServerReflection;
 import io.roster.node.api.ServiceBinding;
 import io.roster.node.api.WatchHub;
 import io.roster.node.api.http.HttpApi;
@@ -37,6 +38,7 @@ import io.roster.node.cluster.NodeStatsBoard;
 import io.roster.node.cluster.RegistryIncarnation;
 import io.roster.node.config.NodeConfig;
 import io.roster.node.dashboard.Dashboard;
+import io.roster.node.dns.DnsServer;
 import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.limits.Admission;
 import io.roster.node.limits.CallKind;
@@ -51,7 +53,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpcio.server.GrpcIoServer;
 import java.util.List;
@@ -83,6 +84,7 @@ public final class RegistryNode implements AutoCloseable {
   private Vertx vertx;
   private ApiServer server;
   private ApiServer dashboardServer;
+  private DnsServer dnsServer;
   private NodeStatsBoard nodeStats;
   private TlsMaterial tls;
   private TlsReloader tlsReloader;
@@ -231,7 +233,7 @@ public final class RegistryNode implements AutoCloseable {
             "Answers' trailers Vert.x dropped with a NullPointerException when their client reset"
                 + " the stream (a known Vert.x defect, counted instead of logged)")
         .register(meters);
-    grpc.addService(ReflectionService.v1());
+    ServerReflection.addTo(grpc);
     Admission admission =
         new Admission(config.limits(), why -> RequestLog.connectionClosed(false, why));
     registerLimitMeters(admission);
@@ -313,6 +315,26 @@ public final class RegistryNode implements AutoCloseable {
                   + config.api().host()
                   + ":"
                   + config.dashboard().port());
+    }
+    if (config.dns().enabled()) {
+      dnsServer =
+          await(
+              DnsServer.start(vertx, config.dns(), view, meters)
+                  .toCompletionStage()
+                  .toCompletableFuture(),
+              "opening the DNS port " + config.dns().host() + ":" + config.dns().port());
+      log.info(
+          "DNS for {} on {}:{} (UDP and TCP)",
+          config.dns().domain(),
+          config.dns().host(),
+          dnsServer.port());
+      if (config.accessFile() != null) {
+        log.warn(
+            "DNS has no access checks: whoever reaches {}:{} reads every namespace's names and"
+                + " addresses, past the access file (docs/dns.md)",
+            config.dns().host(),
+            dnsServer.port());
+      }
     }
     if (tls != null) {
       tlsReloader =
@@ -398,6 +420,11 @@ public final class RegistryNode implements AutoCloseable {
     return dashboardServer != null ? dashboardServer.port() : server.port();
   }
 
+  /** The port DNS is answered on; 0 when DNS is off. */
+  public int dnsPort() {
+    return dnsServer != null ? dnsServer.port() : 0;
+  }
+
   public HazelcastInstance hazelcast() {
     return hazelcast;
   }
@@ -428,6 +455,9 @@ public final class RegistryNode implements AutoCloseable {
     openStreams.closeAll(
         Status.UNAVAILABLE.withDescription(
             "node " + config.nodeName() + " is shutting down: reconnect to another node"));
+    if (dnsServer != null) {
+      awaitQuietly(dnsServer.close().toCompletionStage().toCompletableFuture(), "closing DNS");
+    }
     if (dashboardServer != null) {
       awaitQuietly(
           dashboardServer.close().toCompletionStage().toCompletableFuture(),

@@ -22,6 +22,7 @@ public final class NodeProcess {
   private final String host;
   private final int apiPort;
   private final int clusterPort;
+  private final int dnsPort;
   private final ChannelCredentials credentials;
   private final List<String> command;
   private final Path logFile;
@@ -33,6 +34,7 @@ public final class NodeProcess {
       String host,
       int apiPort,
       int clusterPort,
+      int dnsPort,
       ChannelCredentials credentials,
       List<String> command,
       Path logFile) {
@@ -40,6 +42,7 @@ public final class NodeProcess {
     this.host = host;
     this.apiPort = apiPort;
     this.clusterPort = clusterPort;
+    this.dnsPort = dnsPort;
     this.credentials = credentials;
     this.command = List.copyOf(command);
     this.logFile = logFile;
@@ -55,6 +58,11 @@ public final class NodeProcess {
 
   public int clusterPort() {
     return clusterPort;
+  }
+
+  /** The node's DNS port (UDP and TCP); 0 unless the cluster was built {@code withDns()}. */
+  public int dnsPort() {
+    return dnsPort;
   }
 
   /** The loopback address the node listens and talks on. */

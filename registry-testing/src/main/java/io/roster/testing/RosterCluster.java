@@ -61,6 +61,7 @@ public final class RosterCluster implements AutoCloseable {
     private int size = 3;
     private boolean distinctHosts;
     private boolean inOrder;
+    private boolean dns;
     private final List<String> flags = new ArrayList<>();
     private ChannelCredentials credentials = InsecureChannelCredentials.create();
 
@@ -97,6 +98,15 @@ public final class RosterCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Each node answers DNS on a free port of its own ({@link NodeProcess#dnsPort()}): a flag
+     * cannot give three nodes on one host three ports.
+     */
+    public Builder withDns() {
+      this.dns = true;
+      return this;
+    }
+
     /** Extra node flags, e.g. {@code --eviction.grace-ms=2000}. */
     public Builder flags(String... extra) {
       flags.addAll(List.of(extra));
@@ -122,6 +132,7 @@ public final class RosterCluster implements AutoCloseable {
       List<NodeProcess> nodes = new ArrayList<>();
       for (int i = 0; i < size; i++) {
         int apiPort = FreePorts.next();
+        int dnsPort = dns ? FreePorts.next() : 0;
         List<String> nodeFlags = new ArrayList<>();
         nodeFlags.add("--profile=local");
         nodeFlags.add("--node.name=node" + (i + 1));
@@ -133,6 +144,10 @@ public final class RosterCluster implements AutoCloseable {
         nodeFlags.add("--cluster.join-wait-s=1");
         nodeFlags.add("--api.host=" + hosts.get(i));
         nodeFlags.add("--api.port=" + apiPort);
+        if (dns) {
+          nodeFlags.add("--dns.enabled=true");
+          nodeFlags.add("--dns.port=" + dnsPort);
+        }
         nodeFlags.addAll(flags);
         nodes.add(
             new NodeProcess(
@@ -140,6 +155,7 @@ public final class RosterCluster implements AutoCloseable {
                 hosts.get(i),
                 apiPort,
                 clusterPorts.get(i),
+                dnsPort,
                 credentials,
                 NodeProcess.javaCommand(jar, nodeFlags),
                 logs.resolve("node" + (i + 1) + ".log")));

@@ -89,6 +89,7 @@ public final class ConfigLoader {
     }
     NodeConfig.Tls tls = tls(in);
     NodeConfig.Dashboard dashboard = dashboard(in, apiPort);
+    NodeConfig.Dns dns = dns(in, apiHost, apiPort, dashboard.port(), clusterPort);
     int idleTimeout = in.intIn("api.idle-timeout-s", 1, 86_400);
     int keepAliveInterval = in.intIn("api.keepalive-interval-s", 1, 3_600);
     int keepAliveTimeout = in.intIn("api.keepalive-timeout-s", 1, 600);
@@ -182,6 +183,7 @@ public final class ConfigLoader {
                 connections,
                 in.intIn("api.event-loops", 1, MAX_API_EVENT_LOOPS)),
             dashboard,
+            dns,
             cluster,
             leases,
             in.longIn("lease.renewal-window-ms", 1, 1_000),
@@ -216,6 +218,46 @@ public final class ConfigLoader {
               + " give it another port");
     }
     return new NodeConfig.Dashboard(enabled, port);
+  }
+
+  private static NodeConfig.Dns dns(
+      Reading in, String apiHost, int apiPort, int dashboardPort, int clusterPort) {
+    boolean enabled = in.bool("dns.enabled");
+    String host = in.string("dns.host");
+    int port = in.port("dns.port");
+    if (enabled && (port == apiPort || port == dashboardPort || port == clusterPort)) {
+      throw new ConfigException(
+          "dns.port ("
+              + port
+              + ") is already the API, dashboard or cluster port: give DNS a port of its own"
+              + " (8600 by default)");
+    }
+    String domain = in.string("dns.domain").toLowerCase(Locale.ROOT);
+    if (!domain.endsWith(".")) {
+      domain += ".";
+    }
+    if (!domain.matches("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.){1,8}")) {
+      throw new ConfigException(
+          "dns.domain: must be one or more DNS labels (letters, digits, '-') ending with a dot,"
+              + " such as roster. or roster.example.com., got \""
+              + in.string("dns.domain")
+              + "\"");
+    }
+    String zone = in.string("dns.zone");
+    if (!zone.matches("[A-Za-z0-9_-]{0,63}")) {
+      throw new ConfigException(
+          "dns.zone: must be a zone name without dots (0-63 letters, digits, '_' or '-'), got \""
+              + zone
+              + "\"");
+    }
+    return new NodeConfig.Dns(
+        enabled,
+        host.isEmpty() ? apiHost : host,
+        port,
+        in.intIn("dns.ttl-s", 0, 86_400),
+        in.intIn("dns.max-records", 1, 256),
+        domain,
+        zone);
   }
 
   /** What a node configured so runs without, each as what to set for it. */

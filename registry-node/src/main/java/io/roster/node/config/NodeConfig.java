@@ -15,6 +15,7 @@ import java.util.Map;
  * @param nodeName name of this node in logs and status (key {@code node.name})
  * @param api where clients call this node
  * @param dashboard the operator's web dashboard (keys {@code dashboard.*})
+ * @param dns the DNS interface to the registry (keys {@code dns.*})
  * @param cluster how this node finds and watches the others
  * @param leases lease time-to-live bounds
  * @param renewalWindowMillis how long a heartbeat from a KeepAlive stream may wait to share one
@@ -40,6 +41,7 @@ public record NodeConfig(
     String nodeName,
     Api api,
     Dashboard dashboard,
+    Dns dns,
     Cluster cluster,
     LeasePolicy leases,
     long renewalWindowMillis,
@@ -85,6 +87,31 @@ public record NodeConfig(
       levels = Map.copyOf(levels);
     }
   }
+
+  /**
+   * DNS answers from this node's view (keys {@code dns.*}; docs/dns.md): A, AAAA and SRV records of
+   * the serving instances of a service, over UDP and TCP on one port.
+   *
+   * @param enabled whether the node answers DNS (key {@code dns.enabled}); off by default: DNS has
+   *     no TLS and no access checks, so it shows every namespace to whoever reaches the port
+   * @param host address to listen on (key {@code dns.host}); defaults to {@code api.host}
+   * @param port UDP and TCP port (key {@code dns.port})
+   * @param ttlSeconds time-to-live of every record, and of negative answers (key {@code
+   *     dns.ttl-s}): how long resolvers may keep handing out an instance that left
+   * @param maxRecords most instances in one answer (key {@code dns.max-records})
+   * @param domain the zone the node answers for, absolute (key {@code dns.domain}); queries for
+   *     other names are refused
+   * @param zone the zone this node's callers are in (key {@code dns.zone}): SRV answers for a name
+   *     without a zone give its instances priority 0 and the others 1; empty: every instance 0
+   */
+  public record Dns(
+      boolean enabled,
+      String host,
+      int port,
+      int ttlSeconds,
+      int maxRecords,
+      String domain,
+      String zone) {}
 
   /**
    * The leader's eviction of expired leases (keys {@code eviction.*}).

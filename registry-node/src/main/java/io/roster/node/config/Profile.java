@@ -79,6 +79,21 @@ public enum Profile {
           Map.entry("dashboard.enabled", "true"),
           // 0: on the API port under /ui/, so there is no second port to open and secure.
           Map.entry("dashboard.port", "0"),
+          // Off: DNS has no TLS and no access checks (docs/dns.md), and three nodes on one machine
+          // cannot share a port; deploy/local turns it on with a port per node.
+          Map.entry("dns.enabled", "false"),
+          // Consul's DNS port: resolvers' forwarding recipes and habits carry over.
+          Map.entry("dns.port", "8600"),
+          // Empty: api.host.
+          Map.entry("dns.host", ""),
+          // 2 s: a resolver hands out an instance that left for at most 2 s more, and asks each
+          // node at most once per name every 2 s (docs/dns.md, "TTL").
+          Map.entry("dns.ttl-s", "2"),
+          // 8 SRV records with their glue fit in a 512-byte UDP answer, so no plain resolver has to
+          // retry over TCP; each is a different instance to fail over to.
+          Map.entry("dns.max-records", "8"),
+          Map.entry("dns.domain", "roster."),
+          Map.entry("dns.zone", ""),
           Map.entry("cluster.name", "roster"),
           Map.entry("cluster.port", "5701"),
           Map.entry("cluster.members", ""),

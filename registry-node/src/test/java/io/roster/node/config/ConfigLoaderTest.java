@@ -380,6 +380,34 @@ class ConfigLoaderTest {
         "log.levels: io.roster is given twice", "--log.levels=io.roster=info,io.roster=debug");
   }
 
+  @Test
+  void dnsIsOffByDefaultAndItsKeysAreCheckedWhenOn() {
+    NodeConfig.Dns defaults = ConfigLoader.load(new String[] {INSECURE}, Map.of()).dns();
+    assertEquals(
+        new NodeConfig.Dns(false, "0.0.0.0", 8600, 2, 8, "roster.", ""), defaults, "lan defaults");
+    NodeConfig.Dns local =
+        ConfigLoader.load(
+                new String[] {
+                  "--profile=local",
+                  "--dns.enabled=true",
+                  "--dns.port=8601",
+                  "--dns.domain=Roster.Example.com",
+                  "--dns.zone=eu-1a"
+                },
+                Map.of())
+            .dns();
+    assertEquals(
+        new NodeConfig.Dns(true, "127.0.0.1", 8601, 2, 8, "roster.example.com.", "eu-1a"),
+        local,
+        "the host follows api.host; the domain is lower case and absolute");
+
+    assertMessage("dns.port (7101) is already", INSECURE, "--dns.enabled=true", "--dns.port=7101");
+    assertMessage("dns.domain: must be", INSECURE, "--dns.domain=bad_domain.");
+    assertMessage("dns.zone: must be", INSECURE, "--dns.zone=eu.1a");
+    assertMessage("dns.max-records: must be between 1 and 256", INSECURE, "--dns.max-records=0");
+    assertMessage("dns.ttl-s: must be", INSECURE, "--dns.ttl-s=-1");
+  }
+
   private static void assertMessage(String expected, String... args) {
     ConfigException e =
         assertThrows(ConfigException.class, () -> ConfigLoader.load(args, Map.of()));

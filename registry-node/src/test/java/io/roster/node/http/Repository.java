@@ -27,4 +27,9 @@ public final class Repository {
   public static Path nodeExample() {
     return root().resolve("docs").resolve("examples").resolve("node");
   }
+
+  /** docs/examples/reflection: a Node.js client with no .proto file, through reflection. */
+  public static Path reflectionExample() {
+    return root().resolve("docs").resolve("examples").resolve("reflection");
+  }
 }
