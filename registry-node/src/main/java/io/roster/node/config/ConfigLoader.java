@@ -186,7 +186,8 @@ public final class ConfigLoader {
             accessFile,
             limits(in),
             gaps,
-            in.longIn("node.shutdown-grace-ms", 0, 600_000));
+            in.longIn("node.shutdown-grace-ms", 0, 600_000),
+            in.bool("log.access"));
     // Last: every value is checked first, so a typo is reported as itself.
     boolean insecure = in.bool("security.insecure");
     if (profile == Profile.LAN && !gaps.isEmpty() && !insecure) {

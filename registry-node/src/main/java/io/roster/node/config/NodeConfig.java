@@ -30,6 +30,8 @@ import java.util.List;
  *     with gaps only with {@code security.insecure=true}
  * @param shutdownGraceMillis longest wait for a graceful stop before giving up (key {@code
  *     node.shutdown-grace-ms})
+ * @param accessLog whether every finished call is logged, one line each, on logger {@code
+ *     io.roster.access} (key {@code log.access})
  */
 public record NodeConfig(
     String nodeName,
@@ -43,7 +45,8 @@ public record NodeConfig(
     Path accessFile,
     Limits limits,
     List<String> securityGaps,
-    long shutdownGraceMillis) {
+    long shutdownGraceMillis,
+    boolean accessLog) {
 
   public NodeConfig {
     securityGaps = List.copyOf(securityGaps);

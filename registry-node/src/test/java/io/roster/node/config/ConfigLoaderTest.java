@@ -164,6 +164,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theAccessLogIsOffUnlessAskedFor() {
+    assertFalse(ConfigLoader.load(new String[] {INSECURE}, Map.of()).accessLog());
+    assertFalse(ConfigLoader.load(new String[] {"--profile=local"}, Map.of()).accessLog());
+    assertTrue(
+        ConfigLoader.load(new String[] {INSECURE}, Map.of("ROSTER_LOG_ACCESS", "true"))
+            .accessLog());
+    assertMessage("log.access", "--log.access=yes");
+  }
+
+  @Test
   void connectionTimeoutsHaveDefaultsAndAKeepaliveShorterThanTheIdleTimeout() {
     NodeConfig.Connections defaults =
         ConfigLoader.load(new String[] {INSECURE}, Map.of()).api().connections();
