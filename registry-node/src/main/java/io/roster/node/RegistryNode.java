@@ -15,6 +15,7 @@ import io.roster.node.access.AccessFile;
 import io.roster.node.api.ApiConnections;
 import io.roster.node.api.ApiServer;
 import io.roster.node.api.CallGuard;
+import io.roster.node.api.CallRecorder;
 import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.DiscoveryGrpcService;
 import io.roster.node.api.DroppedTrailersFilter;
@@ -48,7 +49,9 @@ import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpc.server.Service;
 import io.vertx.grpcio.server.GrpcIoServer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -193,12 +196,15 @@ public final class RegistryNode implements AutoCloseable {
             view,
             incarnation,
             config.securityGaps());
+    List<Service> served = new ArrayList<>();
     for (BindableService service :
         List.of(registry, discovery, clusterStatus, health.getHealthService())) {
       // Guarded: every call is answered whatever throws. Unary methods are served directly,
       // streaming ones through the bridge (ServiceBinding).
-      grpc.addService(ServiceBinding.of(CallGuard.guard(service.bindService())));
+      served.add(ServiceBinding.of(CallGuard.guard(service.bindService())));
     }
+    served.add(ReflectionService.v1());
+    served.forEach(grpc::addService);
     Gauge.builder("roster.streams.open", openStreams, OpenStreams::size)
         .description("Watch and KeepAlive streams open on this node")
         .register(meters);
@@ -219,10 +225,12 @@ public final class RegistryNode implements AutoCloseable {
             "Answers' trailers Vert.x dropped with a NullPointerException when their client reset"
                 + " the stream (a known Vert.x defect, counted instead of logged)")
         .register(meters);
-    grpc.addService(ReflectionService.v1());
     Admission admission =
         new Admission(config.limits(), why -> RequestLog.connectionClosed(false, why));
     registerLimitMeters(admission);
+    HttpApi json = new HttpApi(access, admission, registry, discovery, clusterStatus);
+    List<String> routes = new ArrayList<>(json.paths());
+    routes.add(HttpEndpoints.METRICS_PATH);
     HttpEndpoints http =
         new HttpEndpoints(
             vertx,
@@ -230,7 +238,8 @@ public final class RegistryNode implements AutoCloseable {
             access,
             admission,
             meters,
-            new HttpApi(access, admission, registry, discovery, clusterStatus));
+            new CallRecorder(meters, served, routes, config.accessLog()),
+            json);
     server =
         await(
             ApiServer.start(

@@ -45,42 +45,52 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
    */
   public static final int MAX_MESSAGE_BYTES = GrpcFrameCheck.MAX_MESSAGE_BYTES;
 
+  /** Where Prometheus scrapes the node's metrics. */
+  public static final String METRICS_PATH = "/metrics";
+
   private final Vertx vertx;
   private final GrpcServer grpc;
   private final Access access;
   private final Admission admission;
   private final PrometheusMeterRegistry meters;
+  private final CallRecorder calls;
   private final HttpApi json;
 
+  /**
+   * @param calls records every request: counted, timed and (access log on) logged once it ends
+   */
   public HttpEndpoints(
       Vertx vertx,
       GrpcServer grpc,
       Access access,
       Admission admission,
       PrometheusMeterRegistry meters,
+      CallRecorder calls,
       HttpApi json) {
     this.vertx = vertx;
     this.grpc = grpc;
     this.access = access;
     this.admission = admission;
     this.meters = meters;
+    this.calls = calls;
     this.json = json;
   }
 
   @Override
   public void handle(HttpServerRequest request) {
     if (isGrpc(request)) {
-      serveGrpc(vertx, grpc, access, admission, request);
+      serveGrpc(vertx, grpc, access, admission, request, calls.grpc(request));
       return;
     }
-    if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {
+    ServedCall call = calls.http(request);
+    if (request.method() == HttpMethod.GET && METRICS_PATH.equals(request.path())) {
       request
           .response()
           .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
           .end(meters.scrape());
       return;
     }
-    json.handle(request);
+    json.handle(request, call);
   }
 
   /**
@@ -88,10 +98,16 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
    * checked, the caller authenticated ({@link Access}) and within its limits ({@link Admission}),
    * framing checked as it is read ({@link GrpcFrameCheck}), the caller's deadline kept ({@link
    * CallDeadline}), and the call's {@link Context} carrying its {@link Principal}, {@link
-   * Allowance} and {@link ClientGone}.
+   * Allowance}, {@link ClientGone} and {@link ServedCall} ({@code call}, which counts it however it
+   * ends, refusals here included).
    */
   static void serveGrpc(
-      Vertx vertx, GrpcServer grpc, Access access, Admission admission, HttpServerRequest request) {
+      Vertx vertx,
+      GrpcServer grpc,
+      Access access,
+      Admission admission,
+      HttpServerRequest request,
+      ServedCall call) {
     Status unserved = GrpcContentTypes.refusal(request);
     if (unserved != null) {
       GrpcFrameCheck.refuse(request, unserved);
@@ -104,6 +120,7 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
       GrpcFrameCheck.refuse(request, e.getStatus());
       return;
     }
+    call.identified(principal);
     Allowance allowance = admission.allowance(request.connection(), principal);
     try {
       allowance.spend(CallKind.of(request.path()));
@@ -119,6 +136,7 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
         .withValue(ClientGone.KEY, gone)
         .withValue(Access.PRINCIPAL, principal)
         .withValue(Allowance.KEY, allowance)
+        .withValue(ServedCall.KEY, call)
         .run(() -> grpc.handle(checked));
   }
 

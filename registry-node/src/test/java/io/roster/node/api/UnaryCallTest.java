@@ -9,6 +9,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.roster.node.access.Access;
 import io.roster.node.access.Principal;
 import io.roster.node.limits.Admission;
@@ -26,6 +27,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.grpc.server.Service;
 import io.vertx.grpcio.server.GrpcIoServer;
 import java.io.ByteArrayOutputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -49,6 +51,9 @@ import org.junit.jupiter.api.Timeout;
 class UnaryCallTest {
 
   private static final Access ACCESS = Access.off();
+
+  private static final CallRecorder CALLS =
+      new CallRecorder(new SimpleMeterRegistry(), List.of(), List.of(), false);
 
   private static final String CLUSTER_STATUS = "/roster.v1.ClusterService/ClusterStatus";
 
@@ -105,7 +110,9 @@ class UnaryCallTest {
         vertx
             .createHttpServer()
             .requestHandler(
-                request -> HttpEndpoints.serveGrpc(vertx, grpc, ACCESS, Admission.off(), request))
+                request ->
+                    HttpEndpoints.serveGrpc(
+                        vertx, grpc, ACCESS, Admission.off(), request, CALLS.grpc(request)))
             .listen(0, "127.0.0.1")
             .toCompletionStage()
             .toCompletableFuture()

@@ -11,6 +11,7 @@ import io.roster.node.api.GrpcErrors;
 import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.node.api.RequestLog;
+import io.roster.node.api.ServedCall;
 import io.roster.node.limits.Admission;
 import io.roster.node.limits.Allowance;
 import io.roster.node.limits.CallKind;
@@ -25,8 +26,10 @@ import io.roster.v1.SetStatusRequest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -120,10 +123,16 @@ public final class HttpApi {
             cluster::clusterStatus));
   }
 
+  /** The path of every route (each answers one or more HTTP methods). */
+  public Set<String> paths() {
+    return Collections.unmodifiableSet(routes.keySet());
+  }
+
   /**
    * Answers a request that is not gRPC: a route above, or 404 / 405 naming the routes there are.
+   * {@code call} learns who made it, once known.
    */
-  public void handle(HttpServerRequest request) {
+  public void handle(HttpServerRequest request, ServedCall call) {
     Map<HttpMethod, Endpoint> byMethod = routes.get(request.path());
     if (byMethod == null) {
       HttpErrors.refuse(
@@ -153,6 +162,7 @@ public final class HttpApi {
       HttpErrors.send(request.response(), e);
       return;
     }
+    call.identified(principal);
     Allowance allowance = admission.allowance(request.connection(), principal);
     try {
       allowance.spend(CallKind.of(endpoint.rpc()));
