@@ -39,6 +39,7 @@ import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.limits.Admission;
 import io.roster.node.limits.CallKind;
 import io.roster.node.limits.InstanceQuota;
+import io.roster.node.metrics.NodeMeters;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
 import io.roster.node.tls.TlsMaterial;
 import io.roster.node.tls.TlsReloader;
@@ -82,6 +83,7 @@ public final class RegistryNode implements AutoCloseable {
   private ApiServer server;
   private TlsMaterial tls;
   private TlsReloader tlsReloader;
+  private NodeMeters nodeMeters;
   private volatile boolean stopped;
 
   public RegistryNode(NodeConfig config) {
@@ -160,6 +162,8 @@ public final class RegistryNode implements AutoCloseable {
           incarnation.refresh();
         });
     sweeper.start();
+    nodeMeters =
+        NodeMeters.bind(meters, vertx, hazelcast, membership, leadership, view, watchHub, clock);
 
     vertx.setPeriodic(
         config.viewResyncIntervalMillis(),
@@ -359,6 +363,9 @@ public final class RegistryNode implements AutoCloseable {
     }
     if (hazelcast != null) {
       hazelcast.shutdown();
+    }
+    if (nodeMeters != null) {
+      nodeMeters.close();
     }
     if (vertx != null) {
       awaitQuietly(vertx.close().toCompletionStage().toCompletableFuture(), "stopping Vert.x");
