@@ -31,6 +31,10 @@ import javax.net.ssl.SSLSession;
  * that family the gRPC server does not serve (the JSON wire format, gRPC over HTTP/1.1) is refused
  * with a status naming those it serves ({@link GrpcContentTypes}).
  *
+ * <p>Every request is followed from here to its end by a {@link ServedCall}, which counts it once
+ * ({@link CallRecorder}) and writes its access line, whatever answers it: the gRPC server, a
+ * refusal here, the HTTP/JSON API, or nobody (its client left).
+ *
  * <p>A gRPC request's body is checked before the gRPC server reads it ({@link GrpcFrameCheck}).
  * Every gRPC call learns when its client goes away before the call ended ({@link ClientGone}),
  * which the Vert.x bridge does not tell it when the connection closes.
