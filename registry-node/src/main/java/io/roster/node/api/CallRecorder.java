@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Cheap on the hot path: the meters of each method and route are resolved once here, from the
  * services' descriptors and the route table; a call costs a map lookup, two clock reads and one
  * timer update. Timers of a status code are registered the first time a call ends with it, so the
- * scrape lists only codes that happened.
+ * scrape lists only the codes that happened (and OK for every method, from the start).
  *
  * <p>Threading: built once at start; {@link #grpc} and {@link #http} run on event loops, several at
  * once.
@@ -106,7 +106,11 @@ public final class CallRecorder {
       }
       for (Descriptors.MethodDescriptor method : descriptor.getMethods()) {
         String name = descriptor.getFullName() + "/" + method.getName();
-        rpcs.put("/" + name, new RpcMeters(name));
+        RpcMeters meters = new RpcMeters(name);
+        // Registered now, at 0: a rate over it works from the start, and the first call does not
+        // pay for loading the timers' classes on its event loop (a first answer took seconds).
+        meters.timer(Status.Code.OK);
+        rpcs.put("/" + name, meters);
       }
     }
     this.unknownRpc = new RpcMeters(UNKNOWN);

@@ -52,8 +52,7 @@ class UnaryCallTest {
 
   private static final Access ACCESS = Access.off();
 
-  private static final CallRecorder CALLS =
-      new CallRecorder(new SimpleMeterRegistry(), List.of(), List.of(), false);
+  private static CallRecorder calls;
 
   private static final String CLUSTER_STATUS = "/roster.v1.ClusterService/ClusterStatus";
 
@@ -106,13 +105,14 @@ class UnaryCallTest {
         };
     grpc.addService(ServiceBinding.of(CallGuard.guard(cluster.bindService())));
     grpc.addService(ServiceBinding.of(CallGuard.guard(registry.bindService())));
+    calls = new CallRecorder(new SimpleMeterRegistry(), grpc.services(), List.of(), false);
     server =
         vertx
             .createHttpServer()
             .requestHandler(
                 request ->
                     HttpEndpoints.serveGrpc(
-                        vertx, grpc, ACCESS, Admission.off(), request, CALLS.grpc(request)))
+                        vertx, grpc, ACCESS, Admission.off(), request, calls.grpc(request)))
             .listen(0, "127.0.0.1")
             .toCompletionStage()
             .toCompletableFuture()
