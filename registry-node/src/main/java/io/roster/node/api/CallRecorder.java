@@ -108,7 +108,7 @@ public final class CallRecorder {
         String name = descriptor.getFullName() + "/" + method.getName();
         RpcMeters meters = new RpcMeters(name);
         // Registered now, at 0: a rate over it works from the start, and the first call does not
-        // pay for loading the timers' classes on its event loop (a first answer took seconds).
+        // pay for loading the timers' classes on its event loop (about 0.1 s in a fresh JVM).
         meters.timer(Status.Code.OK);
         rpcs.put("/" + name, meters);
       }
