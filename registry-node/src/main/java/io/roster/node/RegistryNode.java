@@ -15,6 +15,7 @@ import io.roster.node.access.AccessFile;
 import io.roster.node.api.ApiConnections;
 import io.roster.node.api.ApiServer;
 import io.roster.node.api.CallGuard;
+import io.roster.node.api.CallRecorder;
 import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.DiscoveryGrpcService;
 import io.roster.node.api.DroppedTrailersFilter;
@@ -24,6 +25,7 @@ import io.roster.node.api.OpenStreams;
 import io.roster.node.api.OperationCounts;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.node.api.RequestLog;
+import io.roster.node.api.ServedCall;
 import io.roster.node.api.ServerReflection;
 import io.roster.node.api.ServiceBinding;
 import io.roster.node.api.WatchHub;
@@ -44,6 +46,7 @@ import io.roster.node.limits.Admission;
 import io.roster.node.limits.CallKind;
 import io.roster.node.limits.InstanceQuota;
 import io.roster.node.logging.LogLevels;
+import io.roster.node.metrics.NodeMeters;
 import io.roster.node.store.hazelcast.HazelcastRegistryStore;
 import io.roster.node.tls.TlsMaterial;
 import io.roster.node.tls.TlsReloader;
@@ -54,7 +57,9 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpc.server.Service;
 import io.vertx.grpcio.server.GrpcIoServer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -88,6 +93,7 @@ public final class RegistryNode implements AutoCloseable {
   private NodeStatsBoard nodeStats;
   private TlsMaterial tls;
   private TlsReloader tlsReloader;
+  private NodeMeters nodeMeters;
   private volatile boolean stopped;
 
   public RegistryNode(NodeConfig config) {
@@ -167,6 +173,8 @@ public final class RegistryNode implements AutoCloseable {
           incarnation.refresh();
         });
     sweeper.start();
+    nodeMeters =
+        NodeMeters.bind(meters, vertx, hazelcast, membership, leadership, view, watchHub, clock);
 
     vertx.setPeriodic(
         config.viewResyncIntervalMillis(),
@@ -207,12 +215,15 @@ public final class RegistryNode implements AutoCloseable {
             view,
             incarnation,
             config.securityGaps());
+    List<Service> served = new ArrayList<>();
     for (BindableService service :
         List.of(registry, discovery, clusterStatus, health.getHealthService())) {
       // Guarded: every call is answered whatever throws. Unary methods are served directly,
       // streaming ones through the bridge (ServiceBinding).
-      grpc.addService(ServiceBinding.of(CallGuard.guard(service.bindService())));
+      served.add(ServiceBinding.of(CallGuard.guard(service.bindService())));
     }
+    served.addAll(ServerReflection.bothVersions());
+    served.forEach(grpc::addService);
     Gauge.builder("roster.streams.open", openStreams, OpenStreams::size)
         .description("Watch and KeepAlive streams open on this node")
         .register(meters);
@@ -233,7 +244,6 @@ public final class RegistryNode implements AutoCloseable {
             "Answers' trailers Vert.x dropped with a NullPointerException when their client reset"
                 + " the stream (a known Vert.x defect, counted instead of logged)")
         .register(meters);
-    ServerReflection.addTo(grpc);
     Admission admission =
         new Admission(config.limits(), why -> RequestLog.connectionClosed(false, why));
     registerLimitMeters(admission);
@@ -253,6 +263,8 @@ public final class RegistryNode implements AutoCloseable {
     nodeStats.start();
     HttpApi httpApi =
         new HttpApi(access, admission, registry, discovery, clusterStatus, LogLevels.ofProcess());
+    List<String> routes = new ArrayList<>(httpApi.paths());
+    routes.add(HttpEndpoints.METRICS_PATH);
     Dashboard dashboard =
         !config.dashboard().enabled()
             ? null
@@ -268,6 +280,10 @@ public final class RegistryNode implements AutoCloseable {
                 recentChanges,
                 incarnation,
                 clock);
+    if (dashboard != null) {
+      routes.addAll(dashboard.apiPaths());
+    }
+    CallRecorder calls = new CallRecorder(meters, served, routes, config.logs().access());
     HttpEndpoints http =
         new HttpEndpoints(
             vertx,
@@ -275,8 +291,9 @@ public final class RegistryNode implements AutoCloseable {
             access,
             admission,
             meters,
+            calls,
             httpApi,
-            config.dashboard().ownPort() ? null : dashboard);
+            dashboard == null || config.dashboard().ownPort() ? null : dashboard::handle);
     server =
         await(
             ApiServer.start(
@@ -303,10 +320,11 @@ public final class RegistryNode implements AutoCloseable {
                       this::httpOptions,
                       connections,
                       request -> {
+                        ServedCall call = calls.http(request);
                         if (HttpEndpoints.isDashboardPath(request.path())) {
-                          dashboard.handle(request);
+                          dashboard.handle(request, call);
                         } else {
-                          httpApi.handle(request);
+                          httpApi.handle(request, call);
                         }
                       })
                   .toCompletionStage()
@@ -480,6 +498,9 @@ public final class RegistryNode implements AutoCloseable {
     }
     if (hazelcast != null) {
       hazelcast.shutdown();
+    }
+    if (nodeMeters != null) {
+      nodeMeters.close();
     }
     if (vertx != null) {
       awaitQuietly(vertx.close().toCompletionStage().toCompletableFuture(), "stopping Vert.x");

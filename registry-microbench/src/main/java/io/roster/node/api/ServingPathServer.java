@@ -34,6 +34,7 @@ import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.Service;
 import io.vertx.grpcio.server.GrpcIoServer;
 import io.vertx.grpcio.server.GrpcIoServiceBridge;
 import java.lang.management.ManagementFactory;
@@ -143,14 +144,18 @@ final class ServingPathServer {
     GrpcServerOptions grpcOptions =
         new GrpcServerOptions().setMaxMessageSize(HttpEndpoints.MAX_MESSAGE_BYTES);
     GrpcServer grpc;
+    // As the node records its calls: the methods served by name, the rest as "unknown".
+    List<Service> served = new java.util.ArrayList<>();
     if (path.equals("bridge") || path.equals("direct")) {
       GrpcIoServer bridged = GrpcIoServer.server(vertx, grpcOptions);
       for (BindableService service : List.of(fixture.service(), new FixedHeartbeats())) {
         ServerServiceDefinition guarded = CallGuard.guard(service.bindService());
-        bridged.addService(
+        Service binding =
             path.equals("bridge")
                 ? GrpcIoServiceBridge.bridge(guarded)
-                : ServiceBinding.of(guarded));
+                : ServiceBinding.of(guarded);
+        served.add(binding);
+        bridged.addService(binding);
       }
       grpc = bridged;
     } else {
@@ -175,7 +180,15 @@ final class ServingPathServer {
             new ClusterGrpcService(null, null, null, null, 0, null, null, java.util.List.of()),
             LogLevels.ofProcess());
     HttpEndpoints http =
-        new HttpEndpoints(vertx, grpc, Access.off(), Admission.off(), meters, json, null);
+        new HttpEndpoints(
+            vertx,
+            grpc,
+            Access.off(),
+            Admission.off(),
+            meters,
+            new CallRecorder(meters, served, json.paths(), false),
+            json,
+            null);
     ApiConnections connections = new ApiConnections(vertx, new NodeConfig.Connections(300, 60, 20));
     // As the node serves its API: one HTTP server per event loop, sharing the port.
     ApiServer server =

@@ -43,7 +43,8 @@ final class CallDeadline {
     }
     long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
     long timer = vertx.setTimer(millis, fired -> call.deadlinePassed(millis));
-    request.response().endHandler(ended -> vertx.cancelTimer(timer));
+    // The body's end: the response's end handler is ServedCall's (a response has one).
+    request.response().bodyEndHandler(ended -> vertx.cancelTimer(timer));
     gone.whenGone(() -> vertx.cancelTimer(timer));
   }
 

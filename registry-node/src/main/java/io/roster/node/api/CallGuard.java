@@ -173,6 +173,10 @@ public final class CallGuard {
     private final ServerCall<Object, R> wire;
     private final MethodDescriptor<Q, R> method;
     private final String methodName;
+
+    /** The request this call serves, counting its messages and status ({@link ServedCall}). */
+    private final ServedCall served;
+
     private GuardedListener<Q> listener;
     private volatile boolean closed;
 
@@ -180,6 +184,8 @@ public final class CallGuard {
       this.wire = wire;
       this.method = method;
       this.methodName = method.getBareMethodName();
+      // Started inside the request's Context (HttpEndpoints), on its event loop.
+      this.served = ServedCall.current();
     }
 
     @Override
@@ -188,6 +194,7 @@ public final class CallGuard {
         throw new IllegalStateException("call already closed");
       }
       closed = true;
+      served.answered(status.getCode());
       Status handedOn = status;
       if (!status.isOk() && status.getDescription() != null) {
         trailers.discardAll(GRPC_MESSAGE);
@@ -260,6 +267,7 @@ public final class CallGuard {
     @Override
     public void sendMessage(R message) {
       wire.sendMessage(message);
+      served.sent();
     }
 
     @Override
@@ -324,6 +332,7 @@ public final class CallGuard {
       if (delegate == null || call.closed) {
         return;
       }
+      call.served.received();
       Q request;
       try {
         request =

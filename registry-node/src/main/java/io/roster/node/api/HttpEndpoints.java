@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.grpc.server.GrpcServer;
 import java.security.cert.Certificate;
+import java.util.function.BiConsumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -31,6 +32,10 @@ import javax.net.ssl.SSLSession;
  * sends, so no path of the HTTP API can shadow an RPC or the other way round. A content type of
  * that family the gRPC server does not serve (the JSON wire format, gRPC over HTTP/1.1) is refused
  * with a status naming those it serves ({@link GrpcContentTypes}).
+ *
+ * <p>Every request is followed from here to its end by a {@link ServedCall}, which counts it once
+ * ({@link CallRecorder}) and writes its access line, whatever answers it: the gRPC server, a
+ * refusal here, the HTTP/JSON API, or nobody (its client left).
  *
  * <p>A gRPC request's body is checked before the gRPC server reads it ({@link GrpcFrameCheck}).
  * Every gRPC call learns when its client goes away before the call ended ({@link ClientGone}),
@@ -49,15 +54,20 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
   /** Where the dashboard is served: {@value}, {@value}/ and below. */
   public static final String DASHBOARD_PATH = "/ui";
 
+  /** Where Prometheus scrapes the node's metrics. */
+  public static final String METRICS_PATH = "/metrics";
+
   private final Vertx vertx;
   private final GrpcServer grpc;
   private final Access access;
   private final Admission admission;
   private final PrometheusMeterRegistry meters;
+  private final CallRecorder calls;
   private final HttpApi json;
-  private final Handler<HttpServerRequest> dashboard;
+  private final BiConsumer<HttpServerRequest, ServedCall> dashboard;
 
   /**
+   * @param calls records every request: counted, timed and (access log on) logged once it ends
    * @param dashboard serves the dashboard's paths ({@link #isDashboardPath}); null when it is off
    *     or has a port of its own
    */
@@ -67,24 +77,27 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
       Access access,
       Admission admission,
       PrometheusMeterRegistry meters,
+      CallRecorder calls,
       HttpApi json,
-      Handler<HttpServerRequest> dashboard) {
+      BiConsumer<HttpServerRequest, ServedCall> dashboard) {
     this.dashboard = dashboard;
     this.vertx = vertx;
     this.grpc = grpc;
     this.access = access;
     this.admission = admission;
     this.meters = meters;
+    this.calls = calls;
     this.json = json;
   }
 
   @Override
   public void handle(HttpServerRequest request) {
     if (isGrpc(request)) {
-      serveGrpc(vertx, grpc, access, admission, request);
+      serveGrpc(vertx, grpc, access, admission, request, calls.grpc(request));
       return;
     }
-    if (request.method() == HttpMethod.GET && "/metrics".equals(request.path())) {
+    ServedCall call = calls.http(request);
+    if (request.method() == HttpMethod.GET && METRICS_PATH.equals(request.path())) {
       request
           .response()
           .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
@@ -92,10 +105,10 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
       return;
     }
     if (dashboard != null && isDashboardPath(request.path())) {
-      dashboard.handle(request);
+      dashboard.accept(request, call);
       return;
     }
-    json.handle(request);
+    json.handle(request, call);
   }
 
   /** Whether {@code path} is the dashboard's. */
@@ -108,10 +121,16 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
    * checked, the caller authenticated ({@link Access}) and within its limits ({@link Admission}),
    * framing checked as it is read ({@link GrpcFrameCheck}), the caller's deadline kept ({@link
    * CallDeadline}), and the call's {@link Context} carrying its {@link Principal}, {@link
-   * Allowance} and {@link ClientGone}.
+   * Allowance}, {@link ClientGone} and {@link ServedCall} ({@code call}, which counts it however it
+   * ends, refusals here included).
    */
   static void serveGrpc(
-      Vertx vertx, GrpcServer grpc, Access access, Admission admission, HttpServerRequest request) {
+      Vertx vertx,
+      GrpcServer grpc,
+      Access access,
+      Admission admission,
+      HttpServerRequest request,
+      ServedCall call) {
     Status unserved = GrpcContentTypes.refusal(request);
     if (unserved != null) {
       GrpcFrameCheck.refuse(request, unserved);
@@ -124,6 +143,7 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
       GrpcFrameCheck.refuse(request, e.getStatus());
       return;
     }
+    call.identified(principal);
     Allowance allowance = admission.allowance(request.connection(), principal);
     try {
       allowance.spend(CallKind.of(request.path()));
@@ -139,6 +159,7 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
         .withValue(ClientGone.KEY, gone)
         .withValue(Access.PRINCIPAL, principal)
         .withValue(Allowance.KEY, allowance)
+        .withValue(ServedCall.KEY, call)
         .run(() -> grpc.handle(checked));
   }
 

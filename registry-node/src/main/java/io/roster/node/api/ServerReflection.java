@@ -10,6 +10,7 @@ import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.Service;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.util.List;
 
 /**
  * gRPC server reflection in both of its versions: {@code grpc.reflection.v1}, as Vert.x serves it,
@@ -36,11 +37,11 @@ public final class ServerReflection implements Service {
   private ServerReflection() {}
 
   /**
-   * Adds reflection in both versions to {@code server}; both list every service, themselves too.
+   * Reflection in both versions, to add to the server; once added, both list every service,
+   * themselves too.
    */
-  public static void addTo(GrpcServer server) {
-    server.addService(ReflectionService.v1());
-    server.addService(new ServerReflection());
+  public static List<Service> bothVersions() {
+    return List.of(ReflectionService.v1(), new ServerReflection());
   }
 
   @Override

@@ -145,6 +145,7 @@ final class UnaryCall<R> extends ServerCall<Object, R> {
    */
   private void refuse(Status status) {
     RequestLog.refused(method.getBareMethodName(), status.getDescription());
+    ServedCall.of(context).answered(status.getCode());
     cancelled();
     GrpcServerResponse<Buffer, Buffer> response = request.response();
     response.trailers().set("grpc-message", CallGuard.encodeMessage(status.getDescription()));
@@ -197,6 +198,7 @@ final class UnaryCall<R> extends ServerCall<Object, R> {
     if (status.isOk() && answer == null) {
       sent = Status.INTERNAL.withDescription("Completed without a response");
     }
+    ServedCall.of(context).answered(sent.getCode());
     GrpcServerResponse<Buffer, Buffer> response = request.response();
     copy(trailers, response.trailers());
     if (sent.getDescription() != null && !response.trailers().contains("grpc-message")) {

@@ -14,8 +14,10 @@ import io.roster.v1.ServiceSnapshot;
 import io.roster.v1.WatchResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -56,6 +59,7 @@ public final class WatchHub {
       TimeUnit.MINUTES.toNanos(REMOVAL_RETENTION_MINUTES);
 
   private final Map<ServiceKey, Topic> topics = new ConcurrentHashMap<>();
+  private final LongAdder overflows = new LongAdder();
   private final Incarnation incarnation;
   private final LongSupplier nanoTime;
 
@@ -121,6 +125,11 @@ public final class WatchHub {
 
     /** The subscriber must send a snapshot of {@code key} before anything else for it. */
     void snapshotDue(ServiceKey key, boolean reset);
+
+    /** Messages it holds for a caller that has not taken them yet. */
+    default int queued() {
+      return 0;
+    }
   }
 
   /**
@@ -161,6 +170,36 @@ public final class WatchHub {
         topic.subscribers.remove(subscriber);
       }
     }
+  }
+
+  /**
+   * Messages queued for Watch callers that have not taken them yet: the sum over every stream
+   * ({@code [0]}) and the most any one stream holds ({@code [1]}). O(subscriptions): for a scrape,
+   * not a hot path.
+   */
+  public long[] queuedMessages() {
+    Set<Subscriber> streams = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Topic topic : topics.values()) {
+      streams.addAll(topic.subscribers); // a copy-on-write set: read without the topic's monitor
+    }
+    long total = 0;
+    long most = 0;
+    for (Subscriber stream : streams) {
+      int queued = stream.queued();
+      total += queued;
+      most = Math.max(most, queued);
+    }
+    return new long[] {total, most};
+  }
+
+  /** Times a stream's queue was full and its messages were replaced by snapshots, all streams. */
+  public long overflows() {
+    return overflows.sum();
+  }
+
+  /** A stream's queue was full: counted for {@link #overflows}. */
+  void overflowed() {
+    overflows.increment();
   }
 
   /** Subscriptions on this node: one per Watch stream and service it follows. */

@@ -94,6 +94,7 @@ final class WatchStream implements WatchHub.Subscriber {
       }
       if (queue.size() >= queueLimit) {
         overflows++;
+        hub.overflowed();
         for (Pending pending : queue) {
           snapshotsDue.put(pending.key, true);
         }
@@ -133,8 +134,9 @@ final class WatchStream implements WatchHub.Subscriber {
     return overflows;
   }
 
-  /** Messages queued now (for tests). */
-  synchronized int queued() {
+  /** Messages queued now, waiting for the caller to take them. */
+  @Override
+  public synchronized int queued() {
     return queue.size();
   }
 

@@ -317,7 +317,7 @@ public final class ConfigLoader {
         throw new ConfigException("log.levels: " + logger + " is given twice");
       }
     }
-    return new NodeConfig.Logs(format, levels);
+    return new NodeConfig.Logs(format, levels, in.bool("log.access"));
   }
 
   private static NodeConfig.Limits limits(Reading in) {

@@ -81,8 +81,10 @@ public record NodeConfig(
    * @param format one JSON object a line, or text for a terminal (key {@code log.format})
    * @param levels levels by logger (package or class) on top of the defaults (key {@code
    *     log.levels}); empty: the defaults
+   * @param access whether every finished call is logged, one line each, on logger {@code
+   *     io.roster.access} (key {@code log.access})
    */
-  public record Logs(LogFormat format, Map<String, LogLevel> levels) {
+  public record Logs(LogFormat format, Map<String, LogLevel> levels, boolean access) {
     public Logs {
       levels = Map.copyOf(levels);
     }

@@ -117,6 +117,8 @@ public enum Profile {
           Map.entry("security.access-file", ""),
           Map.entry("security.insecure", "false"),
           Map.entry("view.resync-interval-ms", "5000"),
+          // Off: a line per call is a second log the size of the traffic; metrics count calls.
+          Map.entry("log.access", "false"),
           // Off unless the profile says otherwise (lan: on); docs/security.md#limits.
           Map.entry("limits.enabled", "false"),
           // Per connection: one process's client. 100 writes a second is far beyond any one

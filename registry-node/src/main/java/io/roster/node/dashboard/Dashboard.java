@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.roster.node.access.Access;
 import io.roster.node.api.ClusterGrpcService;
 import io.roster.node.api.HttpEndpoints;
+import io.roster.node.api.ServedCall;
 import io.roster.node.api.http.Endpoint;
 import io.roster.node.api.http.HttpApi;
 import io.roster.node.api.http.HttpErrors;
@@ -14,7 +15,6 @@ import io.roster.node.domain.Incarnation;
 import io.roster.node.store.RegistryStore;
 import io.roster.node.view.LocalView;
 import io.roster.node.view.RecentChanges;
-import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Clock;
@@ -29,7 +29,7 @@ import java.util.Map;
  *
  * <p>Threading: {@link #handle} runs on the connection's event loop; immutable once constructed.
  */
-public final class Dashboard implements Handler<HttpServerRequest> {
+public final class Dashboard {
 
   /** Where the dashboard is served. */
   static final String PREFIX = HttpEndpoints.DASHBOARD_PATH;
@@ -68,8 +68,13 @@ public final class Dashboard implements Handler<HttpServerRequest> {
             .routes();
   }
 
-  @Override
-  public void handle(HttpServerRequest request) {
+  /** The paths of its JSON routes, for the per-route metrics. */
+  public List<String> apiPaths() {
+    return routes.keySet().stream().map(name -> API_PREFIX + name).toList();
+  }
+
+  /** Answers a request for a dashboard path; {@code call} learns who made it, once known. */
+  public void handle(HttpServerRequest request, ServedCall call) {
     String path = request.path();
     if (!path.startsWith(API_PREFIX)) {
       assets.serve(request);
@@ -91,6 +96,6 @@ public final class Dashboard implements Handler<HttpServerRequest> {
       HttpErrors.refuseMethod(request, List.of(HttpMethod.GET));
       return;
     }
-    http.serve(request, endpoint);
+    http.serve(request, call, endpoint);
   }
 }

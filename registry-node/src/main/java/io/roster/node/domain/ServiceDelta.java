@@ -11,17 +11,30 @@ import java.util.List;
  *     held (a full view, not a difference)
  * @param upserts instances added or changed (all instances when {@code snapshot}), by revision
  * @param removals instances removed, by revision; empty when {@code snapshot}
+ * @param committedAtMillis when the service's newest change was committed, on the cluster clock
+ *     ({@link ServiceState#committedAtMillis}); 0 when not known
  */
 public record ServiceDelta(
     ServiceKey key,
     long revision,
     boolean snapshot,
     List<InstanceRecord> upserts,
-    List<Removal> removals) {
+    List<Removal> removals,
+    long committedAtMillis) {
 
   public ServiceDelta {
     upserts = List.copyOf(upserts);
     removals = List.copyOf(removals);
+  }
+
+  /** A delta whose commit time is not known. */
+  public ServiceDelta(
+      ServiceKey key,
+      long revision,
+      boolean snapshot,
+      List<InstanceRecord> upserts,
+      List<Removal> removals) {
+    this(key, revision, snapshot, upserts, removals, 0);
   }
 
   public boolean isEmpty() {

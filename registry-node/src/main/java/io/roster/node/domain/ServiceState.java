@@ -55,6 +55,13 @@ public final class ServiceState {
   /** Highest revision whose removal was forgotten; deltas from before it are impossible. */
   private long compactedRevision;
 
+  /**
+   * When the newest change was committed, on the cluster clock; 0 when not known (a state written
+   * before it was kept, or merged after a healed partition). Followers measure how late they apply
+   * a change against it.
+   */
+  private long committedAtMillis;
+
   public ServiceState(ServiceKey key) {
     this(key, 0, List.of(), List.of(), 0);
   }
@@ -66,6 +73,17 @@ public final class ServiceState {
       Collection<InstanceRecord> instances,
       Collection<Removal> removals,
       long compactedRevision) {
+    this(key, revision, instances, removals, compactedRevision, 0);
+  }
+
+  /** Rebuilds a state with the commit time of its newest change. */
+  public ServiceState(
+      ServiceKey key,
+      long revision,
+      Collection<InstanceRecord> instances,
+      Collection<Removal> removals,
+      long compactedRevision,
+      long committedAtMillis) {
     this.key = key;
     this.revision = revision;
     this.instances = new TreeMap<>();
@@ -74,6 +92,7 @@ public final class ServiceState {
     }
     this.removals = new ArrayDeque<>(removals);
     this.compactedRevision = compactedRevision;
+    this.committedAtMillis = committedAtMillis;
   }
 
   public ServiceKey key() {
@@ -94,6 +113,19 @@ public final class ServiceState {
 
   public long compactedRevision() {
     return compactedRevision;
+  }
+
+  /** When the newest change was committed (cluster clock); 0 when not known. */
+  public long committedAtMillis() {
+    return committedAtMillis;
+  }
+
+  /**
+   * The changes made since the last commit are committed at {@code nowMillis} (cluster clock): the
+   * store calls it once per write of the state, with a time the backup replica is handed too.
+   */
+  public void committed(long nowMillis) {
+    committedAtMillis = nowMillis;
   }
 
   public boolean isEmpty() {
@@ -222,11 +254,12 @@ public final class ServiceState {
     }
     Collections.reverse(upserts);
     Collections.reverse(removed);
-    return new ServiceDelta(key, revision, false, upserts, removed);
+    return new ServiceDelta(key, revision, false, upserts, removed, committedAtMillis);
   }
 
   public ServiceDelta snapshot() {
-    return new ServiceDelta(key, revision, true, new ArrayList<>(instances.values()), List.of());
+    return new ServiceDelta(
+        key, revision, true, new ArrayList<>(instances.values()), List.of(), committedAtMillis);
   }
 
   /**
@@ -259,11 +292,14 @@ public final class ServiceState {
     byRevision.addAll(instances.values());
     removals.clear();
     compactedRevision = revision;
+    // Not timed: both sides' changes are older than the merge, and none is the merge's own.
+    committedAtMillis = 0;
   }
 
   /** A copy that shares no mutable structure with this state. */
   public ServiceState copy() {
-    return new ServiceState(key, revision, instances.values(), removals, compactedRevision);
+    return new ServiceState(
+        key, revision, instances.values(), removals, compactedRevision, committedAtMillis);
   }
 
   /** Holds {@code record} as its instance's current one, in both maps. */

@@ -26,8 +26,8 @@ public final class ServiceView {
   private final long revision;
   private final PersistentSortedMap<String, InstanceRecord> byId;
 
-  /** How many instances are {@link InstanceRecord#serving() serving}. */
-  private final int serving;
+  /** How many instances are in each {@link Health}; kept per change. */
+  private final HealthCounts counts;
 
   /**
    * @param key the service
@@ -40,22 +40,22 @@ public final class ServiceView {
 
   private ServiceView(
       ServiceKey key, long revision, PersistentSortedMap<String, InstanceRecord> byId) {
-    this(key, revision, byId, countServing(byId.values()));
+    this(key, revision, byId, HealthCounts.of(byId.values()));
   }
 
   private ServiceView(
       ServiceKey key,
       long revision,
       PersistentSortedMap<String, InstanceRecord> byId,
-      int serving) {
+      HealthCounts counts) {
     this.key = key;
     this.revision = revision;
     this.byId = byId;
-    this.serving = serving;
+    this.counts = counts;
   }
 
   public static ServiceView empty(ServiceKey key) {
-    return new ServiceView(key, 0, PersistentSortedMap.empty(), 0);
+    return new ServiceView(key, 0, PersistentSortedMap.empty(), HealthCounts.NONE);
   }
 
   public ServiceKey key() {
@@ -90,7 +90,41 @@ public final class ServiceView {
 
   /** How many instances are healthy and take work (DRAINING counts); O(1), kept per change. */
   public int healthyCount() {
-    return serving;
+    return counts.up() + counts.draining();
+  }
+
+  /** How many instances are in {@code health}; O(1), kept per change. */
+  public int count(Health health) {
+    return switch (health) {
+      case HEALTHY -> counts.up();
+      case DRAINING -> counts.draining();
+      case OUT_OF_SERVICE -> byId.size() - counts.up() - counts.draining() - counts.unhealthy();
+      case UNHEALTHY -> counts.unhealthy();
+    };
+  }
+
+  /** Where an instance stands, as an operator counts them: each instance is in exactly one. */
+  public enum Health {
+    /** Its lease is renewed and it takes work (UP). */
+    HEALTHY,
+    /** Its lease is renewed and it is DRAINING: listed, marked, no new work. */
+    DRAINING,
+    /** Its lease is renewed and it is OUT_OF_SERVICE. */
+    OUT_OF_SERVICE,
+    /** Its lease ran out, whatever its status. */
+    UNHEALTHY;
+
+    /** The health of {@code record}. */
+    public static Health of(InstanceRecord record) {
+      if (!record.healthy()) {
+        return UNHEALTHY;
+      }
+      return switch (record.status()) {
+        case UP -> HEALTHY;
+        case DRAINING -> DRAINING;
+        case OUT_OF_SERVICE -> OUT_OF_SERVICE;
+      };
+    }
   }
 
   /**
@@ -133,22 +167,25 @@ public final class ServiceView {
       return new ServiceView(key, delta.revision(), delta.upserts());
     }
     PersistentSortedMap<String, InstanceRecord> next = byId;
-    int nextServing = serving;
+    HealthCounts nextCounts = counts;
     for (Removal removal : delta.removals()) {
       InstanceRecord held = next.get(removal.instanceId());
       if (held != null && held.revision() < removal.revision()) {
         next = next.remove(removal.instanceId());
-        nextServing -= held.serving() ? 1 : 0;
+        nextCounts = nextCounts.add(held, -1);
       }
     }
     for (InstanceRecord record : delta.upserts()) {
       InstanceRecord held = next.get(record.instanceId());
       if (held == null || held.revision() < record.revision()) {
         next = next.put(record.instanceId(), record);
-        nextServing += (record.serving() ? 1 : 0) - (held != null && held.serving() ? 1 : 0);
+        nextCounts = nextCounts.add(record, 1);
+        if (held != null) {
+          nextCounts = nextCounts.add(held, -1);
+        }
       }
     }
-    return new ServiceView(key, delta.revision(), next, nextServing);
+    return new ServiceView(key, delta.revision(), next, nextCounts);
   }
 
   @Override
@@ -195,13 +232,29 @@ public final class ServiceView {
     return PersistentSortedMap.ofSorted(distinct, InstanceRecord::instanceId);
   }
 
-  private static int countServing(List<InstanceRecord> instances) {
-    int serving = 0;
-    for (InstanceRecord record : instances) {
-      if (record.serving()) {
-        serving++;
+  /**
+   * Instances by health, but for OUT_OF_SERVICE (the size less the rest): what {@link
+   * #healthyCount} and {@link #count} read without walking the service.
+   */
+  private record HealthCounts(int up, int draining, int unhealthy) {
+    static final HealthCounts NONE = new HealthCounts(0, 0, 0);
+
+    static HealthCounts of(List<InstanceRecord> instances) {
+      HealthCounts counts = NONE;
+      for (InstanceRecord record : instances) {
+        counts = counts.add(record, 1);
       }
+      return counts;
     }
-    return serving;
+
+    /** These counts with {@code record} added ({@code sign} 1) or taken away (-1). */
+    HealthCounts add(InstanceRecord record, int sign) {
+      return switch (Health.of(record)) {
+        case HEALTHY -> new HealthCounts(up + sign, draining, unhealthy);
+        case DRAINING -> new HealthCounts(up, draining + sign, unhealthy);
+        case UNHEALTHY -> new HealthCounts(up, draining, unhealthy + sign);
+        case OUT_OF_SERVICE -> this;
+      };
+    }
   }
 }

@@ -291,6 +291,9 @@ public final class InMemoryRegistryStore implements RegistryStore, AutoCloseable
       result = action.get();
       state = services.get(key);
       after = state == null ? 0 : state.revision();
+      if (after != before) {
+        state.committed(clock.millis());
+      }
     }
     Executor executor = callbacks;
     if (after != before) {

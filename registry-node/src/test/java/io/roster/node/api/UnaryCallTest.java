@@ -9,6 +9,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.roster.node.access.Access;
 import io.roster.node.access.Principal;
 import io.roster.node.limits.Admission;
@@ -26,6 +27,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.grpc.server.Service;
 import io.vertx.grpcio.server.GrpcIoServer;
 import java.io.ByteArrayOutputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -49,6 +51,8 @@ import org.junit.jupiter.api.Timeout;
 class UnaryCallTest {
 
   private static final Access ACCESS = Access.off();
+
+  private static CallRecorder calls;
 
   private static final String CLUSTER_STATUS = "/roster.v1.ClusterService/ClusterStatus";
 
@@ -101,11 +105,14 @@ class UnaryCallTest {
         };
     grpc.addService(ServiceBinding.of(CallGuard.guard(cluster.bindService())));
     grpc.addService(ServiceBinding.of(CallGuard.guard(registry.bindService())));
+    calls = new CallRecorder(new SimpleMeterRegistry(), grpc.services(), List.of(), false);
     server =
         vertx
             .createHttpServer()
             .requestHandler(
-                request -> HttpEndpoints.serveGrpc(vertx, grpc, ACCESS, Admission.off(), request))
+                request ->
+                    HttpEndpoints.serveGrpc(
+                        vertx, grpc, ACCESS, Admission.off(), request, calls.grpc(request)))
             .listen(0, "127.0.0.1")
             .toCompletionStage()
             .toCompletableFuture()

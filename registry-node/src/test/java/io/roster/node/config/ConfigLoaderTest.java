@@ -166,6 +166,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theAccessLogIsOffUnlessAskedFor() {
+    assertFalse(ConfigLoader.load(new String[] {INSECURE}, Map.of()).logs().access());
+    assertFalse(ConfigLoader.load(new String[] {"--profile=local"}, Map.of()).logs().access());
+    assertTrue(
+        ConfigLoader.load(new String[] {INSECURE}, Map.of("ROSTER_LOG_ACCESS", "true"))
+            .logs()
+            .access());
+    assertMessage("log.access", "--log.access=yes");
+  }
+
+  @Test
   void connectionTimeoutsHaveDefaultsAndAKeepaliveShorterThanTheIdleTimeout() {
     NodeConfig.Connections defaults =
         ConfigLoader.load(new String[] {INSECURE}, Map.of()).api().connections();
@@ -344,8 +355,8 @@ class ConfigLoaderTest {
                 Map.of("ROSTER_LOG_FORMAT", "text", "ROSTER_LOG_LEVELS", "io.vertx=error"))
             .logs();
 
-    assertEquals(new NodeConfig.Logs(LogFormat.JSON, Map.of()), lan);
-    assertEquals(new NodeConfig.Logs(LogFormat.TEXT, Map.of()), local);
+    assertEquals(new NodeConfig.Logs(LogFormat.JSON, Map.of(), false), lan);
+    assertEquals(new NodeConfig.Logs(LogFormat.TEXT, Map.of(), false), local);
     assertEquals(LogFormat.JSON, chosen.format());
     assertEquals(
         Map.of(
@@ -357,7 +368,8 @@ class ConfigLoaderTest {
             LogLevel.OFF),
         chosen.levels());
     assertEquals(
-        new NodeConfig.Logs(LogFormat.TEXT, Map.of("io.vertx", LogLevel.ERROR)), fromEnvironment);
+        new NodeConfig.Logs(LogFormat.TEXT, Map.of("io.vertx", LogLevel.ERROR), false),
+        fromEnvironment);
   }
 
   @Test

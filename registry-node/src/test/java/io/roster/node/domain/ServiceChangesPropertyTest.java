@@ -82,6 +82,13 @@ class ServiceChangesPropertyTest {
       assertEquals(new ArrayList<>(model.values()), close.instances(), "step " + step);
       assertEquals(model.size(), close.size());
       assertEquals(healthy(model.values()), close.healthyCount(), "step " + step);
+      for (ServiceView.Health health : ServiceView.Health.values()) {
+        long counted =
+            model.values().stream()
+                .filter(record -> ServiceView.Health.of(record) == health)
+                .count();
+        assertEquals(counted, close.count(health), health + " at step " + step);
+      }
       for (String id : List.of("i-0", "i-7", "i-29", "nobody")) {
         assertEquals(model.get(id), close.find(id));
       }

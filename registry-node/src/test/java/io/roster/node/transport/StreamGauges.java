@@ -24,7 +24,11 @@ public record StreamGauges(int streamsOpen, int watchSubscriptions) {
     String metrics;
     try {
       metrics =
-          HttpClient.newHttpClient()
+          // HTTP/1.1, as Prometheus scrapes: Vert.x 5.0.7 stalls answers of tens of KB on a
+          // connection upgraded to h2c, which the JDK client asks for by default.
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .build()
               .send(
                   HttpRequest.newBuilder(URI.create("http://" + host + ":" + apiPort + "/metrics"))
                       .timeout(Duration.ofSeconds(10))

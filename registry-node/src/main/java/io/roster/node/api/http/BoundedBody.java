@@ -102,7 +102,8 @@ final class BoundedBody {
           }
         });
     request.endHandler(ignored -> bodyDone.tryComplete());
-    request.response().endHandler(ignored -> answered.tryComplete());
+    // The body's end: the response's end handler is ServedCall's (a response has one).
+    request.response().bodyEndHandler(ignored -> answered.tryComplete());
     Future.all(bodyDone.future(), answered.future())
         .onComplete(
             ignored -> {

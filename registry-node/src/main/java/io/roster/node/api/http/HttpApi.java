@@ -11,6 +11,7 @@ import io.roster.node.api.GrpcErrors;
 import io.roster.node.api.HttpEndpoints;
 import io.roster.node.api.RegistryGrpcService;
 import io.roster.node.api.RequestLog;
+import io.roster.node.api.ServedCall;
 import io.roster.node.limits.Admission;
 import io.roster.node.limits.Allowance;
 import io.roster.node.limits.CallKind;
@@ -26,8 +27,10 @@ import io.roster.v1.SetStatusRequest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -124,10 +127,16 @@ public final class HttpApi {
     add(HttpMethod.PUT, LogLevelsEndpoint.PATH, LogLevelsEndpoint.change(logLevels));
   }
 
+  /** The path of every route (each answers one or more HTTP methods). */
+  public Set<String> paths() {
+    return Collections.unmodifiableSet(routes.keySet());
+  }
+
   /**
    * Answers a request that is not gRPC: a route above, or 404 / 405 naming the routes there are.
+   * {@code call} learns who made it, once known.
    */
-  public void handle(HttpServerRequest request) {
+  public void handle(HttpServerRequest request, ServedCall call) {
     Map<HttpMethod, Endpoint> byMethod = routes.get(request.path());
     if (byMethod == null) {
       HttpErrors.refuse(
@@ -142,16 +151,17 @@ public final class HttpApi {
       HttpErrors.refuseMethod(request, byMethod.keySet());
       return;
     }
-    serve(request, endpoint);
+    serve(request, call, endpoint);
   }
 
   /**
    * Serves {@code request} with {@code endpoint} the one way every HTTP route is served (the API's
    * and the dashboard's): the caller authenticated ({@link Access}) and within its limits ({@link
    * Admission}, as a call of the endpoint's RPC), the body read under the limit, then the endpoint
-   * run in a Context carrying the caller's principal and allowance.
+   * run in a Context carrying the caller's principal and allowance. {@code call} learns who made
+   * it, once known.
    */
-  public void serve(HttpServerRequest request, Endpoint endpoint) {
+  public void serve(HttpServerRequest request, ServedCall call, Endpoint endpoint) {
     Principal principal;
     try {
       principal = HttpEndpoints.authenticate(access, request);
@@ -160,6 +170,7 @@ public final class HttpApi {
       HttpErrors.send(request.response(), e);
       return;
     }
+    call.identified(principal);
     Allowance allowance = admission.allowance(request.connection(), principal);
     try {
       allowance.spend(CallKind.of(endpoint.rpc()));

@@ -42,17 +42,26 @@ final class ApplyServiceWrites extends ServiceProcessor<long[]> implements Hazel
 
   private List<ServiceWrite> writes;
   private boolean writeLeases;
+
+  /**
+   * When the owner committed the writes (cluster clock): read by the owner as it applies them, and
+   * handed to the backup replica in its copy of this processor, so both hold the same state.
+   */
+  private long committedAtMillis;
+
   private transient HazelcastInstance hazelcast;
 
   ApplyServiceWrites() {}
 
   ApplyServiceWrites(List<ServiceWrite> writes) {
-    this(writes, true);
+    this(writes, true, 0);
   }
 
-  private ApplyServiceWrites(List<ServiceWrite> writes, boolean writeLeases) {
+  private ApplyServiceWrites(
+      List<ServiceWrite> writes, boolean writeLeases, long committedAtMillis) {
     this.writes = writes;
     this.writeLeases = writeLeases;
+    this.committedAtMillis = committedAtMillis;
   }
 
   @Override
@@ -73,6 +82,12 @@ final class ApplyServiceWrites extends ServiceProcessor<long[]> implements Hazel
       changed |= writes.get(i).apply(state, results, i * FIELDS, leaseWrites);
     }
     if (changed) {
+      // The owner reads the time once; Hazelcast asks the processor that ran on the owner for its
+      // backup processor, which carries this time to the replica.
+      if (writeLeases) {
+        committedAtMillis = hazelcast.getCluster().getClusterTime();
+      }
+      state.committed(committedAtMillis);
       entry.setValue(state);
     }
     if (writeLeases && !leaseWrites.isEmpty()) {
@@ -101,7 +116,7 @@ final class ApplyServiceWrites extends ServiceProcessor<long[]> implements Hazel
 
   @Override
   public ApplyServiceWrites getBackupProcessor() {
-    return new ApplyServiceWrites(writes, false);
+    return new ApplyServiceWrites(writes, false, committedAtMillis);
   }
 
   @Override
@@ -112,6 +127,7 @@ final class ApplyServiceWrites extends ServiceProcessor<long[]> implements Hazel
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeBoolean(writeLeases);
+    out.writeLong(committedAtMillis);
     out.writeInt(writes.size());
     for (ServiceWrite write : writes) {
       write.writeTo(out);
@@ -121,6 +137,7 @@ final class ApplyServiceWrites extends ServiceProcessor<long[]> implements Hazel
   @Override
   public void readData(ObjectDataInput in) throws IOException {
     writeLeases = in.readBoolean();
+    committedAtMillis = in.readLong();
     int count = in.readInt();
     writes = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {

@@ -35,7 +35,7 @@ import java.util.Map;
 final class RecordCodec {
 
   /** Format version written first in every top-level structure. */
-  static final int FORMAT = 2;
+  static final int FORMAT = 3;
 
   private static final Interner<String> SHARED_TEXT = Interners.newWeakInterner();
 
@@ -48,6 +48,7 @@ final class RecordCodec {
     writeKey(out, state.key());
     out.writeLong(state.revision());
     out.writeLong(state.compactedRevision());
+    out.writeLong(state.committedAtMillis());
     out.writeInt(state.instances().size());
     for (InstanceRecord record : state.instances()) {
       writeRecord(out, record);
@@ -64,6 +65,7 @@ final class RecordCodec {
     ServiceKey key = readKey(in);
     long revision = in.readLong();
     long compacted = in.readLong();
+    long committedAt = in.readLong();
     List<InstanceRecord> instances = readRecords(in, key);
     int removalCount = in.readInt();
     List<Removal> removals = new ArrayList<>(removalCount);
@@ -71,7 +73,7 @@ final class RecordCodec {
       long removedAt = in.readLong();
       removals.add(new Removal(removedAt, in.readUTF()));
     }
-    return new ServiceState(key, revision, instances, removals, compacted);
+    return new ServiceState(key, revision, instances, removals, compacted, committedAt);
   }
 
   static void writeDelta(DataOutput out, ServiceDelta delta) throws IOException {
@@ -79,6 +81,7 @@ final class RecordCodec {
     writeKey(out, delta.key());
     out.writeLong(delta.revision());
     out.writeBoolean(delta.snapshot());
+    out.writeLong(delta.committedAtMillis());
     out.writeInt(delta.upserts().size());
     for (InstanceRecord record : delta.upserts()) {
       writeRecord(out, record);
@@ -95,6 +98,7 @@ final class RecordCodec {
     ServiceKey key = readKey(in);
     long revision = in.readLong();
     boolean snapshot = in.readBoolean();
+    long committedAt = in.readLong();
     List<InstanceRecord> upserts = readRecords(in, key);
     int removalCount = in.readInt();
     List<Removal> removals = new ArrayList<>(removalCount);
@@ -102,7 +106,7 @@ final class RecordCodec {
       long removedAt = in.readLong();
       removals.add(new Removal(removedAt, in.readUTF()));
     }
-    return new ServiceDelta(key, revision, snapshot, upserts, removals);
+    return new ServiceDelta(key, revision, snapshot, upserts, removals, committedAt);
   }
 
   static void writeLeases(DataOutput out, LeaseTable table) throws IOException {

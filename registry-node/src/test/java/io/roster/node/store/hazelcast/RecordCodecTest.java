@@ -31,6 +31,7 @@ class RecordCodecTest {
     state.register(spec("a"), NOW);
     state.register(spec("b"), NOW);
     state.deregister("a", 0);
+    state.committed(NOW + 7);
 
     ServiceState read = roundTrip(state);
 
@@ -38,6 +39,8 @@ class RecordCodecTest {
     assertEquals(List.copyOf(state.instances()), List.copyOf(read.instances()));
     assertEquals(List.copyOf(state.removals()), List.copyOf(read.removals()));
     assertEquals(state.compactedRevision(), read.compactedRevision());
+    assertEquals(NOW + 7, read.committedAtMillis());
+    assertEquals(NOW + 7, read.changesSince(1).committedAtMillis(), "deltas carry it");
   }
 
   @Test
