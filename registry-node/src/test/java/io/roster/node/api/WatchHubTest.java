@@ -64,7 +64,7 @@ class WatchHubTest {
     assertTrue(resumed.snapshots.isEmpty(), "no snapshot needed");
     assertEquals(1, resumed.messages.size());
     assertEquals(
-        List.of(ChangeType.CHANGE_TYPE_UPDATED, ChangeType.CHANGE_TYPE_REMOVED),
+        List.of(ChangeType.CHANGE_TYPE_ADDED, ChangeType.CHANGE_TYPE_REMOVED),
         resumed.messages.get(0).getChanges().getChangesList().stream()
             .map(change -> change.getType())
             .toList());
