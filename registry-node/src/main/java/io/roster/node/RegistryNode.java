@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.access.Access;
 import io.roster.node.access.AccessFile;
+import io.roster.node.api.AdsGrpcService;
 import io.roster.node.api.ApiConnections;
 import io.roster.node.api.ApiServer;
 import io.roster.node.api.CallGuard;
@@ -46,6 +47,9 @@ import io.roster.node.tls.TlsMaterial;
 import io.roster.node.tls.TlsReloader;
 import io.roster.node.view.LocalView;
 import io.roster.node.view.RecentChanges;
+import io.roster.node.xds.XdsCatalog;
+import io.roster.node.xds.XdsCounters;
+import io.roster.node.xds.XdsHub;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.Http2Settings;
@@ -82,6 +86,7 @@ public final class RegistryNode implements AutoCloseable {
   private Vertx vertx;
   private ApiServer server;
   private ApiServer dashboardServer;
+  private ApiServer xdsServer;
   private NodeStatsBoard nodeStats;
   private TlsMaterial tls;
   private TlsReloader tlsReloader;
@@ -139,6 +144,8 @@ public final class RegistryNode implements AutoCloseable {
     WatchHub watchHub = new WatchHub(view, incarnation);
     RecentChanges recentChanges = new RecentChanges(view, clock);
     incarnation.onChange(adopted -> watchHub.incarnationChanged());
+    XdsHub xdsHub = new XdsHub(view);
+    incarnation.onChange(adopted -> xdsHub.incarnationChanged());
     InstanceQuota quota =
         InstanceQuota.over(
             view, config.limits().enabled() ? config.limits().instancesPerNamespace() : 0);
@@ -231,6 +238,22 @@ public final class RegistryNode implements AutoCloseable {
                 + " the stream (a known Vert.x defect, counted instead of logged)")
         .register(meters);
     grpc.addService(ReflectionService.v1());
+    GrpcIoServer xdsGrpc = null;
+    if (config.xds().enabled()) {
+      XdsCounters xdsCounters = new XdsCounters();
+      xdsCounters.register(meters);
+      Gauge.builder("roster.xds.streams", xdsHub, XdsHub::streams)
+          .description("xDS (ADS) streams open on this node")
+          .register(meters);
+      AdsGrpcService ads =
+          new AdsGrpcService(new XdsCatalog(view, incarnation), xdsHub, openStreams, xdsCounters);
+      xdsGrpc =
+          config.xds().ownPort()
+              ? GrpcIoServer.server(
+                  vertx, new GrpcServerOptions().setMaxMessageSize(HttpEndpoints.MAX_MESSAGE_BYTES))
+              : grpc;
+      xdsGrpc.addService(ServiceBinding.of(CallGuard.guard(ads.bindService())));
+    }
     Admission admission =
         new Admission(config.limits(), why -> RequestLog.connectionClosed(false, why));
     registerLimitMeters(admission);
@@ -312,18 +335,37 @@ public final class RegistryNode implements AutoCloseable {
                   + ":"
                   + config.dashboard().port());
     }
+    if (config.xds().ownPort()) {
+      xdsServer =
+          await(
+              ApiServer.start(
+                      vertx,
+                      1,
+                      config.api().host(),
+                      config.xds().port(),
+                      this::httpOptions,
+                      connections,
+                      HttpEndpoints.grpcOnly(vertx, xdsGrpc, access, admission))
+                  .toCompletionStage()
+                  .toCompletableFuture(),
+              "opening the xDS port " + config.api().host() + ":" + config.xds().port());
+      log.info("xDS (ADS) on its own port {}", xdsServer.port());
+    }
     if (tls != null) {
       tlsReloader =
           new TlsReloader(
               config.api().tls(),
               vertx,
               tls,
-              options ->
-                  dashboardServer == null
-                      ? server.updateSslOptions(options)
-                      : server
-                          .updateSslOptions(options)
-                          .compose(applied -> dashboardServer.updateSslOptions(options)),
+              options -> {
+                var applied = server.updateSslOptions(options);
+                for (ApiServer other : new ApiServer[] {dashboardServer, xdsServer}) {
+                  if (other != null) {
+                    applied = applied.compose(done -> other.updateSslOptions(options));
+                  }
+                }
+                return applied;
+              },
               meters);
       tlsReloader.start();
       log.info(
@@ -391,6 +433,11 @@ public final class RegistryNode implements AutoCloseable {
     return server.port();
   }
 
+  /** The port xDS is served on: its own, or the API's. */
+  public int xdsPort() {
+    return xdsServer != null ? xdsServer.port() : server.port();
+  }
+
   /** The port the dashboard is served on: its own, or the API's. */
   public int dashboardPort() {
     return dashboardServer != null ? dashboardServer.port() : server.port();
@@ -430,6 +477,10 @@ public final class RegistryNode implements AutoCloseable {
       awaitQuietly(
           dashboardServer.close().toCompletionStage().toCompletableFuture(),
           "closing the dashboard port");
+    }
+    if (xdsServer != null) {
+      awaitQuietly(
+          xdsServer.close().toCompletionStage().toCompletableFuture(), "closing the xDS port");
     }
     if (server != null) {
       awaitQuietly(server.close().toCompletionStage().toCompletableFuture(), "closing the API");

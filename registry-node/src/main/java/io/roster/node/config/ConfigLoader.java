@@ -86,6 +86,7 @@ public final class ConfigLoader {
     }
     NodeConfig.Tls tls = tls(in);
     NodeConfig.Dashboard dashboard = dashboard(in, apiPort);
+    NodeConfig.Xds xds = xds(in, apiPort, dashboard);
     int idleTimeout = in.intIn("api.idle-timeout-s", 1, 86_400);
     int keepAliveInterval = in.intIn("api.keepalive-interval-s", 1, 3_600);
     int keepAliveTimeout = in.intIn("api.keepalive-timeout-s", 1, 600);
@@ -179,6 +180,7 @@ public final class ConfigLoader {
                 connections,
                 in.intIn("api.event-loops", 1, MAX_API_EVENT_LOOPS)),
             dashboard,
+            xds,
             cluster,
             leases,
             in.longIn("lease.renewal-window-ms", 1, 1_000),
@@ -212,6 +214,20 @@ public final class ConfigLoader {
               + " give it another port");
     }
     return new NodeConfig.Dashboard(enabled, port);
+  }
+
+  private static NodeConfig.Xds xds(Reading in, int apiPort, NodeConfig.Dashboard dashboard) {
+    boolean enabled = in.bool("xds.enabled");
+    int port = in.intIn("xds.port", 0, 65_535);
+    if (port != 0 && (port == apiPort || (dashboard.ownPort() && port == dashboard.port()))) {
+      throw new ConfigException(
+          "xds.port ("
+              + port
+              + ") is "
+              + (port == apiPort ? "api.port" : "dashboard.port")
+              + ": set xds.port=0 to serve xDS on the API port, or give it a port of its own");
+    }
+    return new NodeConfig.Xds(enabled, port);
   }
 
   /** What a node configured so runs without, each as what to set for it. */

@@ -12,6 +12,7 @@ import java.util.List;
  * @param nodeName name of this node in logs and status (key {@code node.name})
  * @param api where clients call this node
  * @param dashboard the operator's web dashboard (keys {@code dashboard.*})
+ * @param xds the xDS control plane for gRPC clients and proxies (keys {@code xds.*})
  * @param cluster how this node finds and watches the others
  * @param leases lease time-to-live bounds
  * @param renewalWindowMillis how long a heartbeat from a KeepAlive stream may wait to share one
@@ -36,6 +37,7 @@ public record NodeConfig(
     String nodeName,
     Api api,
     Dashboard dashboard,
+    Xds xds,
     Cluster cluster,
     LeasePolicy leases,
     long renewalWindowMillis,
@@ -62,6 +64,23 @@ public record NodeConfig(
    *     too, serving the dashboard and the HTTP/JSON routes its pages call (no gRPC, no metrics)
    */
   public record Dashboard(boolean enabled, int port) {
+    /** Whether it has a port of its own. */
+    public boolean ownPort() {
+      return enabled && port != 0;
+    }
+  }
+
+  /**
+   * The xDS control plane (keys {@code xds.*}): ADS over gRPC, so gRPC clients resolve {@code
+   * xds:///<service>} against the node (docs/xds.md).
+   *
+   * @param enabled whether the node serves it (key {@code xds.enabled}); off, the ADS methods
+   *     answer UNIMPLEMENTED like any unknown method
+   * @param port 0: served on the API port, beside the API, with its TLS, access control and limits
+   *     (key {@code xds.port}); otherwise on a port of its own on {@code api.host}, with the same
+   *     TLS, access control and limits, serving nothing else
+   */
+  public record Xds(boolean enabled, int port) {
     /** Whether it has a port of its own. */
     public boolean ownPort() {
       return enabled && port != 0;

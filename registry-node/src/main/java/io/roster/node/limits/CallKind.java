@@ -12,7 +12,10 @@ public enum CallKind {
   WRITE("writes"),
   /** Heartbeat, opening a KeepAlive stream, and each heartbeat on one. */
   RENEWAL("renewals"),
-  /** Discover, ListServices, ClusterStatus, opening a Watch. */
+  /**
+   * Discover, ListServices, ClusterStatus, opening a Watch or an xDS stream, and each xDS request
+   * that follows new resources.
+   */
   READ("reads"),
   /** Health checks and methods the node does not serve (answered UNIMPLEMENTED anyway). */
   FREE("free calls");
@@ -41,7 +44,9 @@ public enum CallKind {
       case "roster.v1.DiscoveryService/Discover",
           "roster.v1.DiscoveryService/ListServices",
           "roster.v1.DiscoveryService/Watch",
-          "roster.v1.ClusterService/ClusterStatus" ->
+          "roster.v1.ClusterService/ClusterStatus",
+          "envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources",
+          "envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources" ->
           READ;
       default -> FREE;
     };
