@@ -218,7 +218,7 @@ public final class RegistryNode implements AutoCloseable {
       grpc.addService(ServiceBinding.of(CallGuard.guard(service.bindService())));
     }
     Gauge.builder("roster.streams.open", openStreams, OpenStreams::size)
-        .description("Watch and KeepAlive streams open on this node")
+        .description("Watch, KeepAlive and xDS streams open on this node")
         .register(meters);
     Gauge.builder("roster.watch.subscriptions", watchHub, WatchHub::subscriptions)
         .description("Services followed by Watch streams on this node, one per stream and service")
@@ -246,7 +246,8 @@ public final class RegistryNode implements AutoCloseable {
           .description("xDS (ADS) streams open on this node")
           .register(meters);
       AdsGrpcService ads =
-          new AdsGrpcService(new XdsCatalog(view, incarnation), xdsHub, openStreams, xdsCounters);
+          new AdsGrpcService(
+              new XdsCatalog(xdsHub.views(), incarnation), xdsHub, openStreams, xdsCounters);
       xdsGrpc =
           config.xds().ownPort()
               ? GrpcIoServer.server(

@@ -28,6 +28,7 @@ import io.vertx.core.Vertx;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * {@code envoy.service.discovery.v3.AggregatedDiscoveryService}: the xDS control plane every node
@@ -111,7 +112,10 @@ public final class AdsGrpcService
     /** What the node tells {@link OpenStreams} to end when it leaves: this call, released. */
     private final StreamObserver<R> closer;
 
-    /** News from the hub for the event loop; guarded by itself. */
+    /**
+     * News from the hub (store threads) for the event loop. This set's monitor guards it and the
+     * three fields after it.
+     */
     private final Set<ServiceKey> changed = new HashSet<>();
 
     private final Set<ServiceKey> appeared = new HashSet<>();
@@ -154,7 +158,7 @@ public final class AdsGrpcService
       this.session = sessions.apply(this);
     }
 
-    java.util.function.Predicate<String> mayRead() {
+    Predicate<String> mayRead() {
       return namespace -> principal.may(Role.READ, namespace);
     }
 
@@ -251,7 +255,16 @@ public final class AdsGrpcService
       changedNow.forEach(session::serviceChanged);
       appearedNow.forEach(session::serviceAppeared);
       while (!done && !call.isCancelled() && call.isReady()) {
-        R response = next.apply(session);
+        R response;
+        try {
+          response = next.apply(session);
+        } catch (RuntimeException bug) {
+          // Off the call's own guard (a push runs from the event loop's task queue): end the
+          // call here, logged once, rather than leave a stream that never sends again.
+          release();
+          Replies.fail(call, GrpcErrors.toStatus(method, bug));
+          return;
+        }
         if (response == null) {
           return;
         }

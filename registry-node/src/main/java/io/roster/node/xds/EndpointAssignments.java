@@ -65,12 +65,17 @@ final class EndpointAssignments {
     if (view.revision() == 0) {
       return build(name, view, localZone, incarnation).resource;
     }
+    Key key = new Key(name, localZone);
+    Built held = built.getIfPresent(key);
+    if (held != null && held.of(view, incarnation)) {
+      return held.resource; // the common case: no lock
+    }
     return built
         .asMap()
         .compute(
-            new Key(name, localZone),
-            (key, old) ->
-                old != null && old.builtFrom.get() == view && old.incarnation == incarnation
+            key,
+            (same, old) ->
+                old != null && old.of(view, incarnation)
                     ? old
                     : build(name, view, localZone, incarnation))
         .resource;
@@ -146,6 +151,10 @@ final class EndpointAssignments {
       this.incarnation = incarnation;
       this.resource = resource;
       this.weight = weight;
+    }
+
+    boolean of(ServiceView view, long incarnation) {
+      return builtFrom.get() == view && this.incarnation == incarnation;
     }
   }
 }

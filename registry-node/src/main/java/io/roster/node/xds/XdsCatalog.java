@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Every resource the node serves, as of its {@link LocalView}: what a name of a type stands for
- * now, for one client.
+ * Every resource the node serves, as of its {@link LocalView} (as {@link XdsHub} hands it on): what
+ * a name of a type stands for now, for one client.
  *
  * <p>Which resources exist: a Listener or Cluster exists for every service this node's view knows
  * in this incarnation (registered at some time, even if it has no instance now), so a mistyped
@@ -26,18 +26,41 @@ import java.util.function.Predicate;
  */
 public final class XdsCatalog {
 
-  private final LocalView view;
+  private final Views view;
   private final Incarnation incarnation;
   private final EndpointAssignments assignments;
 
-  public XdsCatalog(LocalView view, Incarnation incarnation) {
-    this(view, incarnation, EndpointAssignments.DEFAULT_MAX_BYTES);
-  }
-
-  XdsCatalog(LocalView view, Incarnation incarnation, long assignmentsMaxBytes) {
+  /**
+   * @param view the services as the streams' news has them ({@link XdsHub#views})
+   */
+  public XdsCatalog(Views view, Incarnation incarnation) {
     this.view = view;
     this.incarnation = incarnation;
-    this.assignments = new EndpointAssignments(assignmentsMaxBytes);
+    this.assignments = new EndpointAssignments(EndpointAssignments.DEFAULT_MAX_BYTES);
+  }
+
+  /** Where the catalog reads services. */
+  public interface Views {
+    /** The view of a service; an empty view at revision 0 for a service never seen. */
+    ServiceView get(ServiceKey service);
+
+    /** Every service's view. */
+    Iterable<ServiceView> all();
+
+    /** A node's local view as it is (for tests driven by hand). */
+    static Views of(LocalView view) {
+      return new Views() {
+        @Override
+        public ServiceView get(ServiceKey service) {
+          return view.get(service);
+        }
+
+        @Override
+        public Iterable<ServiceView> all() {
+          return view.all();
+        }
+      };
+    }
   }
 
   /** Who asks: the namespaces it may read, and its own zone (empty: none). */

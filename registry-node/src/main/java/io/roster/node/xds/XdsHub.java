@@ -33,9 +33,37 @@ public final class XdsHub {
 
   private final Map<ServiceKey, Set<Watcher>> byService = new ConcurrentHashMap<>();
   private final Set<Watcher> watchers = ConcurrentHashMap.newKeySet();
+  private final LocalView view;
 
+  /**
+   * Each service's view as the hub last heard of it. The view calls its listeners while it replaces
+   * a service's view, before readers of the view see the new one: a stream told of a change,
+   * reading the view at once on its own thread, could read the view before the change, find nothing
+   * new, and send nothing (a drain that never reached a client was seen so). Streams therefore read
+   * the views the hub holds ({@link #views}), which are never older than the news.
+   */
+  private final Map<ServiceKey, ServiceView> current = new ConcurrentHashMap<>();
+
+  /** Create before the view's first read, so the hub hears of every service. */
   public XdsHub(LocalView view) {
+    this.view = view;
     view.onChange(this::viewChanged);
+  }
+
+  /** The views streams read: each service's, never older than the news the hub gave. */
+  public XdsCatalog.Views views() {
+    return new XdsCatalog.Views() {
+      @Override
+      public ServiceView get(ServiceKey service) {
+        ServiceView heard = current.get(service);
+        return heard != null ? heard : view.get(service);
+      }
+
+      @Override
+      public Iterable<ServiceView> all() {
+        return current.values();
+      }
+    };
   }
 
   /** Starts telling {@code watcher} of services appearing and of incarnation changes. */
@@ -77,6 +105,7 @@ public final class XdsHub {
   }
 
   private void viewChanged(ServiceView before, ServiceView after, ServiceDelta delta) {
+    current.put(after.key(), after); // in revision order: the view calls this inside its update
     Set<Watcher> following = byService.get(after.key());
     if (following != null) {
       for (Watcher watcher : following) {

@@ -25,7 +25,7 @@ final class Registry implements AutoCloseable {
   final ManualClock clock = new ManualClock();
   final InMemoryRegistryStore store = new InMemoryRegistryStore(clock);
   final LocalView view = new LocalView(store);
-  final XdsCatalog catalog = new XdsCatalog(view, Incarnation.fixed(42));
+  final XdsCatalog catalog = new XdsCatalog(XdsCatalog.Views.of(view), Incarnation.fixed(42));
 
   Registry() {
     done(view.start());

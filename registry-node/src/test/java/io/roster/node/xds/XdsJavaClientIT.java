@@ -4,6 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.xds.shaded.io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.grpc.xds.shaded.io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.grpc.xds.shaded.io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.xds.shaded.io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.roster.testing.NodeProcess;
 import io.roster.v1.InstanceStatus;
 import io.vertx.core.json.JsonObject;
@@ -102,6 +106,56 @@ class XdsJavaClientIT {
 
   @Test
   @Order(5)
+  void everyNodeAnswersTheSameResourcesWithTheSameVersions() {
+    String cluster = "orders.service.default.roster";
+    await("the three nodes answer alike")
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              List<DiscoveryResponse> answers = new ArrayList<>();
+              for (NodeProcess node : testbed.cluster.nodes()) {
+                try (RawAds<DiscoveryRequest, DiscoveryResponse> ads =
+                    RawAds.sotw(node.channel())) {
+                  ads.send(
+                      RawAds.request(ResourceType.ENDPOINT, "", "", List.of(cluster)).toBuilder()
+                          .setNode(RawAds.node("probe", "z1"))
+                          .build());
+                  answers.add(ads.next(Duration.ofSeconds(10)));
+                }
+              }
+              for (DiscoveryResponse answer : answers) {
+                assertEquals(answers.get(0).getVersionInfo(), answer.getVersionInfo());
+                assertEquals(answers.get(0).getResourcesList(), answer.getResourcesList());
+              }
+            });
+
+    // An incremental client that got a version from one node and resumes on another with it is
+    // told nothing new: the versions mean the same everywhere.
+    String version;
+    try (RawAds<DeltaDiscoveryRequest, DeltaDiscoveryResponse> first =
+        RawAds.delta(testbed.cluster.node(0).channel())) {
+      first.send(subscribe(cluster, Map.of()));
+      version = first.next(Duration.ofSeconds(10)).getResources(0).getVersion();
+    }
+    try (RawAds<DeltaDiscoveryRequest, DeltaDiscoveryResponse> resumed =
+        RawAds.delta(testbed.cluster.node(2).channel())) {
+      resumed.send(subscribe(cluster, Map.of(cluster, version)));
+      assertEquals(null, resumed.poll(Duration.ofSeconds(1)), "nothing the client lacks");
+      assertTrue(resumed.isOpen());
+    }
+  }
+
+  private static DeltaDiscoveryRequest subscribe(String name, Map<String, String> held) {
+    return DeltaDiscoveryRequest.newBuilder()
+        .setTypeUrl(ResourceType.ENDPOINT.typeUrl())
+        .setNode(RawAds.node("probe", "z1"))
+        .addResourceNamesSubscribe(name)
+        .putAllInitialResourceVersions(held)
+        .build();
+  }
+
+  @Test
+  @Order(6)
   void theClientFollowsTheDeathOfTheNodeItsStreamIsOn() {
     ChildProcess client = steadyClient(Duration.ofSeconds(45));
     try (client) {

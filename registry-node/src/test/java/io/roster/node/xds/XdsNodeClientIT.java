@@ -97,6 +97,33 @@ class XdsNodeClientIT {
 
   @Test
   @Order(4)
+  void theExampleServerIsCalledThroughXdsOnceRegistered() {
+    int port = io.roster.testing.FreePorts.next();
+    try (ChildProcess server =
+        ChildProcess.start(
+            EXAMPLE,
+            List.of("node", "server.js", "--port", Integer.toString(port)),
+            Map.of(),
+            LOGS,
+            "example-server")) {
+      testbed.register("example-server", port, 100, "z1");
+      await("the example client calls the example server")
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                JsonObject byPeer =
+                    new JsonObject(runClient(List.of("--expect-peers", "1", "--calls", "50")))
+                        .getJsonObject("byPeer");
+                assertTrue(
+                    byPeer.containsKey("127.0.0.1:" + port),
+                    "server.js answered: " + byPeer + "; " + server.stderr());
+              });
+      testbed.deregister("example-server");
+    }
+  }
+
+  @Test
+  @Order(5)
   void theClientFollowsTheDeathOfTheNodeItsStreamIsOn() {
     try (ChildProcess client = steadyClient(Duration.ofSeconds(45))) {
       HealthBackends.Backend b1 = testbed.backends.get("b1");

@@ -89,6 +89,11 @@ final class XdsTestbed implements AutoCloseable {
   }
 
   RegisterResponse register(HealthBackends.Backend backend, int weight, String zone) {
+    return register(backend.name, backend.port, weight, zone);
+  }
+
+  /** Registers an instance of orders at 127.0.0.1:{@code port}, kept alive. */
+  RegisterResponse register(String name, int port, int weight, String zone) {
     RegisterResponse lease =
         registry()
             .register(
@@ -96,9 +101,9 @@ final class XdsTestbed implements AutoCloseable {
                     .setInstance(
                         Instance.newBuilder()
                             .setService("orders")
-                            .setInstanceId(backend.name)
+                            .setInstanceId(name)
                             .setHost("127.0.0.1")
-                            .setPort(backend.port)
+                            .setPort(port)
                             .setWeight(weight)
                             .setZone(zone))
                     .setLeaseTtl(
@@ -106,7 +111,7 @@ final class XdsTestbed implements AutoCloseable {
                             .setNanos((int) TimeUnit.MILLISECONDS.toNanos(TTL_MILLIS % 1000))
                             .setSeconds(TTL_MILLIS / 1000))
                     .build());
-    leases.put(backend.name, lease);
+    leases.put(name, lease);
     heartbeats.keep(lease);
     return lease;
   }
