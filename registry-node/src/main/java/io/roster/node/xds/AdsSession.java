@@ -1,7 +1,6 @@
 package io.roster.node.xds;
 
 import com.google.rpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.xds.shaded.io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.xds.shaded.io.envoyproxy.envoy.service.discovery.v3.ResourceError;
 import io.grpc.xds.shaded.io.envoyproxy.envoy.service.discovery.v3.ResourceName;
@@ -100,10 +99,6 @@ public abstract class AdsSession {
 
   final TypeState state(ResourceType type) {
     return types.computeIfAbsent(type, TypeState::new);
-  }
-
-  final Iterable<TypeState> states() {
-    return types.values();
   }
 
   /** The type a request names; a type the node does not serve ends the stream. */
@@ -276,11 +271,6 @@ public abstract class AdsSession {
       sha256.update((byte) '\n');
     }
     return "d" + HexFormat.of().formatHex(sha256.digest(), 0, 8);
-  }
-
-  /** A stream ended for a reason of the client's making. */
-  static StatusRuntimeException invalid(String message) {
-    return io.grpc.Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
   }
 
   /** What one type's subscription holds. */

@@ -46,21 +46,6 @@ public final class XdsCatalog {
 
     /** Every service's view. */
     Iterable<ServiceView> all();
-
-    /** A node's local view as it is (for tests driven by hand). */
-    static Views of(LocalView view) {
-      return new Views() {
-        @Override
-        public ServiceView get(ServiceKey service) {
-          return view.get(service);
-        }
-
-        @Override
-        public Iterable<ServiceView> all() {
-          return view.all();
-        }
-      };
-    }
   }
 
   /** Who asks: the namespaces it may read, and its own zone (empty: none). */

@@ -32,14 +32,6 @@ public final class XdsCounters {
     rejected.get(type).increment();
   }
 
-  public long sentTotal(ResourceType type) {
-    return sent.get(type).sum();
-  }
-
-  public long rejectedTotal(ResourceType type) {
-    return rejected.get(type).sum();
-  }
-
   /** {@code roster_xds_responses_total{type,outcome}}: sent, accepted, rejected. */
   public void register(MeterRegistry meters) {
     for (ResourceType type : ResourceType.values()) {

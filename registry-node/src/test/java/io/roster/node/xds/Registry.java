@@ -7,6 +7,7 @@ import io.roster.node.domain.InstanceKey;
 import io.roster.node.domain.InstanceSpec;
 import io.roster.node.domain.InstanceStatus;
 import io.roster.node.domain.ServiceKey;
+import io.roster.node.domain.ServiceView;
 import io.roster.node.store.InMemoryRegistryStore;
 import io.roster.node.view.LocalView;
 import io.roster.testing.ManualClock;
@@ -25,7 +26,20 @@ final class Registry implements AutoCloseable {
   final ManualClock clock = new ManualClock();
   final InMemoryRegistryStore store = new InMemoryRegistryStore(clock);
   final LocalView view = new LocalView(store);
-  final XdsCatalog catalog = new XdsCatalog(XdsCatalog.Views.of(view), Incarnation.fixed(42));
+  final XdsCatalog catalog =
+      new XdsCatalog(
+          new XdsCatalog.Views() {
+            @Override
+            public ServiceView get(ServiceKey service) {
+              return view.get(service);
+            }
+
+            @Override
+            public Iterable<ServiceView> all() {
+              return view.all();
+            }
+          },
+          Incarnation.fixed(42));
 
   Registry() {
     done(view.start());
