@@ -104,6 +104,35 @@ class AdsServiceTest {
   }
 
   @Test
+  void aNackIsCountedAndNotAnsweredAndTheStreamGoesOn() throws Exception {
+    try (RawAds<DiscoveryRequest, DiscoveryResponse> ads = RawAds.sotw(channel)) {
+      ads.send(RawAds.request(ResourceType.ENDPOINT, "", "", List.of(ORDERS)));
+      DiscoveryResponse sent = ads.next(ANSWER);
+      double rejectedBefore =
+          gauge("roster_xds_responses_total{outcome=\"rejected\",type=\"eds\"}");
+
+      ads.send(
+          RawAds.request(ResourceType.ENDPOINT, "", sent.getNonce(), List.of(ORDERS)).toBuilder()
+              .setErrorDetail(
+                  com.google.rpc.Status.newBuilder()
+                      .setCode(Status.Code.INVALID_ARGUMENT.value())
+                      .setMessage("this client cannot use that"))
+              .build());
+
+      await()
+          .atMost(ANSWER)
+          .until(
+              () ->
+                  gauge("roster_xds_responses_total{outcome=\"rejected\",type=\"eds\"}")
+                      == rejectedBefore + 1);
+      assertEquals(null, ads.poll(Duration.ofMillis(500)), "nothing is sent again for a NACK");
+      register("orders", "10.0.0.4", 5);
+      assertEquals(
+          ResourceType.ENDPOINT.typeUrl(), ads.next(ANSWER).getTypeUrl(), "the next change");
+    }
+  }
+
+  @Test
   void anIncrementalStreamSubscribesRemovesWhatDoesNotExistAndUnsubscribesQuietly() {
     try (RawAds<DeltaDiscoveryRequest, DeltaDiscoveryResponse> ads = RawAds.delta(channel)) {
       ads.send(
