@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roster.node.access.Access;
 import io.roster.node.access.AccessFile;
+import io.roster.node.api.AdsGrpcService;
 import io.roster.node.api.ApiConnections;
 import io.roster.node.api.ApiServer;
 import io.roster.node.api.CallGuard;
@@ -52,6 +53,9 @@ import io.roster.node.tls.TlsMaterial;
 import io.roster.node.tls.TlsReloader;
 import io.roster.node.view.LocalView;
 import io.roster.node.view.RecentChanges;
+import io.roster.node.xds.XdsCatalog;
+import io.roster.node.xds.XdsCounters;
+import io.roster.node.xds.XdsHub;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.Http2Settings;
@@ -90,6 +94,7 @@ public final class RegistryNode implements AutoCloseable {
   private ApiServer server;
   private ApiServer dashboardServer;
   private DnsServer dnsServer;
+  private ApiServer xdsServer;
   private NodeStatsBoard nodeStats;
   private TlsMaterial tls;
   private TlsReloader tlsReloader;
@@ -148,6 +153,8 @@ public final class RegistryNode implements AutoCloseable {
     WatchHub watchHub = new WatchHub(view, incarnation);
     RecentChanges recentChanges = new RecentChanges(view, clock);
     incarnation.onChange(adopted -> watchHub.incarnationChanged());
+    XdsHub xdsHub = new XdsHub(view);
+    incarnation.onChange(adopted -> xdsHub.incarnationChanged());
     InstanceQuota quota =
         InstanceQuota.over(
             view, config.limits().enabled() ? config.limits().instancesPerNamespace() : 0);
@@ -225,7 +232,7 @@ public final class RegistryNode implements AutoCloseable {
     served.addAll(ServerReflection.bothVersions());
     served.forEach(grpc::addService);
     Gauge.builder("roster.streams.open", openStreams, OpenStreams::size)
-        .description("Watch and KeepAlive streams open on this node")
+        .description("Watch, KeepAlive and xDS streams open on this node")
         .register(meters);
     Gauge.builder("roster.watch.subscriptions", watchHub, WatchHub::subscriptions)
         .description("Services followed by Watch streams on this node, one per stream and service")
@@ -244,6 +251,25 @@ public final class RegistryNode implements AutoCloseable {
             "Answers' trailers Vert.x dropped with a NullPointerException when their client reset"
                 + " the stream (a known Vert.x defect, counted instead of logged)")
         .register(meters);
+    GrpcIoServer xdsGrpc = null;
+    if (config.xds().enabled()) {
+      XdsCounters xdsCounters = new XdsCounters();
+      xdsCounters.register(meters);
+      Gauge.builder("roster.xds.streams", xdsHub, XdsHub::streams)
+          .description("xDS (ADS) streams open on this node")
+          .register(meters);
+      AdsGrpcService ads =
+          new AdsGrpcService(
+              new XdsCatalog(xdsHub.views(), incarnation), xdsHub, openStreams, xdsCounters);
+      xdsGrpc =
+          config.xds().ownPort()
+              ? GrpcIoServer.server(
+                  vertx, new GrpcServerOptions().setMaxMessageSize(HttpEndpoints.MAX_MESSAGE_BYTES))
+              : grpc;
+      Service adsService = ServiceBinding.of(CallGuard.guard(ads.bindService()));
+      xdsGrpc.addService(adsService);
+      served.add(adsService); // counted per method wherever it is served
+    }
     Admission admission =
         new Admission(config.limits(), why -> RequestLog.connectionClosed(false, why));
     registerLimitMeters(admission);
@@ -354,18 +380,37 @@ public final class RegistryNode implements AutoCloseable {
             dnsServer.port());
       }
     }
+    if (config.xds().ownPort()) {
+      xdsServer =
+          await(
+              ApiServer.start(
+                      vertx,
+                      1,
+                      config.api().host(),
+                      config.xds().port(),
+                      this::httpOptions,
+                      connections,
+                      HttpEndpoints.grpcOnly(vertx, xdsGrpc, access, admission, calls))
+                  .toCompletionStage()
+                  .toCompletableFuture(),
+              "opening the xDS port " + config.api().host() + ":" + config.xds().port());
+      log.info("xDS (ADS) on its own port {}", xdsServer.port());
+    }
     if (tls != null) {
       tlsReloader =
           new TlsReloader(
               config.api().tls(),
               vertx,
               tls,
-              options ->
-                  dashboardServer == null
-                      ? server.updateSslOptions(options)
-                      : server
-                          .updateSslOptions(options)
-                          .compose(applied -> dashboardServer.updateSslOptions(options)),
+              options -> {
+                var applied = server.updateSslOptions(options);
+                for (ApiServer other : new ApiServer[] {dashboardServer, xdsServer}) {
+                  if (other != null) {
+                    applied = applied.compose(done -> other.updateSslOptions(options));
+                  }
+                }
+                return applied;
+              },
               meters);
       tlsReloader.start();
       log.info(
@@ -433,6 +478,11 @@ public final class RegistryNode implements AutoCloseable {
     return server.port();
   }
 
+  /** The port xDS is served on: its own, or the API's. */
+  public int xdsPort() {
+    return xdsServer != null ? xdsServer.port() : server.port();
+  }
+
   /** The port the dashboard is served on: its own, or the API's. */
   public int dashboardPort() {
     return dashboardServer != null ? dashboardServer.port() : server.port();
@@ -480,6 +530,10 @@ public final class RegistryNode implements AutoCloseable {
       awaitQuietly(
           dashboardServer.close().toCompletionStage().toCompletableFuture(),
           "closing the dashboard port");
+    }
+    if (xdsServer != null) {
+      awaitQuietly(
+          xdsServer.close().toCompletionStage().toCompletableFuture(), "closing the xDS port");
     }
     if (server != null) {
       awaitQuietly(server.close().toCompletionStage().toCompletableFuture(), "closing the API");

@@ -439,7 +439,9 @@ class DnsIT {
 
   private static String metrics(NodeProcess node) throws Exception {
     HttpResponse<String> response =
-        HttpClient.newHttpClient()
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .build()
             .send(
                 HttpRequest.newBuilder(URI.create("http://" + node.apiAddress() + "/metrics"))
                     .timeout(Duration.ofSeconds(10))

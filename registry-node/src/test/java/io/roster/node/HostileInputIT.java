@@ -239,7 +239,7 @@ class HostileInputIT {
     ManagedChannel channel = node.channel();
     MethodDescriptor<byte[], byte[]> register =
         RawBytes.method(RegistryServiceGrpc.getRegisterMethod());
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     URI registerOverHttp = URI.create("http://" + node.apiAddress() + "/v1/register");
 
     for (int i = 0; i < FLOOD; i++) {

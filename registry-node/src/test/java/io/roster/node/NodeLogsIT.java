@@ -77,7 +77,8 @@ class NodeLogsIT {
   /** Without credentials of its own: each call brings the token of the caller it plays. */
   private static ManagedChannel channel;
 
-  private static final HttpClient http = HttpClient.newHttpClient();
+  private static final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
   static void startNode() throws IOException {

@@ -60,6 +60,7 @@ public final class RosterCluster implements AutoCloseable {
   public static final class Builder {
     private int size = 3;
     private boolean distinctHosts;
+    private boolean sameApiPort;
     private boolean inOrder;
     private boolean dns;
     private final List<String> flags = new ArrayList<>();
@@ -79,6 +80,17 @@ public final class RosterCluster implements AutoCloseable {
      */
     public Builder distinctLoopbackHosts() {
       this.distinctHosts = true;
+      return this;
+    }
+
+    /**
+     * Every node's API on the same port of its own loopback host (implies {@link
+     * #distinctLoopbackHosts}): one host name that resolves to the three addresses then reaches
+     * every node, as a DNS name for a cluster does.
+     */
+    public Builder sameApiPort() {
+      this.distinctHosts = true;
+      this.sameApiPort = true;
       return this;
     }
 
@@ -130,8 +142,9 @@ public final class RosterCluster implements AutoCloseable {
       }
       String members = String.join(",", memberList);
       List<NodeProcess> nodes = new ArrayList<>();
+      int sharedApiPort = sameApiPort ? FreePorts.next() : 0;
       for (int i = 0; i < size; i++) {
-        int apiPort = FreePorts.next();
+        int apiPort = sameApiPort ? sharedApiPort : FreePorts.next();
         int dnsPort = dns ? FreePorts.next() : 0;
         List<String> nodeFlags = new ArrayList<>();
         nodeFlags.add("--profile=local");

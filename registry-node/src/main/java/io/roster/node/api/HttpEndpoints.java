@@ -111,6 +111,25 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
     json.handle(request, call);
   }
 
+  /**
+   * A port that serves only {@code grpc} (the xDS control plane on a port of its own), the one way
+   * {@link #serveGrpc} serves any gRPC request; anything that is not gRPC is answered 404.
+   */
+  public static Handler<HttpServerRequest> grpcOnly(
+      Vertx vertx, GrpcServer grpc, Access access, Admission admission, CallRecorder calls) {
+    return request -> {
+      if (isGrpc(request)) {
+        serveGrpc(vertx, grpc, access, admission, request, calls.grpc(request));
+      } else {
+        request
+            .response()
+            .setStatusCode(404)
+            .putHeader("content-type", "text/plain; charset=utf-8")
+            .end("this port serves only gRPC (the xDS control plane)\n");
+      }
+    };
+  }
+
   /** Whether {@code path} is the dashboard's. */
   public static boolean isDashboardPath(String path) {
     return path.equals(DASHBOARD_PATH) || path.startsWith(DASHBOARD_PATH + "/");

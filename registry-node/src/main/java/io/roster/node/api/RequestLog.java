@@ -58,6 +58,17 @@ public final class RequestLog {
     }
   }
 
+  /**
+   * A client refused what the node sent (an xDS NACK), at WARN: the node made something that client
+   * does not accept, a defect of the node's or of the client's, worth a look either way.
+   */
+  public static void rejectedByClient(String kind, String message) {
+    long skipped = admit(kind + " rejected");
+    if (skipped >= 0) {
+      log.warn("{} rejected by the client: {}{}", kind, escape(message), skippedNote(skipped));
+    }
+  }
+
   /** A call the node could not serve now (cut off, storage unreachable), at WARN. */
   public static void unavailable(String kind, String why, About about) {
     long skipped = admit(kind + " unavailable");

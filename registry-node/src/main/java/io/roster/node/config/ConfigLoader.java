@@ -90,6 +90,7 @@ public final class ConfigLoader {
     NodeConfig.Tls tls = tls(in);
     NodeConfig.Dashboard dashboard = dashboard(in, apiPort);
     NodeConfig.Dns dns = dns(in, apiHost, apiPort, dashboard.port(), clusterPort);
+    NodeConfig.Xds xds = xds(in, apiPort, dashboard);
     int idleTimeout = in.intIn("api.idle-timeout-s", 1, 86_400);
     int keepAliveInterval = in.intIn("api.keepalive-interval-s", 1, 3_600);
     int keepAliveTimeout = in.intIn("api.keepalive-timeout-s", 1, 600);
@@ -184,6 +185,7 @@ public final class ConfigLoader {
                 in.intIn("api.event-loops", 1, MAX_API_EVENT_LOOPS)),
             dashboard,
             dns,
+            xds,
             cluster,
             leases,
             in.longIn("lease.renewal-window-ms", 1, 1_000),
@@ -258,6 +260,20 @@ public final class ConfigLoader {
         in.intIn("dns.max-records", 1, 256),
         domain,
         zone);
+  }
+
+  private static NodeConfig.Xds xds(Reading in, int apiPort, NodeConfig.Dashboard dashboard) {
+    boolean enabled = in.bool("xds.enabled");
+    int port = in.intIn("xds.port", 0, 65_535);
+    if (port != 0 && (port == apiPort || (dashboard.ownPort() && port == dashboard.port()))) {
+      throw new ConfigException(
+          "xds.port ("
+              + port
+              + ") is "
+              + (port == apiPort ? "api.port" : "dashboard.port")
+              + ": set xds.port=0 to serve xDS on the API port, or give it a port of its own");
+    }
+    return new NodeConfig.Xds(enabled, port);
   }
 
   /** What a node configured so runs without, each as what to set for it. */

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param api where clients call this node
  * @param dashboard the operator's web dashboard (keys {@code dashboard.*})
  * @param dns the DNS interface to the registry (keys {@code dns.*})
+ * @param xds the xDS control plane for gRPC clients and proxies (keys {@code xds.*})
  * @param cluster how this node finds and watches the others
  * @param leases lease time-to-live bounds
  * @param renewalWindowMillis how long a heartbeat from a KeepAlive stream may wait to share one
@@ -42,6 +43,7 @@ public record NodeConfig(
     Api api,
     Dashboard dashboard,
     Dns dns,
+    Xds xds,
     Cluster cluster,
     LeasePolicy leases,
     long renewalWindowMillis,
@@ -87,6 +89,23 @@ public record NodeConfig(
   public record Logs(LogFormat format, Map<String, LogLevel> levels, boolean access) {
     public Logs {
       levels = Map.copyOf(levels);
+    }
+  }
+
+  /**
+   * The xDS control plane (keys {@code xds.*}): ADS over gRPC, so gRPC clients resolve {@code
+   * xds:///<service>} against the node (docs/xds.md).
+   *
+   * @param enabled whether the node serves it (key {@code xds.enabled}); off, the ADS methods
+   *     answer UNIMPLEMENTED like any unknown method
+   * @param port 0: served on the API port, beside the API, with its TLS, access control and limits
+   *     (key {@code xds.port}); otherwise on a port of its own on {@code api.host}, with the same
+   *     TLS, access control and limits, serving nothing else
+   */
+  public record Xds(boolean enabled, int port) {
+    /** Whether it has a port of its own. */
+    public boolean ownPort() {
+      return enabled && port != 0;
     }
   }
 

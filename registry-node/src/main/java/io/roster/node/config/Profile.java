@@ -94,6 +94,11 @@ public enum Profile {
           Map.entry("dns.max-records", "8"),
           Map.entry("dns.domain", "roster."),
           Map.entry("dns.zone", ""),
+          // On by default: a read of the registry like Discover, with the same credentials and
+          // limits, and what lets any gRPC client use Roster with no Roster code.
+          Map.entry("xds.enabled", "true"),
+          // 0: on the API port, so there is no second port to open and secure.
+          Map.entry("xds.port", "0"),
           Map.entry("cluster.name", "roster"),
           Map.entry("cluster.port", "5701"),
           Map.entry("cluster.members", ""),

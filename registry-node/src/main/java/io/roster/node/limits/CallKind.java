@@ -12,7 +12,10 @@ public enum CallKind {
   WRITE("writes"),
   /** Heartbeat, opening a KeepAlive stream, and each heartbeat on one. */
   RENEWAL("renewals"),
-  /** Discover, ListServices, ClusterStatus, opening a Watch; reading the log levels. */
+  /**
+   * Discover, ListServices, ClusterStatus, opening a Watch or an xDS stream, each xDS request that
+   * follows new resources; reading the log levels.
+   */
   READ("reads"),
   /** Health checks and methods the node does not serve (answered UNIMPLEMENTED anyway). */
   FREE("free calls");
@@ -43,7 +46,9 @@ public enum CallKind {
           "roster.v1.DiscoveryService/ListServices",
           "roster.v1.DiscoveryService/Watch",
           "roster.v1.ClusterService/ClusterStatus",
-          "roster.admin/GetLogLevels" ->
+          "roster.admin/GetLogLevels",
+          "envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources",
+          "envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources" ->
           READ;
       default -> FREE;
     };

@@ -68,7 +68,8 @@ class AccessControlTest {
   private static Path accessFile;
   private static RegistryNode node;
   private static ManagedChannel channel;
-  private static final HttpClient http = HttpClient.newHttpClient();
+  private static final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
   static void startNode() throws IOException {

@@ -122,7 +122,9 @@ class AccessLogTest {
   @Test
   void httpCallsAndRefusedCallsAreLoggedToo() throws Exception {
     HttpResponse<String> answer =
-        HttpClient.newHttpClient()
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .build()
             .send(
                 HttpRequest.newBuilder(
                         URI.create(

@@ -88,7 +88,9 @@ class ApiTlsTest {
         assertThrows(
             IOException.class,
             () ->
-                HttpClient.newHttpClient()
+                HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build()
                     .send(
                         HttpRequest.newBuilder(
                                 URI.create("http://localhost:" + node.apiPort() + "/v1/cluster"))

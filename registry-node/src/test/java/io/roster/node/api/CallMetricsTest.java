@@ -57,7 +57,8 @@ class CallMetricsTest {
   private static RegistryNode node;
   private static ManagedChannel channel;
   private static RawGrpcHttp raw;
-  private static final HttpClient http = HttpClient.newHttpClient();
+  private static final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
   static void startNode() throws Exception {

@@ -55,7 +55,8 @@ class LogLevelsRouteTest {
   @TempDir static Path dir;
 
   private static RegistryNode node;
-  private static final HttpClient http = HttpClient.newHttpClient();
+  private static final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
   private final Logger root =
       ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME);

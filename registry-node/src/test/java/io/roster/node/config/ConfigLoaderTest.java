@@ -159,6 +159,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void xdsIsOnAndOnTheApiPortUnlessToldOtherwise() {
+    NodeConfig config = ConfigLoader.load(new String[] {"--profile=local"}, Map.of());
+    assertTrue(config.xds().enabled());
+    assertEquals(0, config.xds().port());
+    assertMessage(
+        "xds.port (7101) is api.port: set xds.port=0 to serve xDS on the API port",
+        "--profile=local",
+        "--xds.port=7101");
+  }
+
+  @Test
   void environmentNamesAreUpperCaseWithUnderscores() {
     assertEquals(
         "ROSTER_CLUSTER_MAX_NO_HEARTBEAT_S",

@@ -69,7 +69,8 @@ class DashboardHttpTest {
   private static RegistryNode secured;
   private static RegistryNode off;
   private static ManagedChannel channel;
-  private static final HttpClient http = HttpClient.newHttpClient();
+  private static final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private final String service = "svc-" + UUID.randomUUID().toString().substring(0, 8);
 

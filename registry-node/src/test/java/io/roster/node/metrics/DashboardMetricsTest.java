@@ -112,7 +112,9 @@ class DashboardMetricsTest {
         .discover(DiscoverRequest.newBuilder().setService("boarded").build());
     watchOnce("boarded");
     HttpResponse<String> json =
-        HttpClient.newHttpClient()
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .build()
             .send(
                 HttpRequest.newBuilder(
                         URI.create(
