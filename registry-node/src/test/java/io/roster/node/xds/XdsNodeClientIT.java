@@ -26,9 +26,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The Node.js client of docs/examples/xds-node ({@code @grpc/grpc-js-xds}, {@code xds:///orders},
  * no Roster code) against three real nodes and three real backends weighted 1:2:7: calls spread by
- * weight, move off a DRAINING backend within 1 s, a registration reaches it in milliseconds, and it
- * follows the death of the node its stream is on. Its bootstrap names every node in one {@code
- * ipv4:} target, so its xDS channel moves to another node when its node dies.
+ * weight, move off a DRAINING backend within 1 s and off an evicted one within its TTL and 1 s, a
+ * registration reaches it in milliseconds, and it follows the death of the node its stream is on.
+ * Its bootstrap names every node in one {@code ipv4:} target, so its xDS channel moves to another
+ * node when its node dies.
  *
  * <p>Needs {@code node} and {@code npm} and the npm registry for {@code npm ci}; skips, saying so,
  * only when node or npm is missing. The tests run in order: the last one kills a node.
@@ -87,6 +88,17 @@ class XdsNodeClientIT {
 
   @Test
   @Order(3)
+  void callsMoveOffAnEvictedBackendWithinItsTtlAndOneSecond() {
+    Moves.offWithin(
+        testbed,
+        steadyClient(Duration.ofSeconds(12)),
+        "b2",
+        () -> testbed.stopHeartbeats("b2"),
+        Duration.ofMillis(XdsTestbed.TTL_MILLIS + 1_000));
+  }
+
+  @Test
+  @Order(4)
   void aRegistrationReachesTheClientWithinASecond() {
     ChildProcess client = steadyClient(Duration.ofSeconds(40));
     try (client) {
@@ -96,7 +108,7 @@ class XdsNodeClientIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void theExampleServerIsCalledThroughXdsOnceRegistered() {
     int port = io.roster.testing.FreePorts.next();
     try (ChildProcess server =
@@ -123,7 +135,7 @@ class XdsNodeClientIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void theClientFollowsTheDeathOfTheNodeItsStreamIsOn() {
     try (ChildProcess client = steadyClient(Duration.ofSeconds(45))) {
       HealthBackends.Backend b1 = testbed.backends.get("b1");
