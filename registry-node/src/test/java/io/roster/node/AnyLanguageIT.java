@@ -342,7 +342,12 @@ class AnyLanguageIT {
     for (String id : List.of("new-1", "new-2", "new-3")) {
       registerForAnHour(node(1), service, id);
     }
-    DiscoverResponse after = discoverAnswer(node(2), service);
+    // Written through node2; node3's view follows within milliseconds, not at once.
+    DiscoverResponse after =
+        await("node3 sees the three new instances")
+            .atMost(PROPAGATION)
+            .until(
+                () -> discoverAnswer(node(2), service), answer -> answer.getInstancesCount() == 3);
     assertEquals(before.getRevision(), after.getRevision(), "the same revision, other instances");
     assertTrue(
         Long.compareUnsigned(after.getIncarnation(), before.getIncarnation()) > 0,
