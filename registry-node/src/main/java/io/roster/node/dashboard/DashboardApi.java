@@ -260,17 +260,17 @@ final class DashboardApi {
     services.sort((a, b) -> a.key().compareTo(b.key()));
     JsonArray listed = new JsonArray();
     for (ServiceView service : services) {
-      Counts counts = Counts.of(service);
+      int unhealthy = service.count(ServiceView.Health.UNHEALTHY);
       listed.add(
           new JsonObject()
               .put("service", service.key().service())
               .put("revision", service.revision())
               .put("instances", service.size())
               .put("serving", service.healthyCount())
-              .put("healthy", counts.healthy)
-              .put("unhealthy", service.size() - counts.healthy)
-              .put("draining", counts.draining)
-              .put("outOfService", counts.outOfService));
+              .put("healthy", service.size() - unhealthy)
+              .put("unhealthy", unhealthy)
+              .put("draining", service.count(ServiceView.Health.DRAINING))
+              .put("outOfService", service.count(ServiceView.Health.OUT_OF_SERVICE)));
     }
     return done(
         new JsonObject()
@@ -278,23 +278,6 @@ final class DashboardApi {
             .put("namespace", namespace)
             .put("namespaces", new JsonArray(new ArrayList<>(namespaces)))
             .put("services", listed));
-  }
-
-  /** Instance counts of one service by health and status. */
-  private static final class Counts {
-    int healthy;
-    int draining;
-    int outOfService;
-
-    static Counts of(ServiceView service) {
-      Counts counts = new Counts();
-      for (InstanceRecord record : service.instances()) {
-        counts.healthy += record.healthy() ? 1 : 0;
-        counts.draining += record.status() == InstanceStatus.DRAINING ? 1 : 0;
-        counts.outOfService += record.status() == InstanceStatus.OUT_OF_SERVICE ? 1 : 0;
-      }
-      return counts;
-    }
   }
 
   /** One service: its instances with their leases, and its recent changes. */
