@@ -5,7 +5,6 @@ import io.roster.node.logging.LogFormat;
 import io.roster.node.logging.LogLevel;
 import io.roster.node.logging.LogLevels;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,18 +14,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * Reads a node's configuration, each source overriding the one before: the profile's defaults, a
- * properties file, the environment, then command-line flags. The one place configuration is read.
+ * YAML file, the environment, then command-line flags. The one place configuration is read.
  *
  * <ul>
  *   <li>Flags: {@code --api.port=7102}; {@code --profile=local} picks the profile and {@code
  *       --config=FILE} the file.
  *   <li>Environment: the key upper-cased with '.' and '-' as '_' and a {@code ROSTER_} prefix:
  *       {@code ROSTER_API_PORT=7102}, {@code ROSTER_PROFILE}, {@code ROSTER_CONFIG}.
- *   <li>File: Java properties with the same keys as the flags.
+ *   <li>File: YAML with the same keys as the flags, dotted or nested ({@link ConfigFile}).
  * </ul>
  *
  * An unknown key anywhere is an error, so a typo never silently falls back to a default.
@@ -55,7 +53,10 @@ public final class ConfigLoader {
 
     String file = flags.getOrDefault("config", environment.getOrDefault("ROSTER_CONFIG", ""));
     if (!file.isEmpty()) {
-      readFile(Path.of(file)).forEach((key, value) -> put(values, key, value, "file " + file));
+      ConfigFile.read(Path.of(file))
+          .forEach(
+              (key, value) ->
+                  put(values, key, value.value(), "file " + file + " (line " + value.line() + ")"));
     }
     for (String key : List.copyOf(values.keySet())) {
       String fromEnv = environment.get(environmentName(key));
@@ -433,18 +434,6 @@ public final class ConfigLoader {
       flags.put(arg.substring(2, eq), arg.substring(eq + 1));
     }
     return flags;
-  }
-
-  private static Map<String, String> readFile(Path file) {
-    Properties properties = new Properties();
-    try (Reader reader = Files.newBufferedReader(file)) {
-      properties.load(reader);
-    } catch (IOException e) {
-      throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage());
-    }
-    Map<String, String> values = new LinkedHashMap<>();
-    properties.stringPropertyNames().forEach(key -> values.put(key, properties.getProperty(key)));
-    return values;
   }
 
   private static void put(Map<String, String> values, String key, String value, String source) {

@@ -113,8 +113,9 @@ class ConfigLoaderTest {
 
   @Test
   void flagsBeatEnvironmentWhichBeatsFileWhichBeatsProfile(@TempDir Path dir) throws IOException {
-    Path file = dir.resolve("node.properties");
-    Files.writeString(file, "api.port=7201\ncluster.name=from-file\nlease.default-ttl-ms=20000\n");
+    Path file = dir.resolve("roster.yaml");
+    Files.writeString(
+        file, "api.port: 7201\ncluster.name: from-file\nlease.default-ttl-ms: 20000\n");
 
     NodeConfig config =
         ConfigLoader.load(
@@ -124,6 +125,88 @@ class ConfigLoaderTest {
     assertEquals(7301, config.api().port());
     assertEquals("from-env", config.cluster().name());
     assertEquals(20_000, config.leases().defaultTtlMillis());
+  }
+
+  @Test
+  void fileKeysMayBeDottedOrNestedAndEveryScalarIsReadAsWritten(@TempDir Path dir)
+      throws IOException {
+    Path file = dir.resolve("roster.yaml");
+    Files.writeString(
+        file,
+        """
+        # the same keys as the flags
+        node.name: ~
+        api:
+          port: 7201
+          tls.reload-interval-ms: 0
+        cluster:
+          members:
+            - 10.0.0.1:5701
+            - 10.0.0.2:5701
+          name: "from-file"
+        cluster.size: 5
+        security: {insecure: true}
+        log.levels: [io.roster.node.cluster=debug, com.hazelcast=warn]
+        """);
+
+    NodeConfig config = ConfigLoader.load(new String[] {"--config=" + file}, Map.of());
+
+    assertEquals("127.0.0.1:7201", config.nodeName(), "a YAML null is the empty value");
+    assertEquals(7201, config.api().port());
+    assertEquals(List.of("10.0.0.1:5701", "10.0.0.2:5701"), config.cluster().members());
+    assertEquals("from-file", config.cluster().name());
+    assertEquals(5, config.cluster().expectedSize());
+    assertEquals(
+        Map.of("io.roster.node.cluster", LogLevel.DEBUG, "com.hazelcast", LogLevel.WARN),
+        config.logs().levels());
+  }
+
+  @Test
+  void anEmptyFileSetsNothing(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("roster.yaml");
+    Files.writeString(file, "# every key at its default\n");
+
+    NodeConfig config = ConfigLoader.load(new String[] {INSECURE, "--config=" + file}, Map.of());
+
+    assertEquals(7101, config.api().port());
+  }
+
+  @Test
+  void fileMistakesNameTheFileTheLineAndWhatIsWrong(@TempDir Path dir) throws IOException {
+    assertFileMessage(
+        dir,
+        "api.port: 7201\napi.prot: 7202\n",
+        "unknown configuration key \"api.prot\" in file ",
+        "roster.yaml (line 2)");
+    assertFileMessage(
+        dir,
+        "api:\n  port: 7201\n  port 7202\n",
+        "is not valid YAML: could not find expected ':'",
+        "while scanning a simple key at line 3, column 3");
+    assertFileMessage(
+        dir, "api.port: 7201\napi:\n  port: 7202\n", "api.port is given twice, at lines 1 and 3");
+    assertFileMessage(
+        dir,
+        "api.port=7201\n",
+        "must be a YAML mapping of keys to values",
+        "a Java properties file (key=value) is no longer read");
+    assertFileMessage(dir, "api.port: [1, 2]\n", "line 1: api.port takes one value, not a list");
+    assertFileMessage(dir, "cluster.size: yes\n", "cluster.size: must be a whole number");
+    assertFileMessage(
+        dir, "security.insecure: yes\n", "security.insecure: must be true or false, got \"yes\"");
+  }
+
+  private static void assertFileMessage(Path dir, String yaml, String... expected)
+      throws IOException {
+    Path file = dir.resolve("roster.yaml");
+    Files.writeString(file, yaml);
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.load(new String[] {"--config=" + file}, Map.of()));
+    for (String part : expected) {
+      assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
   }
 
   @Test
