@@ -4,8 +4,6 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.grpc.BindableService;
 import io.grpc.Status;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -42,6 +40,7 @@ import io.roster.node.cluster.RegistryIncarnation;
 import io.roster.node.config.NodeConfig;
 import io.roster.node.dashboard.Dashboard;
 import io.roster.node.dns.DnsServer;
+import io.roster.node.health.NodeHealth;
 import io.roster.node.lease.LeaseKeeper;
 import io.roster.node.limits.Admission;
 import io.roster.node.limits.CallKind;
@@ -82,7 +81,7 @@ public final class RegistryNode implements AutoCloseable {
 
   private final NodeConfig config;
   private final OpenStreams openStreams = new OpenStreams();
-  private final HealthStatusManager health = new HealthStatusManager();
+  private NodeHealth health;
   private HazelcastInstance hazelcast;
   private final PrometheusMeterRegistry meters =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -95,6 +94,7 @@ public final class RegistryNode implements AutoCloseable {
   private ApiServer dashboardServer;
   private DnsServer dnsServer;
   private ApiServer xdsServer;
+  private ApiServer healthServer;
   private NodeStatsBoard nodeStats;
   private TlsMaterial tls;
   private TlsReloader tlsReloader;
@@ -146,6 +146,16 @@ public final class RegistryNode implements AutoCloseable {
     ClusterMembership membership =
         new ClusterMembership(hazelcast, config.cluster().expectedSize(), identity);
     membership.keepStrangersOut();
+    health =
+        new NodeHealth(
+            config.nodeName(),
+            config.cluster().expectedSize(),
+            config.cluster().quorumSize(),
+            () -> membership.members().size(),
+            () ->
+                openStreams.closeAll(
+                    Status.UNAVAILABLE.withDescription(
+                        "node " + config.nodeName() + " is draining: reconnect to another node")));
     RegistryIncarnation incarnation = RegistryIncarnation.join(hazelcast, clock);
     store = new HazelcastRegistryStore(hazelcast, clock, config.renewalWindowMillis());
     view = new LocalView(store);
@@ -176,6 +186,7 @@ public final class RegistryNode implements AutoCloseable {
     membership.onChange(
         () -> {
           leadership.membershipChanged();
+          health.refresh();
           resyncQuietly();
           incarnation.refresh();
         });
@@ -223,8 +234,7 @@ public final class RegistryNode implements AutoCloseable {
             incarnation,
             config.securityGaps());
     List<Service> served = new ArrayList<>();
-    for (BindableService service :
-        List.of(registry, discovery, clusterStatus, health.getHealthService())) {
+    for (BindableService service : List.of(registry, discovery, clusterStatus, health.service())) {
       // Guarded: every call is answered whatever throws. Unary methods are served directly,
       // streaming ones through the bridge (ServiceBinding).
       served.add(ServiceBinding.of(CallGuard.guard(service.bindService())));
@@ -291,6 +301,9 @@ public final class RegistryNode implements AutoCloseable {
         new HttpApi(access, admission, registry, discovery, clusterStatus, LogLevels.ofProcess());
     List<String> routes = new ArrayList<>(httpApi.paths());
     routes.add(HttpEndpoints.METRICS_PATH);
+    if (config.health().enabled()) {
+      routes.addAll(NodeHealth.PATHS);
+    }
     Dashboard dashboard =
         !config.dashboard().enabled()
             ? null
@@ -418,7 +431,13 @@ public final class RegistryNode implements AutoCloseable {
           tls.describe(),
           config.api().tls().reloadIntervalMillis());
     }
-    health.setStatus("", ServingStatus.SERVING);
+    if (config.health().enabled()) {
+      healthServer = await(startHealthPort(calls, connections), "opening the health port");
+      log.info(
+          "health on its own port {}: gRPC health, /livez, /readyz, /drain (plaintext)",
+          healthServer.port());
+    }
+    health.serving();
     if (dashboard != null) {
       log.info(
           "dashboard at {}://{}:{}/ui/",
@@ -436,6 +455,34 @@ public final class RegistryNode implements AutoCloseable {
         config.cluster().port(),
         hazelcast.getCluster().getMembers().size(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+  }
+
+  /**
+   * The health port: plaintext on {@code api.host}, one event loop, the API port's connection
+   * handling (idle timeout, keepalive pings), serving only health.
+   */
+  private java.util.concurrent.CompletableFuture<ApiServer> startHealthPort(
+      CallRecorder calls, ApiConnections connections) {
+    GrpcIoServer healthGrpc = GrpcIoServer.server(vertx, new GrpcServerOptions());
+    healthGrpc.addService(ServiceBinding.of(CallGuard.guard(health.service().bindService())));
+    return ApiServer.start(
+            vertx,
+            1,
+            config.api().host(),
+            config.health().port(),
+            () ->
+                new HttpServerOptions()
+                    .setIdleTimeout(config.api().connections().idleTimeoutSeconds())
+                    .setIdleTimeoutUnit(TimeUnit.SECONDS),
+            connections,
+            HttpEndpoints.healthOnly(vertx, healthGrpc, calls, health::handle))
+        .toCompletionStage()
+        .toCompletableFuture();
+  }
+
+  /** The health port's address, or -1 when it has none. */
+  public int healthPort() {
+    return healthServer == null ? -1 : healthServer.port();
   }
 
   /**
@@ -516,7 +563,9 @@ public final class RegistryNode implements AutoCloseable {
     }
     stopped = true;
     log.info("node {} leaving the cluster", config.nodeName());
-    health.enterTerminalState();
+    if (health != null) {
+      health.leaving();
+    }
     if (tlsReloader != null) {
       tlsReloader.close();
     }
@@ -537,6 +586,11 @@ public final class RegistryNode implements AutoCloseable {
     }
     if (server != null) {
       awaitQuietly(server.close().toCompletionStage().toCompletableFuture(), "closing the API");
+    }
+    if (healthServer != null) {
+      awaitQuietly(
+          healthServer.close().toCompletionStage().toCompletableFuture(),
+          "closing the health port");
     }
     if (nodeStats != null) {
       nodeStats.close();

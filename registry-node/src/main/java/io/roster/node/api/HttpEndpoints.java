@@ -130,6 +130,25 @@ public final class HttpEndpoints implements Handler<HttpServerRequest> {
     };
   }
 
+  /**
+   * The health port: {@code grpc.health.v1.Health} over gRPC, with no access checks or limits (a
+   * prober has no token or certificate, and the port serves nothing else), and every other request
+   * to {@code http}. Both counted like any call.
+   */
+  public static Handler<HttpServerRequest> healthOnly(
+      Vertx vertx, GrpcServer grpc, CallRecorder calls, Handler<HttpServerRequest> http) {
+    Access open = Access.off();
+    Admission unlimited = Admission.off();
+    return request -> {
+      if (isGrpc(request)) {
+        serveGrpc(vertx, grpc, open, unlimited, request, calls.grpc(request));
+      } else {
+        calls.http(request);
+        http.handle(request);
+      }
+    };
+  }
+
   /** Whether {@code path} is the dashboard's. */
   public static boolean isDashboardPath(String path) {
     return path.equals(DASHBOARD_PATH) || path.startsWith(DASHBOARD_PATH + "/");

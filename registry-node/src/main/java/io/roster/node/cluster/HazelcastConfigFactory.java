@@ -75,7 +75,18 @@ public final class HazelcastConfigFactory {
     }
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
+    if (cluster.discoversByDns()) {
+      // Hazelcast's Kubernetes discovery in its DNS lookup mode asks the resolver for every
+      // address of one name, at each join attempt; nothing in it needs Kubernetes, so a name with
+      // one A record per host serves three hosts as well as a headless Service serves pods.
+      join.getKubernetesConfig()
+          .setEnabled(true)
+          .setProperty("service-dns", cluster.dnsName())
+          .setProperty("service-dns-timeout", String.valueOf(cluster.dnsTimeoutSeconds()))
+          .setProperty("service-port", String.valueOf(cluster.port()));
+    } else {
+      join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
+    }
 
     // Outgoing member connections leave from cluster.host too, so a firewall (or a test cutting
     // one node off) can tell members apart by address.

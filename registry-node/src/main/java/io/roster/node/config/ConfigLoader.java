@@ -92,6 +92,7 @@ public final class ConfigLoader {
     NodeConfig.Dashboard dashboard = dashboard(in, apiPort);
     NodeConfig.Dns dns = dns(in, apiHost, apiPort, dashboard.port(), clusterPort);
     NodeConfig.Xds xds = xds(in, apiPort, dashboard);
+    NodeConfig.Health health = health(in, apiPort, dashboard, xds, dns, clusterPort);
     int idleTimeout = in.intIn("api.idle-timeout-s", 1, 86_400);
     int keepAliveInterval = in.intIn("api.keepalive-interval-s", 1, 3_600);
     int keepAliveTimeout = in.intIn("api.keepalive-timeout-s", 1, 600);
@@ -111,7 +112,8 @@ public final class ConfigLoader {
         members.add(in.address("cluster.members", member.trim()));
       }
     }
-    if (members.isEmpty()) {
+    String dnsName = dnsName(in, members);
+    if (members.isEmpty() && dnsName.isEmpty()) {
       members.add(clusterHost + ":" + clusterPort);
     }
     int size = in.intIn("cluster.size", 1, 99);
@@ -131,6 +133,8 @@ public final class ConfigLoader {
             clusterHost,
             clusterPort,
             members,
+            dnsName,
+            in.intIn("cluster.dns-timeout-s", 1, 300),
             size,
             in.intIn("cluster.backup-count", 0, 6),
             heartbeat,
@@ -187,6 +191,7 @@ public final class ConfigLoader {
             dashboard,
             dns,
             xds,
+            health,
             cluster,
             leases,
             in.longIn("lease.renewal-window-ms", 1, 1_000),
@@ -275,6 +280,74 @@ public final class ConfigLoader {
               + ": set xds.port=0 to serve xDS on the API port, or give it a port of its own");
     }
     return new NodeConfig.Xds(enabled, port);
+  }
+
+  /**
+   * The DNS name the members are found by, or empty when they are listed; checks that exactly one
+   * way is configured.
+   */
+  private static String dnsName(Reading in, List<String> members) {
+    String discovery = in.string("cluster.discovery");
+    String name = in.string("cluster.dns-name");
+    switch (discovery) {
+      case "members" -> {
+        if (!name.isEmpty()) {
+          throw new ConfigException(
+              "cluster.dns-name is set but cluster.discovery=members: set cluster.discovery=dns"
+                  + " to find the members by that name, or remove cluster.dns-name");
+        }
+        return "";
+      }
+      case "dns" -> {
+        if (!members.isEmpty()) {
+          throw new ConfigException(
+              "cluster.members is set but cluster.discovery=dns: the members are found by"
+                  + " cluster.dns-name; remove cluster.members, or set cluster.discovery=members");
+        }
+        if (name.isEmpty()) {
+          throw new ConfigException(
+              "cluster.discovery=dns needs cluster.dns-name: a name whose A/AAAA records are every"
+                  + " member's address (on Kubernetes, the headless Service's name, such as"
+                  + " roster-members.roster.svc.cluster.local)");
+        }
+        if (!name.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\\.?")) {
+          throw new ConfigException(
+              "cluster.dns-name: must be a host name (letters, digits, '-' and '.'), got \""
+                  + name
+                  + "\"");
+        }
+        return name;
+      }
+      default ->
+          throw new ConfigException(
+              "cluster.discovery: must be members (the list cluster.members) or dns (the name"
+                  + " cluster.dns-name), got \""
+                  + discovery
+                  + "\"");
+    }
+  }
+
+  private static NodeConfig.Health health(
+      Reading in,
+      int apiPort,
+      NodeConfig.Dashboard dashboard,
+      NodeConfig.Xds xds,
+      NodeConfig.Dns dns,
+      int clusterPort) {
+    int port = in.intIn("health.port", 0, 65_535);
+    if (port != 0
+        && (port == apiPort
+            || port == clusterPort
+            || (dashboard.ownPort() && port == dashboard.port())
+            || (xds.ownPort() && port == xds.port())
+            || (dns.enabled() && port == dns.port()))) {
+      throw new ConfigException(
+          "health.port ("
+              + port
+              + ") is already the API, cluster, dashboard, xDS or DNS port: give it a port of its"
+              + " own (7180 in the shipped deployments), or 0 for none");
+    }
+    return new NodeConfig.Health(port);
   }
 
   /** What a node configured so runs without, each as what to set for it. */

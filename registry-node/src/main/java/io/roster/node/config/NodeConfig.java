@@ -17,6 +17,7 @@ import java.util.Map;
  * @param dashboard the operator's web dashboard (keys {@code dashboard.*})
  * @param dns the DNS interface to the registry (keys {@code dns.*})
  * @param xds the xDS control plane for gRPC clients and proxies (keys {@code xds.*})
+ * @param health the plaintext port for probes and drains (keys {@code health.*})
  * @param cluster how this node finds and watches the others
  * @param leases lease time-to-live bounds
  * @param renewalWindowMillis how long a heartbeat from a KeepAlive stream may wait to share one
@@ -44,6 +45,7 @@ public record NodeConfig(
     Dashboard dashboard,
     Dns dns,
     Xds xds,
+    Health health,
     Cluster cluster,
     LeasePolicy leases,
     long renewalWindowMillis,
@@ -89,6 +91,23 @@ public record NodeConfig(
   public record Logs(LogFormat format, Map<String, LogLevel> levels, boolean access) {
     public Logs {
       levels = Map.copyOf(levels);
+    }
+  }
+
+  /**
+   * The port probes and the node's own host ask about its health (key {@code health.port}):
+   * plaintext, serving only {@code grpc.health.v1.Health} and {@code GET /livez}, {@code GET
+   * /readyz} and, from a loopback peer only, {@code POST /drain}. It exists because probes cannot
+   * always speak the API port's TLS: Kubernetes' gRPC probes never do, and none presents a client
+   * certificate.
+   *
+   * @param port 0: none (the API port still serves {@code grpc.health.v1.Health}); otherwise the
+   *     port, on {@code api.host}
+   */
+  public record Health(int port) {
+    /** Whether the node opens the port. */
+    public boolean enabled() {
+      return port != 0;
     }
   }
 
@@ -307,7 +326,13 @@ public record NodeConfig(
    * @param name only nodes with the same cluster name join each other (key {@code cluster.name})
    * @param host address the member binds and is reached on (key {@code cluster.host})
    * @param port member port (key {@code cluster.port})
-   * @param members seed addresses "host:port" tried when joining (key {@code cluster.members})
+   * @param members seed addresses "host:port" tried when joining (key {@code cluster.members});
+   *     empty when the members are found by DNS
+   * @param dnsName with {@code cluster.discovery=dns}: the name whose A and AAAA records are every
+   *     member's address, each listening on {@link #port} (key {@code cluster.dns-name}); empty
+   *     when the members are listed
+   * @param dnsTimeoutSeconds longest wait for one lookup of {@link #dnsName} (key {@code
+   *     cluster.dns-timeout-s})
    * @param expectedSize number of nodes the cluster is meant to have, for quorum (key {@code
    *     cluster.size})
    * @param backupCount synchronous backups of every entry (key {@code cluster.backup-count})
@@ -328,6 +353,8 @@ public record NodeConfig(
       String host,
       int port,
       List<String> members,
+      String dnsName,
+      int dnsTimeoutSeconds,
       int expectedSize,
       int backupCount,
       int heartbeatIntervalSeconds,
@@ -338,6 +365,11 @@ public record NodeConfig(
 
     public Cluster {
       members = List.copyOf(members);
+    }
+
+    /** Whether the members are found by DNS ({@code cluster.discovery=dns}) rather than listed. */
+    public boolean discoversByDns() {
+      return !dnsName.isEmpty();
     }
 
     /** The number of members that make a majority of {@link #expectedSize}. */

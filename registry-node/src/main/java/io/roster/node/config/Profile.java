@@ -99,9 +99,18 @@ public enum Profile {
           Map.entry("xds.enabled", "true"),
           // 0: on the API port, so there is no second port to open and secure.
           Map.entry("xds.port", "0"),
+          // 0: no health port; the API port serves grpc.health.v1.Health anyway. Deployments whose
+          // probes cannot speak the API port's TLS (Kubernetes, Docker) set one (7180).
+          Map.entry("health.port", "0"),
           Map.entry("cluster.name", "roster"),
           Map.entry("cluster.port", "5701"),
           Map.entry("cluster.members", ""),
+          // A list: every host knows its peers without a DNS it depends on. "dns" suits
+          // Kubernetes' headless Services and fleets whose addresses change.
+          Map.entry("cluster.discovery", "members"),
+          Map.entry("cluster.dns-name", ""),
+          // A lookup that takes longer is retried at the next join attempt.
+          Map.entry("cluster.dns-timeout-s", "5"),
           Map.entry("cluster.size", "3"),
           Map.entry("cluster.backup-count", "1"),
           Map.entry("cluster.secret-file", ""),

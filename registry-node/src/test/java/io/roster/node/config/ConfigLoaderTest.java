@@ -514,6 +514,60 @@ class ConfigLoaderTest {
     assertMessage("dns.ttl-s: must be", INSECURE, "--dns.ttl-s=-1");
   }
 
+  @Test
+  void membersAreListedOrFoundByOneDnsName() {
+    NodeConfig listed =
+        ConfigLoader.load(
+            new String[] {INSECURE, "--cluster.members=10.0.0.1:5701,10.0.0.2:5701"}, Map.of());
+    assertFalse(listed.cluster().discoversByDns());
+    assertEquals(List.of("10.0.0.1:5701", "10.0.0.2:5701"), listed.cluster().members());
+
+    NodeConfig byDns =
+        ConfigLoader.load(
+            new String[0],
+            Map.of(
+                "ROSTER_SECURITY_INSECURE", "true",
+                "ROSTER_CLUSTER_DISCOVERY", "dns",
+                "ROSTER_CLUSTER_DNS_NAME", "roster-members.roster.svc.cluster.local",
+                "ROSTER_CLUSTER_DNS_TIMEOUT_S", "3"));
+    assertTrue(byDns.cluster().discoversByDns());
+    assertEquals("roster-members.roster.svc.cluster.local", byDns.cluster().dnsName());
+    assertEquals(3, byDns.cluster().dnsTimeoutSeconds());
+    assertEquals(List.of(), byDns.cluster().members(), "no seed list beside the name");
+
+    assertMessage(
+        "cluster.discovery=dns needs cluster.dns-name", INSECURE, "--cluster.discovery=dns");
+    assertMessage(
+        "cluster.members is set but cluster.discovery=dns",
+        INSECURE,
+        "--cluster.discovery=dns",
+        "--cluster.dns-name=members.example.com",
+        "--cluster.members=10.0.0.1:5701");
+    assertMessage(
+        "cluster.dns-name is set but cluster.discovery=members",
+        INSECURE,
+        "--cluster.dns-name=members.example.com");
+    assertMessage(
+        "cluster.dns-name: must be a host name",
+        INSECURE,
+        "--cluster.discovery=dns",
+        "--cluster.dns-name=members example.com");
+    assertMessage("cluster.discovery: must be members", INSECURE, "--cluster.discovery=multicast");
+  }
+
+  @Test
+  void theHealthPortIsOffByDefaultAndAPortOfItsOwn() {
+    assertFalse(ConfigLoader.load(new String[] {INSECURE}, Map.of()).health().enabled());
+    assertEquals(
+        7180,
+        ConfigLoader.load(new String[] {INSECURE, "--health.port=7180"}, Map.of()).health().port());
+
+    assertMessage("health.port (7101) is already", INSECURE, "--health.port=7101");
+    assertMessage("health.port (5701) is already", INSECURE, "--health.port=5701");
+    assertMessage(
+        "health.port (7102) is already", INSECURE, "--dashboard.port=7102", "--health.port=7102");
+  }
+
   private static void assertMessage(String expected, String... args) {
     ConfigException e =
         assertThrows(ConfigException.class, () -> ConfigLoader.load(args, Map.of()));
