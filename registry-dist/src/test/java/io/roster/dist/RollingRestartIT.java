@@ -187,7 +187,12 @@ class RollingRestartIT {
           .during(LEASE_TTL.plusSeconds(2))
           .atMost(LEASE_TTL.plusSeconds(10))
           .pollInterval(Duration.ofMillis(500))
-          .until(() -> expiredOrRemoved(changes(watchOut)).isEmpty());
+          .untilAsserted(
+              () ->
+                  assertEquals(
+                      List.of(),
+                      expiredOrRemoved(changes(watchOut)),
+                      "instances the watch saw expire or go"));
       for (Tarball.Node node : tarball.nodes()) {
         awaitAllHealthy(tarball, node);
       }

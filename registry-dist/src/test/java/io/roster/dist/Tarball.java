@@ -180,23 +180,23 @@ final class Tarball implements AutoCloseable {
   }
 
   /**
-   * Waits until {@code node} answers {@code bin/roster status} with {@code members} members,
-   * failing at once, with its log, if its process exits meanwhile.
+   * Waits until {@code node} answers {@code bin/roster status} with {@code members} members. Fails
+   * at once, naming it, when any started node's process exits meanwhile: a node that died while
+   * another is awaited would otherwise show only as that other node's timeout.
    */
   void awaitMembers(Node node, int members) {
+    List<Node> started = nodes.stream().filter(Node::isAlive).toList();
     await("node " + node.name() + " sees " + members + " members through bin/roster status")
         .atMost(FORMATION_TIMEOUT)
         .pollInterval(Duration.ofMillis(500))
         .ignoreExceptions()
         .failFast(
             () -> {
-              if (!node.isAlive()) {
-                throw new AssertionError(
-                    node.name()
-                        + " exited with "
-                        + node.process.exitValue()
-                        + "; log:\n"
-                        + node.log());
+              for (Node other : started) {
+                if (!other.isAlive()) {
+                  throw new AssertionError(
+                      other.name() + " exited with " + other.process.exitValue() + "; see its log");
+                }
               }
             })
         .until(() -> status(node).getMembersCount() == members);
