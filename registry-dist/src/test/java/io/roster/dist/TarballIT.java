@@ -104,6 +104,7 @@ class TarballIT {
           checkNothingOfTheBuildTree(tarball, node);
         }
         registerAndDiscover(tarball);
+        cliThroughSymbolicLinks(tarball, dir);
         healthAndDrain(tarball);
         stopAll(tarball);
       } catch (Throwable t) {
@@ -229,6 +230,28 @@ class TarballIT {
                 assertTrue(found.stdout().contains("\"host\":\"10.9.9.9\""), found.stdout());
               });
     }
+  }
+
+  /**
+   * The launchers find their installation from their own path through a chain of symbolic links,
+   * relative and absolute, as /usr/local/bin/roster -> /opt/roster/bin/roster with /opt/roster ->
+   * /opt/roster-1.2.0 would be.
+   */
+  private static void cliThroughSymbolicLinks(Tarball tarball, Path dir) throws IOException {
+    Path links = Files.createDirectories(dir.resolve("links"));
+    Path installed = Files.createSymbolicLink(dir.resolve("current"), tarball.home().getFileName());
+    Path relative =
+        Files.createSymbolicLink(
+            links.resolve("roster-relative"), links.relativize(installed.resolve("bin/roster")));
+    Path chained = Files.createSymbolicLink(links.resolve("roster"), relative.toAbsolutePath());
+    Tarball.Result result =
+        Tarball.run(
+            List.of(chained.toString(), "--target", tarball.node(0).apiAddress(), "status"),
+            tarball.workDir(),
+            Map.of("JAVA_HOME", System.getProperty("java.home")),
+            Tarball.CLI_TIMEOUT);
+    assertEquals(0, result.code(), result.stdout() + result.stderr());
+    assertTrue(result.stdout().contains("\"members\""), result.stdout());
   }
 
   /**
