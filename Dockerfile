@@ -19,10 +19,14 @@ COPY . .
 # -DskipTests: the image is built from sources the test suite has already passed (mvn verify).
 RUN --mount=type=cache,target=/root/.m2 \
     mvn -B -DskipTests package -pl registry-dist -am
-# One tarball of the current version, unpacked to a fixed path for the run stage.
+# One tarball of the current version, unpacked to a fixed path for the run stage. The tarball's
+# conf/roster.yaml is an example for three hosts (their addresses, files under /etc/roster); a
+# container is configured by ROSTER_* variables alone, so the image reads an empty file instead.
 RUN mkdir /out \
     && tar -xzf registry-dist/target/roster-*.tar.gz -C /out \
-    && mv /out/roster-* /out/roster
+    && mv /out/roster-* /out/roster \
+    && echo '# Containers: every key comes from ROSTER_* variables (docs/deploy.md).' \
+       > /out/roster/conf/container.yaml
 
 # ---- run: a JRE and the tarball, no build tools ----
 # Temurin 17 JRE on Ubuntu 24.04 (noble): bash for bin/roster-node, glibc for Netty's native
@@ -40,10 +44,11 @@ RUN groupadd --system --gid 10001 roster \
 COPY --from=build /out/roster /opt/roster
 
 # ROSTER_HEALTH_PORT: the node reads it (key health.port), and so do the probes
-# `bin/roster-node health|drain`. API on every interface of the container: it is reached through a
+# `bin/roster-node health|drain`. ROSTER_CONFIG: the empty file made above. API on every interface of the container: it is reached through a
 # published port or a Service. JSON logs, one object a line, for the runtime's log collector. A
 # node out of heap exits and is restarted by the runtime instead of limping on.
 ENV ROSTER_HOME=/opt/roster \
+    ROSTER_CONFIG=/opt/roster/conf/container.yaml \
     ROSTER_HEALTH_PORT=7180 \
     ROSTER_API_HOST=0.0.0.0 \
     ROSTER_LOG_FORMAT=json \

@@ -67,7 +67,10 @@ final class DeployFiles {
             where + ": " + name + " is no configuration key (a typo is silently ignored)");
       }
     }
-    return ConfigLoader.load(new String[0], environment);
+    // The image's ROSTER_CONFIG is an empty file (DockerfileTest): the environment is everything.
+    Map<String, String> withoutFile = new java.util.HashMap<>(environment);
+    withoutFile.remove("ROSTER_CONFIG");
+    return ConfigLoader.load(new String[0], withoutFile);
   }
 
   /**

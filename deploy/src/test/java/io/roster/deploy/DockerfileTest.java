@@ -110,6 +110,15 @@ class DockerfileTest {
   void imageEnvironmentIsConfiguration() {
     Map<String, String> env = dockerfile.environment();
     assertEquals(rosterHome(), env.get("ROSTER_HOME"));
+    // Not the tarball's conf/roster.yaml (an example for hosts, with their addresses): a file the
+    // build stage makes holding a comment only, so the variables are the whole configuration.
+    String config = env.get("ROSTER_CONFIG");
+    assertEquals(rosterHome() + "/conf/container.yaml", config);
+    String made = "/out/roster/conf/container.yaml";
+    assertTrue(
+        dockerfile.all("RUN", 0).stream()
+            .anyMatch(r -> r.arguments().matches("(?s).*echo '# [^']*' +> " + made + ".*")),
+        "the build stage writes " + made + " with a comment only");
     // Every ROSTER_ variable is a key or a launcher variable; the rest of the check is loading.
     assertEquals(7180, imageDefaults().health().port());
   }
