@@ -120,6 +120,7 @@ class TarballIT {
     assertTrue(Files.isExecutable(home.resolve("bin/roster")));
     assertTrue(Files.isRegularFile(home.resolve("conf/roster.yaml")));
     assertTrue(Files.isRegularFile(home.resolve("systemd/roster-node.service")));
+    assertTrue(Files.isRegularFile(home.resolve("README.md")), "the unit's Documentation=");
     assertTrue(Files.readString(home.resolve("licenses/LICENSE")).contains("Apache License"));
     String launcher = Files.readString(home.resolve("bin/roster-node"));
     assertFalse(launcher.contains("@hazelcast"), "the Hazelcast flags were not filled in");
