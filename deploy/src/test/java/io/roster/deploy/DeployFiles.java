@@ -67,10 +67,20 @@ final class DeployFiles {
             where + ": " + name + " is no configuration key (a typo is silently ignored)");
       }
     }
-    // The image's ROSTER_CONFIG is an empty file (DockerfileTest): the environment is everything.
-    Map<String, String> withoutFile = new java.util.HashMap<>(environment);
-    withoutFile.remove("ROSTER_CONFIG");
-    return ConfigLoader.load(new String[0], withoutFile);
+    // The image's ROSTER_CONFIG is a file holding one comment line (DockerfileTest): read as such,
+    // so that the environment is everything.
+    Map<String, String> withFile = new java.util.HashMap<>(environment);
+    if (withFile.containsKey("ROSTER_CONFIG")) {
+      try {
+        Path empty = Files.createTempFile("container", ".yaml");
+        empty.toFile().deleteOnExit();
+        Files.writeString(empty, "# Containers: every key comes from ROSTER_* variables.\n");
+        withFile.put("ROSTER_CONFIG", empty.toString());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return ConfigLoader.load(new String[0], withFile);
   }
 
   /**
