@@ -5,7 +5,7 @@
 #
 #   docker build -t roster:0.1.0-SNAPSHOT .
 #
-# docs/deploy-containers.md shows how to run it (compose, Kubernetes) and what was checked
+# docs/deploy.md shows how to run it (compose, Kubernetes) and what was checked
 # without a container engine (registry-deploy's tests).
 
 # ---- build: the tarball, by the same Maven command a developer runs ----

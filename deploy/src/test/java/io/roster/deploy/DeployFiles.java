@@ -29,7 +29,7 @@ final class DeployFiles {
   static final Path COMPOSE = REPO.resolve("deploy/compose/compose.yaml");
   static final Path KUBERNETES = REPO.resolve("deploy/kubernetes");
   static final Path MAKE_SECRETS = REPO.resolve("deploy/make-secrets");
-  static final Path DOCS = REPO.resolve("docs/deploy-containers.md");
+  static final Path DOCS = REPO.resolve("docs/deploy.md");
 
   /** The project's version: the image tag every deployment names. */
   static final String VERSION = System.getProperty("roster.version", "");

@@ -256,7 +256,7 @@ class KubernetesManifestsTest {
     assertTrue(
         DeployFiles.read(DeployFiles.DOCS)
             .contains("docker build -t " + DeployFiles.image() + " ."),
-        "docs/deploy-containers.md builds the image the StatefulSet runs");
+        "docs/deploy.md builds the image the StatefulSet runs");
     String user = dockerfile.only("USER", dockerfile.lastStage()).arguments();
     var podSecurity = pod.getSecurityContext();
     assertTrue(podSecurity.getRunAsNonRoot());
@@ -391,8 +391,8 @@ class KubernetesManifestsTest {
   }
 
   /**
-   * The Secrets docs/deploy-containers.md creates: name to (key to make-secrets' file name), from
-   * its {@code kubectl create secret} lines.
+   * The Secrets docs/deploy.md creates: name to (key to make-secrets' file name), from its {@code
+   * kubectl create secret} lines.
    */
   private static Map<String, Map<String, String>> documentedSecrets() throws IOException {
     Map<String, Map<String, String>> secrets = new HashMap<>();

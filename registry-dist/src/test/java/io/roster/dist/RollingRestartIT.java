@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * watch} following the service across the restarts reports, no registration registered again, and
  * every instance healthy on every node at the end.
  *
- * <p>Prints the figures docs/deploy-rolling-restart.md quotes.
+ * <p>Prints the figures docs/deploy.md ("Upgrades and restarts") quotes.
  */
 @Timeout(240)
 class RollingRestartIT {
