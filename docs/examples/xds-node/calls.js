@@ -13,6 +13,9 @@
 //
 // --expect-peers N: first call until N distinct backends answered (not counted), so the sums
 // start once every backend is connected.
+//
+// Ctrl-C (SIGINT) or SIGTERM ends the calls early: the call in flight finishes, and the sums so far
+// are printed as at the end.
 
 const grpc = require('@grpc/grpc-js');
 require('@grpc/grpc-js-xds').register();
@@ -47,12 +50,20 @@ function call() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopping = true;
+  });
+}
+
 async function main() {
   const started = Date.now();
   const seen = new Set();
   while (seen.size < expectPeers) {
-    if (Date.now() - started > 60000) {
-      console.log(JSON.stringify({ byPeer: {}, failures: 0, error: `fewer than ${expectPeers} peers in 60 s` }));
+    if (stopping || Date.now() - started > 60000) {
+      const why = stopping ? 'stopped' : 'in 60 s';
+      console.log(JSON.stringify({ byPeer: {}, failures: 0, error: `fewer than ${expectPeers} peers ${why}` }));
       process.exit(1);
     }
     try {
@@ -66,7 +77,7 @@ async function main() {
   let failures = 0;
   let firstError;
   const end = Date.now() + durationMs;
-  for (let i = 0; durationMs > 0 ? Date.now() < end : i < calls; i++) {
+  for (let i = 0; !stopping && (durationMs > 0 ? Date.now() < end : i < calls); i++) {
     try {
       const peer = await call();
       byPeer[peer] = (byPeer[peer] || 0) + 1;
@@ -74,7 +85,7 @@ async function main() {
       failures++;
       firstError = firstError || `${error.code} ${error.details}`;
     }
-    if (durationMs > 0) {
+    if (durationMs > 0 && !stopping) {
       await sleep(intervalMs);
     }
   }

@@ -234,6 +234,9 @@ public final class RosterCluster implements AutoCloseable {
                 + node.logFile()
                 + ")")
         .atMost(FORMATION_TIMEOUT)
+        // The first look at once: after the first node, the others usually serve already, and
+        // Awaitility's default first look, 100 ms late, would cost that much per node and start.
+        .pollDelay(Duration.ZERO)
         .pollInterval(Duration.ofMillis(250))
         .ignoreExceptions()
         .failFast(

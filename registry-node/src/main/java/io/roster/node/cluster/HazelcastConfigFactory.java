@@ -85,7 +85,13 @@ public final class HazelcastConfigFactory {
           .setProperty("service-dns-timeout", String.valueOf(cluster.dnsTimeoutSeconds()))
           .setProperty("service-port", String.valueOf(cluster.port()));
     } else {
-      join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
+      // How long a starting member asks the seed addresses for a master before it claims to be
+      // one: Hazelcast's 5 s, spent even when every seed is up and answers, is most of a start on
+      // one machine. join-wait-s is that wait; at least 1 s, so a member asks at least once.
+      join.getTcpIpConfig()
+          .setEnabled(true)
+          .setMembers(cluster.members())
+          .setConnectionTimeoutSeconds(Math.max(1, cluster.joinWaitSeconds()));
     }
 
     // Outgoing member connections leave from cluster.host too, so a firewall (or a test cutting

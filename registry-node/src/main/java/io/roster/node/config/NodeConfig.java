@@ -340,8 +340,9 @@ public record NodeConfig(
    *     cluster.heartbeat-interval-s})
    * @param maxNoHeartbeatSeconds silence after which a member is declared dead (key {@code
    *     cluster.max-no-heartbeat-s})
-   * @param joinWaitSeconds wait for other members before forming a cluster (key {@code
-   *     cluster.join-wait-s})
+   * @param joinWaitSeconds wait for other members before forming a cluster: how long a starting
+   *     member asks the seeds for a master (at least 1 s), and a master waits for more joiners (key
+   *     {@code cluster.join-wait-s})
    * @param secret shared by the nodes of this cluster, read from the file {@code
    *     cluster.secret-file}: a member counts as a node of the cluster (toward quorum, for
    *     leadership) only when it proves it holds the secret; none by default

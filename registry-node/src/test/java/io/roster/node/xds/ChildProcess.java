@@ -22,6 +22,9 @@ final class ChildProcess implements AutoCloseable {
 
   private static final AtomicInteger sequence = new AtomicInteger();
 
+  /** 128 + 15: how a JVM that ran its shutdown hooks on SIGTERM exits. */
+  private static final int SIGTERM_EXIT = 143;
+
   private final String command;
   private final Process process;
   private final Path stdout;
@@ -69,6 +72,29 @@ final class ChildProcess implements AutoCloseable {
     if (process.exitValue() != 0) {
       throw new AssertionError(
           command + " exited with " + process.exitValue() + ": " + stderr() + stdout());
+    }
+    return stdout();
+  }
+
+  /**
+   * Ends a client that calls for a duration before its time: SIGTERM, on which both clients finish
+   * the call in flight and print their sums as at the end. Fails unless it exits within {@code
+   * bound}, by itself (0) or by the signal (143, the JVM's status for SIGTERM); its stdout.
+   */
+  String stop(Duration bound) {
+    process.destroy();
+    try {
+      if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+        close();
+        throw new AssertionError(command + " still ran " + bound + " after SIGTERM; killed");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    int exit = process.exitValue();
+    if (exit != 0 && exit != SIGTERM_EXIT) {
+      throw new AssertionError(command + " exited with " + exit + ": " + stderr() + stdout());
     }
     return stdout();
   }

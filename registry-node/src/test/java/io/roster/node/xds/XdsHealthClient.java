@@ -15,9 +15,11 @@ import java.net.SocketAddress;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A grpc-java program that knows nothing of Roster: it calls {@code grpc.health.v1.Health/Check} on
@@ -33,6 +35,10 @@ import java.util.concurrent.TimeoutException;
  * --calls N                  then N calls, one after the other, and print the sums
  * --duration-ms D            or call for D ms, one call every --interval-ms, and print the sums
  * </pre>
+ *
+ * <p>SIGTERM ends the calls early: the call in flight finishes and the sums so far are printed as
+ * at the end (the exit status is then the JVM's for SIGTERM, 143), so a test can stop a client once
+ * it has seen what it waited for instead of waiting out a fixed duration.
  */
 public final class XdsHealthClient {
 
@@ -49,13 +55,31 @@ public final class XdsHealthClient {
     long durationMillis = Long.parseLong(options.getOrDefault("duration-ms", "0"));
     long intervalMillis = Long.parseLong(options.getOrDefault("interval-ms", "5"));
 
+    // On SIGTERM the JVM runs this hook and ends when it returns: let the loop below stop and
+    // print.
+    AtomicBoolean stopping = new AtomicBoolean();
+    CountDownLatch printed = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stopping.set(true);
+                  try {
+                    printed.await(20, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }));
+
     ManagedChannel channel =
         Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
     long started = System.nanoTime();
     Map<String, Integer> warmUp = new TreeMap<>();
     while (warmUp.size() < expectPeers) {
-      if (System.nanoTime() - started > TimeUnit.SECONDS.toNanos(60)) {
-        System.out.println(json(warmUp, 0, "fewer than " + expectPeers + " peers in 60 s", 0));
+      if (stopping.get() || System.nanoTime() - started > TimeUnit.SECONDS.toNanos(60)) {
+        String why = stopping.get() ? "stopped" : "in 60 s";
+        System.out.println(json(warmUp, 0, "fewer than " + expectPeers + " peers " + why, 0));
+        printed.countDown();
         System.exit(1);
       }
       try {
@@ -69,7 +93,9 @@ public final class XdsHealthClient {
     int failures = 0;
     String firstError = null;
     long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(durationMillis);
-    for (int i = 0; durationMillis > 0 ? System.nanoTime() < end : i < calls; i++) {
+    for (int i = 0;
+        !stopping.get() && (durationMillis > 0 ? System.nanoTime() < end : i < calls);
+        i++) {
       try {
         byPeer.merge(call(channel), 1, Integer::sum);
       } catch (ExecutionException | TimeoutException e) {
@@ -78,13 +104,17 @@ public final class XdsHealthClient {
           firstError = String.valueOf(e.getCause() != null ? e.getCause() : e);
         }
       }
-      if (durationMillis > 0) {
+      if (durationMillis > 0 && !stopping.get()) {
         Thread.sleep(intervalMillis);
       }
     }
     System.out.println(json(byPeer, failures, firstError, readyMillis));
+    System.out.flush();
+    printed.countDown();
     channel.shutdownNow();
-    System.exit(0);
+    if (!stopping.get()) {
+      System.exit(0);
+    }
   }
 
   /** One call; the peer address that answered it. */

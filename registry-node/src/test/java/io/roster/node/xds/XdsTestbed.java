@@ -237,6 +237,28 @@ final class XdsTestbed implements AutoCloseable {
     return counts;
   }
 
+  /**
+   * How long an xDS client waits for a resource it asked for on a new stream before it treats the
+   * resource as gone (15 s in grpc-java and grpc-js): a node taking over a stream that failed to
+   * send one would show in the calls only this long after.
+   */
+  static final Duration RESOURCE_TIMEOUT = Duration.ofSeconds(15);
+
+  /**
+   * Waits until {@code client} has called for {@link #RESOURCE_TIMEOUT} and a second after {@code
+   * sinceNanos} (a node's death), failing at once if it ends first.
+   */
+  static void keepsCallingPastTheResourceTimeout(ChildProcess client, long sinceNanos) {
+    Duration left = RESOURCE_TIMEOUT.plusSeconds(1).minusNanos(System.nanoTime() - sinceNanos);
+    if (left.isNegative()) {
+      return;
+    }
+    await("the client calls on past the resource timeout after the death")
+        .during(left)
+        .atMost(left.plusSeconds(10))
+        .until(client::isAlive);
+  }
+
   static long millis(long nanos) {
     return TimeUnit.NANOSECONDS.toMillis(nanos);
   }
