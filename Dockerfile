@@ -44,15 +44,15 @@ RUN groupadd --system --gid 10001 roster \
 COPY --from=build /out/roster /opt/roster
 
 # ROSTER_HEALTH_PORT: the node reads it (key health.port), and so do the probes
-# `bin/roster-node health|drain`. ROSTER_CONFIG: the empty file made above. API on every interface of the container: it is reached through a
-# published port or a Service. JSON logs, one object a line, for the runtime's log collector. A
-# node out of heap exits and is restarted by the runtime instead of limping on.
+# `bin/roster-node health|drain`. ROSTER_CONFIG: the empty file made above. API on every
+# interface of the container: it is reached through a published port or a Service. JSON logs, one
+# object a line, for the runtime's log collector. (A node out of heap exits and is restarted by
+# the runtime: the launcher adds -XX:+ExitOnOutOfMemoryError itself.)
 ENV ROSTER_HOME=/opt/roster \
     ROSTER_CONFIG=/opt/roster/conf/container.yaml \
     ROSTER_HEALTH_PORT=7180 \
     ROSTER_API_HOST=0.0.0.0 \
     ROSTER_LOG_FORMAT=json \
-    JAVA_OPTS="-XX:+ExitOnOutOfMemoryError" \
     PATH="/opt/roster/bin:${PATH}"
 
 # API (gRPC, gRPC-Web, HTTP/JSON, /metrics, dashboard), member (Hazelcast; keep it on a private
