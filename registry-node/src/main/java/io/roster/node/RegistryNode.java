@@ -459,7 +459,7 @@ public final class RegistryNode implements AutoCloseable {
 
   /**
    * The health port: plaintext on {@code api.host}, one event loop, the API port's connection
-   * handling (idle timeout, keepalive pings), serving only health.
+   * handling and HTTP/2 limits (idle timeout, keepalive pings, reset floods), serving only health.
    */
   private java.util.concurrent.CompletableFuture<ApiServer> startHealthPort(
       CallRecorder calls, ApiConnections connections) {
@@ -470,10 +470,7 @@ public final class RegistryNode implements AutoCloseable {
             1,
             config.api().host(),
             config.health().port(),
-            () ->
-                new HttpServerOptions()
-                    .setIdleTimeout(config.api().connections().idleTimeoutSeconds())
-                    .setIdleTimeoutUnit(TimeUnit.SECONDS),
+            this::plaintextOptions,
             connections,
             HttpEndpoints.healthOnly(vertx, healthGrpc, calls, health::handle))
         .toCompletionStage()
@@ -504,20 +501,24 @@ public final class RegistryNode implements AutoCloseable {
   static final long MAX_CONCURRENT_STREAMS = 10_000;
 
   private HttpServerOptions httpOptions() {
-    NodeConfig.Connections connections = config.api().connections();
-    HttpServerOptions options =
-        new HttpServerOptions()
-            .setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_30_SECONDS)
-            .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS))
-            // Closes what never becomes a live connection (a bare TCP connection, a half-sent
-            // preface or request) and what went silent; streams keep theirs busy with pings.
-            .setIdleTimeout(connections.idleTimeoutSeconds())
-            .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    HttpServerOptions options = plaintextOptions();
     if (tls != null) {
       // The contents checked at start, not the paths: the files may change under a running node.
       tls.applyTo(options);
     }
     return options;
+  }
+
+  /** Every port's HTTP options but TLS: the health port takes these as they are. */
+  private HttpServerOptions plaintextOptions() {
+    NodeConfig.Connections connections = config.api().connections();
+    return new HttpServerOptions()
+        .setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_30_SECONDS)
+        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS))
+        // Closes what never becomes a live connection (a bare TCP connection, a half-sent
+        // preface or request) and what went silent; streams keep theirs busy with pings.
+        .setIdleTimeout(connections.idleTimeoutSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
   }
 
   /** The port the API listens on (useful when configured as 0 in tests). */

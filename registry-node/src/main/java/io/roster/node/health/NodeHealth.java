@@ -80,8 +80,11 @@ public final class NodeHealth {
 
   /** The node has joined and opened its ports: live, and ready once it sees a quorum. */
   public void serving() {
-    if (state == State.STARTING) {
-      state = State.SERVING;
+    // Under the lock drain() takes: a drain that came in as the health port opened stays.
+    synchronized (this) {
+      if (state == State.STARTING) {
+        state = State.SERVING;
+      }
     }
     statuses.setStatus("", ServingStatus.SERVING);
     refresh();
